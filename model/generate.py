@@ -1,0 +1,283 @@
+"""The generation loop: prefill, then token-by-token decode with an explicit KV cache, streamed.
+
+What it does: `generate(model, tokenizer, prompt_ids, params, media=..., cancel=...)` is a generator.
+It allocates one `KVCache` (`model.make_cache(1, prompt + max_new_tokens)`), runs the prompt through
+the model once (media kwargs passed through to that prefill call only), then feeds one token at a
+time, sampling each next token (greedy at temperature 0, else temperature / top-k / top-p from a
+seeded `torch.Generator`). It stops on `<|im_end|>`, `[EOS]`, extra stop ids or stop strings, at
+`max_new_tokens`, or when the cancel flag is set (checked between tokens; what was generated is
+kept). Text is streamed as `TextDelta` events by an incremental UTF-8 decoder that holds back a
+character whose bytes are split across tokens, and text that may be the start of a stop string.
+The last event is a `GenerationResult` with timings.
+
+What it does not do: build prompts (`model/chat.py`), preprocess media (`vision/`), batch several
+requests, or speculative decoding. The decoder's own cost lives in `model/model.py`.
+
+Stop tokens end generation but are not part of `text` / `token_ids`; they are counted in
+`new_tokens` (they were computed). A stop string is cut from `text`; the tokens that produced it
+stay in `token_ids`.
+"""
+from __future__ import annotations
+
+import codecs
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator, Literal, Mapping, Sequence, Union
+
+import torch
+
+FinishReason = Literal["stop", "length", "cancelled"]
+CancelFlag = Union[threading.Event, Callable[[], bool], None]
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """How to pick tokens. temperature 0 is greedy (top_k/top_p/seed ignored).
+
+    top_k 0 and top_p 1.0 disable those filters; seed None draws a fresh seed per call.
+    K2.5's recommended settings (spec §5.3): thinking 1.0 / 0.95, instant 0.6 / 0.95.
+    """
+
+    max_new_tokens: int = 512
+    temperature: float = 0.0
+    top_p: float = 1.0
+    top_k: int = 0
+    seed: int | None = None
+    stop_token_ids: tuple[int, ...] = ()
+    stop_strings: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+        if self.temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        if not 0.0 < self.top_p <= 1.0:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.top_k < 0:
+            raise ValueError(f"top_k must be >= 0, got {self.top_k}")
+        if any(not s for s in self.stop_strings):
+            raise ValueError("stop strings must be non-empty")
+        object.__setattr__(self, "stop_token_ids", tuple(int(t) for t in self.stop_token_ids))
+        object.__setattr__(self, "stop_strings", tuple(self.stop_strings))
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """Newly decoded text and the token ids generated since the previous delta.
+
+    `text` may be empty when the new tokens end inside a UTF-8 character or a possible stop string.
+    """
+
+    text: str
+    token_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    text: str
+    token_ids: tuple[int, ...]
+    prompt_tokens: int
+    new_tokens: int
+    finish_reason: FinishReason
+    prefill_s: float  # prompt forward + first token
+    decode_s: float  # every later token
+
+    @property
+    def prefill_tokens_per_s(self) -> float:
+        return self.prompt_tokens / self.prefill_s if self.prefill_s > 0 else 0.0
+
+    @property
+    def decode_tokens_per_s(self) -> float:
+        """Tokens per second of the decode phase (the first token comes from the prefill)."""
+        steps = max(self.new_tokens - 1, 0)
+        return steps / self.decode_s if self.decode_s > 0 else 0.0
+
+
+def _is_cancelled(cancel: CancelFlag) -> bool:
+    if cancel is None:
+        return False
+    if isinstance(cancel, threading.Event):
+        return cancel.is_set()
+    return bool(cancel())
+
+
+def sample_next(logits: torch.Tensor, params: SamplingParams, generator: torch.Generator | None) -> int:
+    """Pick one token from `logits: [V]` (fp32). Greedy is the exact argmax (ties → lowest id)."""
+    if params.temperature == 0.0:
+        return int(torch.argmax(logits).item())
+    logits = logits.float() / params.temperature
+    if params.top_k > 0 and params.top_k < logits.numel():
+        kth = torch.topk(logits, params.top_k).values[-1]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    probs = torch.softmax(logits, dim=-1)
+    if params.top_p < 1.0:
+        sorted_p, order = torch.sort(probs, descending=True)
+        # keep the smallest prefix whose mass reaches top_p (the token that crosses it included)
+        drop = (torch.cumsum(sorted_p, 0) - sorted_p) >= params.top_p
+        sorted_p = sorted_p.masked_fill(drop, 0.0)
+        probs = torch.zeros_like(probs).scatter_(0, order, sorted_p)
+    return int(torch.multinomial(probs, 1, generator=generator).item())
+
+
+class _StreamDecoder:
+    """Bytes of tokens in, printable text out: holds back an incomplete UTF-8 tail and any suffix
+    that could begin a stop string; finds stop strings across token boundaries."""
+
+    def __init__(self, stop_strings: Sequence[str]):
+        self._utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._stops = tuple(stop_strings)
+        self.text = ""  # all decoded text so far (complete characters only)
+        self.emitted = 0  # chars of self.text already handed out
+        self.stopped_at: int | None = None  # index in self.text where a stop string begins
+
+    def feed(self, data: bytes, final: bool = False) -> str:
+        """Add bytes; return the newly printable text ('' while holding back)."""
+        before = len(self.text)
+        self.text += self._utf8.decode(data, final=final)
+        if self._stops:
+            # a stop string can only end in the new text, so search from max_len-1 chars before it
+            start = max(0, before - max(len(s) for s in self._stops) + 1)
+            hits = [i for i in (self.text.find(s, start) for s in self._stops) if i >= 0]
+            if hits:
+                self.stopped_at = min(hits)
+                return self._emit_until(self.stopped_at)
+        end = len(self.text) if final else len(self.text) - self._held_suffix()
+        return self._emit_until(end)
+
+    def _held_suffix(self) -> int:
+        """Length of the longest tail of text that is a proper prefix of some stop string."""
+        best = 0
+        for s in self._stops:
+            for k in range(min(len(s) - 1, len(self.text)), best, -1):
+                if self.text.endswith(s[:k]):
+                    best = k
+                    break
+        return best
+
+    def _emit_until(self, end: int) -> str:
+        end = max(end, self.emitted)
+        out = self.text[self.emitted : end]
+        self.emitted = end
+        return out
+
+    @property
+    def final_text(self) -> str:
+        return self.text if self.stopped_at is None else self.text[: self.stopped_at]
+
+
+def _stop_ids(tokenizer, params: SamplingParams) -> frozenset[int]:
+    ids = set(params.stop_token_ids)
+    for name in ("<|im_end|>", "[EOS]"):
+        if name in getattr(tokenizer, "special_tokens", {}):
+            ids.add(tokenizer.special_tokens[name])
+    return frozenset(ids)
+
+
+def generate(
+    model,
+    tokenizer,
+    prompt_ids: Sequence[int] | torch.Tensor,
+    params: SamplingParams | None = None,
+    *,
+    media: Mapping[str, torch.Tensor] | None = None,
+    cancel: CancelFlag = None,
+) -> Iterator[Union[TextDelta, GenerationResult]]:
+    """Stream a completion of `prompt_ids` (one sequence): `TextDelta`s, then one `GenerationResult`.
+
+    model: has `make_cache(batch, max_len)` and `model(ids[1,S], cache=cache, **media) -> [1,S,V]`.
+    media: keyword tensors for the prefill call (`pixel_values`, `grid_thws`); never re-sent.
+    cancel: a `threading.Event` or a callable returning True to stop; checked between tokens.
+    """
+    params = params or SamplingParams()
+    device = _model_device(model)
+    prompt = torch.as_tensor(prompt_ids, dtype=torch.long).reshape(1, -1).to(device)  # [1, S]
+    n_prompt = prompt.shape[1]
+    if n_prompt == 0:
+        raise ValueError("prompt_ids is empty")
+    stop_ids = _stop_ids(tokenizer, params)
+    # A checkpoint's embedding table may be padded past the tokenizer; never sample an id it cannot decode.
+    n_vocab = getattr(tokenizer, "vocab_size", None)
+    generator = None
+    if params.temperature > 0:
+        seed = params.seed if params.seed is not None else random.SystemRandom().randrange(2**63)
+        generator = torch.Generator(device="cpu").manual_seed(seed)
+
+    stream = _StreamDecoder(params.stop_strings)
+    token_ids: list[int] = []
+    pending: list[int] = []  # ids not yet reported in a TextDelta
+    finish: FinishReason = "length"
+    new_tokens = 0
+    prefill_s = decode_s = 0.0
+
+    # inference_mode is entered around each compute step, not around the loop: a `with` block left
+    # open across `yield` would keep the mode on in the consumer's code between events.
+    t0 = time.perf_counter()
+    if _is_cancelled(cancel):
+        finish = "cancelled"
+    else:
+        with torch.inference_mode():
+            cache = model.make_cache(1, n_prompt + params.max_new_tokens)
+            logits = model(prompt, cache=cache, **(media or {}))[0, -1]  # [V]
+            next_id = sample_next(_to_cpu_f32(logits, n_vocab), params, generator)
+        prefill_s = time.perf_counter() - t0
+        t_decode = time.perf_counter()
+        while True:
+            new_tokens += 1
+            if next_id in stop_ids:
+                finish = "stop"
+                break
+            token_ids.append(next_id)
+            pending.append(next_id)
+            text = stream.feed(tokenizer.decode_bytes([next_id]))
+            if text:
+                yield TextDelta(text, tuple(pending))
+                pending.clear()
+            if stream.stopped_at is not None:
+                finish = "stop"
+                break
+            if new_tokens >= params.max_new_tokens:
+                break
+            if _is_cancelled(cancel):
+                finish = "cancelled"
+                break
+            with torch.inference_mode():
+                step = torch.tensor([[next_id]], dtype=torch.long, device=device)  # [1, 1]
+                logits = model(step, cache=cache)[0, -1]
+                next_id = sample_next(_to_cpu_f32(logits, n_vocab), params, generator)
+        decode_s = time.perf_counter() - t_decode
+    tail = stream.feed(b"", final=True) if stream.stopped_at is None else ""
+    if tail or pending:
+        yield TextDelta(tail, tuple(pending))
+    yield GenerationResult(
+        text=stream.final_text,
+        token_ids=tuple(token_ids),
+        prompt_tokens=n_prompt,
+        new_tokens=new_tokens,
+        finish_reason=finish,
+        prefill_s=prefill_s,
+        decode_s=decode_s,
+    )
+
+
+def _model_device(model) -> torch.device:
+    for p in model.parameters():
+        return p.device
+    for b in model.buffers():
+        return b.device
+    return torch.device("cpu")
+
+
+def _to_cpu_f32(logits: torch.Tensor, n_vocab: int | None) -> torch.Tensor:
+    if n_vocab is not None and logits.shape[-1] > n_vocab:
+        logits = logits[:n_vocab]
+    return logits.float().cpu()
+
+
+def generate_text(model, tokenizer, prompt_ids, params: SamplingParams | None = None, **kw) -> GenerationResult:
+    """Run `generate` to the end and return only its result."""
+    result = None
+    for ev in generate(model, tokenizer, prompt_ids, params, **kw):
+        result = ev
+    return result
