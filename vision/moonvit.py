@@ -1,0 +1,291 @@
+"""MoonViT-3D, the K2.5 vision encoder: patches of several media items → one hidden vector per patch.
+
+What it computes (spec §3.3), for packed items `grid_thws[n] = (t, h, w)`:
+  patch embed (Conv2d 14×14 = a linear map of the flattened patch)
+  + learnable 64×64 position grid, resampled bicubically to (h, w) per item (identity at 64×64)
+  + for t > 1 only, a fixed sin-cos time embedding of the frame index (0..t−1)
+  → 27 pre-LN blocks: h += wo(Attn(norm0 h)); h += fc1(gelu_tanh(fc0(norm1 h)))
+    attention bidirectional and block-diagonal per item (all frames of a chunk attend jointly, items
+    never see each other), 2-D RoPE on the 72-dim heads (pair 2k by column·f_k, pair 2k+1 by row·f_k)
+  → final LayerNorm.
+Parameter names are the checkpoint's (`patch_embed.proj`, `patch_embed.pos_emb.weight`,
+`encoder.blocks.k.{norm0,norm1,wqkv,wo,mlp.fc0,mlp.fc1}`, `encoder.final_layernorm`), so a strict
+`load_state_dict` of the `vision_tower.*` tensors works.
+
+What it does not do: the 2×2 merge, temporal pooling and projection into the decoder's width
+(`vision/projector.py`), preprocessing (`vision/preprocess.py`). CPU speed comes from running every matmul
+on all packed patches at once and calling SDPA once per item (no block-diagonal mask is materialised).
+
+Legend: N = patches of all items, D = hidden (1152), H = heads (16), Dh = head dim (72), L = patches of one item.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass(frozen=True)
+class MoonViTConfig:
+    """The encoder/projector dimensions. Built from the checkpoint's `vision_config` by `from_vision_config`."""
+
+    patch_size: int = 14
+    hidden_size: int = 1152
+    num_layers: int = 27
+    num_heads: int = 16
+    intermediate_size: int = 4304
+    pos_emb_height: int = 64
+    pos_emb_width: int = 64
+    pos_emb_time: int = 4
+    merge_kernel: tuple[int, int] = (2, 2)
+    text_hidden_size: int = 7168
+    projector_ln_eps: float = 1e-5
+    rope_theta: float = 10000.0
+    ln_eps: float = 1e-5
+
+    def __post_init__(self):
+        if self.hidden_size % self.num_heads:
+            raise ValueError(f"vt_hidden_size {self.hidden_size} not divisible by heads {self.num_heads}")
+        if (self.hidden_size // self.num_heads) % 4:
+            raise ValueError(f"head dim {self.hidden_size // self.num_heads} must be a multiple of 4 for 2-D RoPE")
+        if self.hidden_size % 2:
+            raise ValueError("vt_hidden_size must be even for the sin-cos time embedding")
+
+    @property
+    def head_dim(self) -> int:
+        return self.hidden_size // self.num_heads
+
+    @classmethod
+    def from_vision_config(cls, vc: Any, text_hidden_size: int | None = None) -> "MoonViTConfig":
+        """From `model.config.VisionConfig`, or a plain `vision_config` dict, using the checkpoint's key names."""
+        def get(key, default=None):
+            if isinstance(vc, Mapping):
+                return vc.get(key, default)
+            return getattr(vc, key, default)
+
+        def first(*keys, default=None):
+            for k in keys:
+                v = get(k)
+                if v is not None:
+                    return v
+            return default
+
+        merge = first("merge_kernel_size", "merge_kernel", default=(2, 2))
+        return cls(
+            patch_size=int(first("patch_size", default=14)),
+            hidden_size=int(first("vt_hidden_size", "hidden_size", default=1152)),
+            num_layers=int(first("vt_num_hidden_layers", "num_hidden_layers", "num_layers", default=27)),
+            num_heads=int(first("vt_num_attention_heads", "num_attention_heads", "num_heads", default=16)),
+            intermediate_size=int(first("vt_intermediate_size", "intermediate_size", default=4304)),
+            pos_emb_height=int(first("init_pos_emb_height", "pos_emb_height", default=64)),
+            pos_emb_width=int(first("init_pos_emb_width", "pos_emb_width", default=64)),
+            pos_emb_time=int(first("init_pos_emb_time", "pos_emb_time", default=4)),
+            merge_kernel=tuple(int(m) for m in merge),
+            text_hidden_size=int(text_hidden_size if text_hidden_size is not None
+                                 else first("text_hidden_size", default=7168)),
+            projector_ln_eps=float(first("projector_ln_eps", default=1e-5)),
+        )
+
+
+def _grid_list(grid_thws: torch.Tensor) -> list[tuple[int, int, int]]:
+    return [(int(t), int(h), int(w)) for t, h, w in grid_thws.tolist()]
+
+
+# --------------------------------------------------------------------------------------------------
+# embeddings
+
+def sincos_time_table(num_frames: int, dim: int) -> torch.Tensor:
+    """[num_frames, dim] fp32: row m = [sin(m·ω_d) for d] ++ [cos(m·ω_d)], ω_d = 10000^(−2d/dim), d < dim/2."""
+    omega = 1.0 / 10000 ** (torch.arange(dim // 2, dtype=torch.float64) * 2.0 / dim)
+    ang = torch.arange(num_frames, dtype=torch.float64)[:, None] * omega[None]
+    return torch.cat([ang.sin(), ang.cos()], dim=1).float()
+
+
+class PosEmbDividedFixed(nn.Module):
+    """Learnable spatial grid `weight [H0, W0, D]` resized per item + fixed temporal sin-cos (buffer)."""
+
+    def __init__(self, cfg: MoonViTConfig):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(cfg.pos_emb_height, cfg.pos_emb_width, cfg.hidden_size))
+        # Not in the checkpoint: recomputed at build time (spec §3.3).
+        self.register_buffer("time_weight", sincos_time_table(cfg.pos_emb_time, cfg.hidden_size), persistent=False)
+
+    def spatial(self, h: int, w: int) -> torch.Tensor:
+        """[h·w, D] row-major; bicubic (align_corners=False) resample of the grid, identity at its own size."""
+        if (h, w) == tuple(self.weight.shape[:2]):
+            return self.weight.reshape(h * w, -1)
+        grid = self.weight.permute(2, 0, 1).unsqueeze(0).float()          # [1, D, H0, W0]
+        out = F.interpolate(grid, size=(h, w), mode="bicubic", align_corners=False)
+        return out.squeeze(0).permute(1, 2, 0).reshape(h * w, -1).to(self.weight.dtype)
+
+    def forward(self, x: torch.Tensor, grids: list[tuple[int, int, int]]) -> torch.Tensor:
+        """x [N, D] → x + position embedding of every patch."""
+        parts = []
+        for t, h, w in grids:
+            pos = self.spatial(h, w)                                        # [h·w, D]
+            if t == 1:
+                parts.append(pos)   # images get no time term
+            else:
+                if t > self.time_weight.shape[0]:
+                    raise ValueError(f"chunk of {t} frames exceeds init_pos_emb_time {self.time_weight.shape[0]}")
+                tw = self.time_weight[:t].to(pos.dtype)                      # [t, D]
+                parts.append((pos[None] + tw[:, None]).reshape(t * h * w, -1))
+        return x + torch.cat(parts, dim=0).to(x.dtype)
+
+
+class PatchEmbed(nn.Module):
+    """`proj` = Conv2d(3 → D, 14, stride 14) on each [3, 14, 14] patch, then `pos_emb`."""
+
+    def __init__(self, cfg: MoonViTConfig):
+        super().__init__()
+        p = cfg.patch_size
+        self.proj = nn.Conv2d(3, cfg.hidden_size, kernel_size=p, stride=p, bias=True)
+        self.pos_emb = PosEmbDividedFixed(cfg)
+
+    def forward(self, pixel_values: torch.Tensor, grids: list[tuple[int, int, int]]) -> torch.Tensor:
+        """pixel_values [N, 3, p, p] → [N, D]. A 14×14 conv with stride 14 on a 14×14 input is exactly
+        a linear map of the flattened patch; F.linear is one GEMM instead of N tiny convolutions."""
+        x = F.linear(pixel_values.flatten(1).to(self.proj.weight.dtype),
+                     self.proj.weight.flatten(1), self.proj.bias)
+        return self.pos_emb(x, grids)
+
+
+# --------------------------------------------------------------------------------------------------
+# 2-D rotary embedding
+
+def rope_2d_angles(h: int, w: int, head_dim: int, theta: float = 10000.0) -> torch.Tensor:
+    """[h·w, head_dim/2] fp32 rotation angles, patches row-major.
+
+    Frequencies f_k = theta^(−4k/head_dim), k < head_dim/4. Complex pair 2k turns by col·f_k and
+    pair 2k+1 by row·f_k (x first, then y, as the reference code builds it).
+    """
+    n_freq = head_dim // 4
+    f = 1.0 / theta ** (torch.arange(n_freq, dtype=torch.float32) * 4.0 / head_dim)   # [F]
+    rows = torch.arange(h, dtype=torch.float32).repeat_interleave(w)                  # [h·w]
+    cols = torch.arange(w, dtype=torch.float32).repeat(h)
+    ang = torch.stack([cols[:, None] * f, rows[:, None] * f], dim=-1)                   # [h·w, F, 2]
+    return ang.reshape(h * w, 2 * n_freq)
+
+
+def apply_rope_interleaved(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """x [..., L, H, Dh] with pairs (x[2i], x[2i+1]); cos/sin [L, Dh/2]. Computed in fp32."""
+    xf = x.float().unflatten(-1, (-1, 2))                  # [..., L, H, Dh/2, 2]
+    x0, x1 = xf[..., 0], xf[..., 1]
+    c, s = cos[:, None, :], sin[:, None, :]                # [L, 1, Dh/2]
+    out = torch.stack([x0 * c - x1 * s, x0 * s + x1 * c], dim=-1)
+    return out.flatten(-2).to(x.dtype)
+
+
+# --------------------------------------------------------------------------------------------------
+# blocks
+
+class MLP(nn.Module):
+    def __init__(self, dim: int, hidden: int):
+        super().__init__()
+        self.fc0 = nn.Linear(dim, hidden)
+        self.fc1 = nn.Linear(hidden, dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc1(F.gelu(self.fc0(x), approximate="tanh"))
+
+
+class EncoderBlock(nn.Module):
+    """Pre-LN block with fused `wqkv` ([q | k | v], head-major inside each) and output `wo`."""
+
+    def __init__(self, cfg: MoonViTConfig):
+        super().__init__()
+        d = cfg.hidden_size
+        self.num_heads, self.head_dim = cfg.num_heads, cfg.head_dim
+        self.norm0 = nn.LayerNorm(d, eps=cfg.ln_eps)
+        self.norm1 = nn.LayerNorm(d, eps=cfg.ln_eps)
+        self.wqkv = nn.Linear(d, 3 * d)
+        self.wo = nn.Linear(d, d)
+        self.mlp = MLP(d, cfg.intermediate_size)
+
+    def attention(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor,
+                  lengths: list[int]) -> torch.Tensor:
+        """x [N, D]; cos/sin [N, Dh/2]; lengths: patches per item (sum N). Block-diagonal attention."""
+        n = x.shape[0]
+        qkv = self.wqkv(x).view(n, 3, self.num_heads, self.head_dim)         # [N, 3, H, Dh]
+        q = apply_rope_interleaved(qkv[:, 0], cos, sin)                        # [N, H, Dh]
+        k = apply_rope_interleaved(qkv[:, 1], cos, sin)
+        v = qkv[:, 2]
+        outs, start = [], 0
+        for length in lengths:
+            sl = slice(start, start + length)
+            # [1, H, L, Dh]; scale defaults to Dh^-0.5
+            o = F.scaled_dot_product_attention(q[sl].transpose(0, 1)[None], k[sl].transpose(0, 1)[None],
+                                               v[sl].transpose(0, 1)[None])
+            outs.append(o[0].transpose(0, 1).reshape(length, -1))
+            start += length
+        return self.wo(torch.cat(outs, dim=0) if len(outs) > 1 else outs[0])
+
+    def forward(self, x, cos, sin, lengths):
+        x = x + self.attention(self.norm0(x), cos, sin, lengths)
+        return x + self.mlp(self.norm1(x))
+
+
+class Encoder(nn.Module):
+    def __init__(self, cfg: MoonViTConfig):
+        super().__init__()
+        self.blocks = nn.ModuleList(EncoderBlock(cfg) for _ in range(cfg.num_layers))
+        self.final_layernorm = nn.LayerNorm(cfg.hidden_size, eps=cfg.ln_eps)
+
+
+class MoonViT(nn.Module):
+    """The `vision_tower` module: `forward(pixel_values[N,3,14,14], grid_thws[n,3]) → [N, D]`."""
+
+    def __init__(self, cfg: MoonViTConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.patch_embed = PatchEmbed(cfg)
+        self.encoder = Encoder(cfg)
+
+    def rope_tables(self, grids: list[tuple[int, int, int]], device) -> tuple[torch.Tensor, torch.Tensor]:
+        """cos, sin [N, Dh/2]: each item's own (row, col) grid, repeated for every frame (no temporal RoPE)."""
+        angs = [rope_2d_angles(h, w, self.cfg.head_dim, self.cfg.rope_theta).repeat(t, 1) for t, h, w in grids]
+        ang = torch.cat(angs, dim=0).to(device)
+        return ang.cos(), ang.sin()
+
+    def forward(self, pixel_values: torch.Tensor, grid_thws: torch.Tensor) -> torch.Tensor:
+        grids = _grid_list(grid_thws)
+        lengths = [t * h * w for t, h, w in grids]
+        if sum(lengths) != pixel_values.shape[0]:
+            raise ValueError(f"grid_thws {grids} describe {sum(lengths)} patches but pixel_values has "
+                             f"{pixel_values.shape[0]}")
+        x = self.patch_embed(pixel_values, grids)                              # [N, D]
+        cos, sin = self.rope_tables(grids, x.device)
+        for block in self.encoder.blocks:
+            x = block(x, cos, sin, lengths)
+        return self.encoder.final_layernorm(x)
+
+
+def init_moonvit_weights(module: nn.Module, std: float = 0.02, generator: torch.Generator | None = None) -> None:
+    """Random weights for tests and benchmarks: normal(0, std) matrices and grid, zero biases, unit norms."""
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if p.device.type == "meta":
+                continue
+            owner = name.rsplit(".", 2)[-2] if name.count(".") else ""
+            if name.endswith("bias"):
+                p.zero_()
+            elif "norm" in owner:          # LayerNorm weights
+                p.fill_(1.0)
+            else:
+                p.normal_(0.0, std, generator=generator)
+
+
+def count_flops(grids: list[tuple[int, int, int]], cfg: MoonViTConfig) -> float:
+    """Multiply-add FLOPs (2 per MAC) of one encoder pass: GEMMs plus attention scores and values."""
+    d, i, p = cfg.hidden_size, cfg.intermediate_size, cfg.patch_size
+    n = sum(t * h * w for t, h, w in grids)
+    per_token = 2 * (3 * p * p * d / cfg.num_layers + 3 * d * d + d * d + 2 * d * i)
+    attn = sum(4 * (t * h * w) ** 2 * d for t, h, w in grids)
+    return cfg.num_layers * (n * per_token + attn)
+
+
+__all__ = ["MoonViTConfig", "MoonViT", "rope_2d_angles", "apply_rope_interleaved", "sincos_time_table",
+           "init_moonvit_weights", "count_flops"]
