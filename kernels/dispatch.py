@@ -1,0 +1,134 @@
+"""Which implementation of each kernel runs, decided in one place.
+
+Responsibilities:
+- the backend (`"triton"` or `"torch"`), worked out once per process from the environment: Triton when it is
+  importable and either a CUDA device is present or `TRITON_INTERPRET=1` (the CPU test mode); plain PyTorch
+  otherwise. `UICODE_KERNELS=triton|torch` overrides the automatic choice; `use_backend(...)` overrides it for
+  the duration of a `with` block (tests), through a context variable rather than a module global;
+- the matmul regime (decode GEMV vs prefill GEMM) from the number of activation rows, in `matmul_regime`;
+- the autotune policy: `autotune_enabled()` is False under `UICODE_AUTOTUNE=0` or in the interpreter, and
+  `pick_config` times the candidates of a named config function once per shape key, else returns the first
+  (pinned, known-good) candidate.
+
+It does not hold kernels; each kernel module imports from here and keeps its own reference implementation.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import os
+from typing import Callable, Iterator, Literal, Sequence
+
+import torch
+
+Backend = Literal["triton", "torch"]
+_BACKENDS = ("triton", "torch")
+
+# Activation rows up to which the decode (GEMV, split-K) configs are used: 16 is the smallest M tile of the
+# tensor-core dot, so batches 1..16 cost the same weight traffic and one M tile.
+GEMV_MAX_M = 16
+
+_override: contextvars.ContextVar[Backend | None] = contextvars.ContextVar("uicode_kernels_backend", default=None)
+
+
+def interpreting() -> bool:
+    """True when Triton kernels run in the CPU interpreter (`TRITON_INTERPRET=1`)."""
+    return os.environ.get("TRITON_INTERPRET", "0") == "1"
+
+
+@functools.lru_cache(maxsize=None)
+def has_triton() -> bool:
+    try:
+        import triton  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=None)
+def _resolve_backend() -> Backend:
+    forced = os.environ.get("UICODE_KERNELS", "").strip().lower()
+    if forced:
+        if forced not in _BACKENDS:
+            raise ValueError(f"UICODE_KERNELS={forced!r}: expected one of {', '.join(_BACKENDS)}")
+        if forced == "triton" and not has_triton():
+            raise ValueError("UICODE_KERNELS=triton but the triton package is not installed")
+        return forced  # type: ignore[return-value]
+    if has_triton() and (torch.cuda.is_available() or interpreting()):
+        return "triton"
+    return "torch"
+
+
+def backend() -> Backend:
+    """The backend in force: a `use_backend` override if one is active, else the once-resolved default."""
+    forced = _override.get()
+    return forced if forced is not None else _resolve_backend()
+
+
+@contextlib.contextmanager
+def use_backend(name: Backend) -> Iterator[None]:
+    """Force `name` inside the block (tests); restores the previous choice on exit, exceptions included."""
+    if name not in _BACKENDS:
+        raise ValueError(f"backend {name!r}: expected one of {', '.join(_BACKENDS)}")
+    if name == "triton" and not has_triton():
+        raise ValueError("backend 'triton' requested but the triton package is not installed")
+    token = _override.set(name)
+    try:
+        yield
+    finally:
+        _override.reset(token)
+
+
+def use_triton_for(*tensors: torch.Tensor) -> bool:
+    """Whether a call on these tensors goes to Triton: the backend says so and the tensors live where Triton
+    runs (CUDA, or CPU under the interpreter)."""
+    if backend() != "triton":
+        return False
+    on_cuda = all(t.is_cuda for t in tensors)
+    return on_cuda or (interpreting() and not any(t.is_cuda for t in tensors))
+
+
+def matmul_regime(m: int) -> Literal["gemv", "gemm"]:
+    """Decode (few activation rows, bandwidth-bound: split-K GEMV configs) vs prefill (GEMM configs)."""
+    return "gemv" if m <= GEMV_MAX_M else "gemm"
+
+
+def autotune_enabled() -> bool:
+    """False under `UICODE_AUTOTUNE=0` (CI, low-memory machines) and in the interpreter, where timing means
+    nothing: the first candidate of each config function is then used."""
+    if interpreting():
+        return False
+    return os.environ.get("UICODE_AUTOTUNE", "1").strip() not in ("0", "false", "no", "off")
+
+
+# Autotune results per (kernel, shape key). A cache, not runtime state: entries are pure functions of the
+# device and shape, so sharing them across callers is safe.
+_TUNED: dict[tuple, object] = {}
+
+
+def pick_config(kernel: str, key: tuple, candidates: Sequence[object], run: Callable[[object], object]):
+    """Return the fastest of `candidates` for `key` (timed once with CUDA events), or `candidates[0]` when
+    autotuning is off. `run(config)` must launch the full operation with that config."""
+    if not candidates:
+        raise ValueError(f"{kernel}: no candidate configs for key {key}")
+    if len(candidates) == 1 or not autotune_enabled():
+        return candidates[0]
+    full_key = (kernel, torch.cuda.current_device() if torch.cuda.is_available() else -1) + tuple(key)
+    cached = _TUNED.get(full_key)
+    if cached is not None:
+        return cached
+    from triton.testing import do_bench
+
+    best, best_ms = candidates[0], float("inf")
+    for cfg in candidates:
+        try:
+            ms = do_bench(lambda: run(cfg), warmup=5, rep=20)
+        except Exception as exc:  # a config the compiler rejects (e.g. out of shared memory) is skipped
+            if "out of resource" not in str(exc).lower() and "shared memory" not in str(exc).lower():
+                raise
+            continue
+        if ms < best_ms:
+            best, best_ms = cfg, ms
+    _TUNED[full_key] = best
+    return best

@@ -1,0 +1,286 @@
+"""Fused MoE over INT4 routed experts (K2.5 spec §2.6, step 5 without the shared expert).
+
+    y[t] = sum_j topk_weights[t, j] * W2[e] (silu(W13[e][:I] x[t]) * W13[e][I:] x[t]),   e = topk_ids[t, j]
+
+Legend: T tokens, H hidden size, I expert intermediate size, E experts, k = top-k, S = T*k (token, choice)
+slots, BM the M tile, P the padded slot count, NB = P / BM blocks.
+
+Pipeline of the Triton path:
+1. `moe_align_block_size`: the S slots sorted by expert, each expert's run padded to a multiple of BM with a
+   sentinel slot S, so every M tile of the grouped GEMMs belongs to one expert. Pure torch ops, no host
+   synchronisation (the grid is sized by an upper bound and surplus programs exit at once).
+2. `_moe_gate_up_kernel`: one grouped GEMM over w13 with SiLU(gate) * up fused, writing inter[S, I].
+3. `_moe_down_kernel`: one grouped GEMM over w2 scaled by each slot's routing weight, writing out[S, H] fp32;
+   the k slots of each token are summed afterwards (deterministic, unlike atomics).
+
+The INT4 weights use the compressed-tensors layout (see kernels/int4_linear.py), row-major as stacked from the
+checkpoint or K-major from `repack_int4`. Routing (sigmoid + bias + top-k) and the shared expert are the
+decoder's: this module takes the router's top-k and returns the routed experts' sum only.
+`fused_moe_ref` is the CPU path and the test oracle.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from kernels import dispatch
+from kernels.int4_linear import int4_dequantize_ref, weight_strides
+
+try:
+    import triton
+    import triton.language as tl
+except ImportError:
+    triton = None
+
+
+def fused_moe_ref(x: torch.Tensor, topk_ids: torch.Tensor, topk_weights: torch.Tensor,
+                  w13_packed: torch.Tensor, w13_scale: torch.Tensor,
+                  w2_packed: torch.Tensor, w2_scale: torch.Tensor) -> torch.Tensor:
+    """Plain PyTorch, fp32 compute, one dequantised expert at a time (only experts that received tokens)."""
+    t, h = x.shape
+    e_count, two_i = w13_packed.shape[0], w13_packed.shape[1]
+    i_size = two_i // 2
+    out = torch.zeros((t, h), dtype=torch.float32, device=x.device)
+    xf = x.to(torch.float32)
+    flat = topk_ids.reshape(-1)
+    for e in torch.unique(flat).tolist():
+        tok, choice = (topk_ids == e).nonzero(as_tuple=True)                   # [n_e], [n_e]
+        w13 = int4_dequantize_ref(w13_packed[e], w13_scale[e], (two_i, h))      # [2I, H]
+        w2 = int4_dequantize_ref(w2_packed[e], w2_scale[e], (h, i_size))        # [H, I]
+        gu = xf[tok] @ w13.T                                                    # [n_e, 2I]
+        act = torch.nn.functional.silu(gu[:, :i_size]) * gu[:, i_size:]       # [n_e, I]
+        y = (act @ w2.T) * topk_weights[tok, choice].to(torch.float32)[:, None]
+        out.index_add_(0, tok, y)
+    return out.to(x.dtype)
+
+
+def moe_align_block_size(topk_ids: torch.Tensor, num_experts: int, block_m: int):
+    """Sort the S = T*k slots by expert with per-expert padding to a multiple of `block_m`.
+
+    Returns (sorted_slots[P] int32 with sentinel S in padding, block_expert[NB] int32, num_padded[1] int32).
+    P is an upper bound (S + min(E, S) * (block_m - 1), rounded up to block_m) so nothing is read back to the
+    host; blocks at or past num_padded are to be skipped."""
+    flat = topk_ids.reshape(-1)                                                 # [S]
+    s = flat.numel()
+    dev = flat.device
+    counts = torch.bincount(flat, minlength=num_experts)                        # [E]
+    padded = (counts + block_m - 1) // block_m * block_m                        # [E]
+    pad_end = torch.cumsum(padded, 0)                                           # [E]
+    pad_start = pad_end - padded
+    cnt_start = torch.cumsum(counts, 0) - counts
+    order = torch.argsort(flat, stable=True)                                    # [S] slot ids by expert
+    sorted_e = flat[order]
+    rank = torch.arange(s, device=dev) - cnt_start[sorted_e]
+    dest = pad_start[sorted_e] + rank                                           # [S] position in padded list
+    p_max = s + min(num_experts, s) * (block_m - 1)
+    p_max = (p_max + block_m - 1) // block_m * block_m
+    sorted_slots = torch.full((p_max,), s, dtype=torch.int32, device=dev)
+    sorted_slots[dest] = order.to(torch.int32)
+    starts = torch.arange(0, p_max, block_m, device=dev)
+    block_expert = torch.searchsorted(pad_end, starts, right=True).to(torch.int32)  # [NB]; E past the end
+    num_padded = pad_end[-1:].to(torch.int32)
+    return sorted_slots, block_expert, num_padded
+
+
+if triton is not None:
+    @triton.jit
+    def _moe_gate_up_kernel(
+        x_ptr,        # [T, H]        activations
+        w_ptr,        # [E, 2I, H/8]  int32 nibbles, strides (stride_we, stride_wn, stride_wk)
+        s_ptr,        # [E, 2I, H/32] bf16 scales, strides (stride_se, stride_sn, stride_sk)
+        slots_ptr,    # [P]           int32 slot ids sorted by expert, sentinel S
+        bexp_ptr,     # [NB]          int32 expert of each BM block
+        npad_ptr,     # [1]           int32 number of valid padded slots
+        inter_ptr,    # [S, I]        silu(gate) * up, row per slot
+        H, I, TOP_K, S,
+        stride_xt, stride_we, stride_wn, stride_wk, stride_se, stride_sn, stride_sk, stride_it,
+        BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, DOT_F32: tl.constexpr,
+    ):
+        pid_b = tl.program_id(0)
+        pid_n = tl.program_id(1)
+        if pid_b * BLOCK_M >= tl.load(npad_ptr):
+            return
+        e = tl.load(bexp_ptr + pid_b).to(tl.int64)
+        slots = tl.load(slots_ptr + pid_b * BLOCK_M + tl.arange(0, BLOCK_M))   # [BM]
+        valid = slots < S
+        tok = slots // TOP_K
+        offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)                      # [BN] rows of gate; +I for up
+        mask_n = offs_n < I
+        wq = w_ptr + e * stride_we
+        ws = s_ptr + e * stride_se
+        acc_g = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
+        acc_u = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
+        for k0 in range(0, H, BLOCK_K):
+            offs_k = k0 + tl.arange(0, BLOCK_K)                               # [BK]
+            mask_k = offs_k < H
+            x = tl.load(x_ptr + tok[:, None] * stride_xt + offs_k[None, :],
+                        mask=valid[:, None] & mask_k[None, :], other=0.0)     # [BM, BK]
+            wmask = mask_k[:, None] & mask_n[None, :]
+            qk = (offs_k // 8)[:, None] * stride_wk
+            sk = (offs_k // 32)[:, None] * stride_sk
+            shift = ((offs_k % 8) * 4)[:, None]
+            pg = tl.load(wq + qk + offs_n[None, :] * stride_wn, mask=wmask, other=0)          # [BK, BN]
+            pu = tl.load(wq + qk + (offs_n + I)[None, :] * stride_wn, mask=wmask, other=0)    # [BK, BN]
+            sg = tl.load(ws + sk + offs_n[None, :] * stride_sn, mask=wmask, other=0.0)
+            su = tl.load(ws + sk + (offs_n + I)[None, :] * stride_sn, mask=wmask, other=0.0)
+            wg = (((pg >> shift) & 0xF) - 8).to(tl.float32) * sg.to(tl.float32)
+            wu = (((pu >> shift) & 0xF) - 8).to(tl.float32) * su.to(tl.float32)
+            if DOT_F32:
+                xf = x.to(tl.float32)
+                acc_g += tl.dot(xf, wg, input_precision="ieee")
+                acc_u += tl.dot(xf, wu, input_precision="ieee")
+            else:
+                acc_g += tl.dot(x, wg.to(x.dtype))
+                acc_u += tl.dot(x, wu.to(x.dtype))
+        h = acc_g * tl.sigmoid(acc_g) * acc_u
+        tl.store(inter_ptr + slots[:, None] * stride_it + offs_n[None, :],
+                 h.to(inter_ptr.dtype.element_ty), mask=valid[:, None] & mask_n[None, :])
+
+    @triton.jit
+    def _moe_down_kernel(
+        inter_ptr,    # [S, I]        silu(gate) * up
+        w_ptr,        # [E, H, I/8]   int32 nibbles
+        s_ptr,        # [E, H, I/32]  bf16 scales
+        slots_ptr,    # [P]           int32 slot ids sorted by expert, sentinel S
+        bexp_ptr,     # [NB]          int32 expert of each block
+        npad_ptr,     # [1]           int32
+        tw_ptr,       # [S]           fp32 routing weight of each slot
+        out_ptr,      # [S, H]        fp32 weighted expert output per slot
+        H, I, S,
+        stride_it, stride_we, stride_wn, stride_wk, stride_se, stride_sn, stride_sk, stride_ot,
+        BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, DOT_F32: tl.constexpr,
+    ):
+        pid_b = tl.program_id(0)
+        pid_n = tl.program_id(1)
+        if pid_b * BLOCK_M >= tl.load(npad_ptr):
+            return
+        e = tl.load(bexp_ptr + pid_b).to(tl.int64)
+        slots = tl.load(slots_ptr + pid_b * BLOCK_M + tl.arange(0, BLOCK_M))   # [BM]
+        valid = slots < S
+        offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)                      # [BN] output features
+        mask_n = offs_n < H
+        wq = w_ptr + e * stride_we
+        ws = s_ptr + e * stride_se
+        acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
+        for k0 in range(0, I, BLOCK_K):
+            offs_k = k0 + tl.arange(0, BLOCK_K)
+            mask_k = offs_k < I
+            a = tl.load(inter_ptr + slots[:, None] * stride_it + offs_k[None, :],
+                        mask=valid[:, None] & mask_k[None, :], other=0.0)     # [BM, BK]
+            wmask = mask_k[:, None] & mask_n[None, :]
+            p = tl.load(wq + (offs_k // 8)[:, None] * stride_wk + offs_n[None, :] * stride_wn,
+                        mask=wmask, other=0)                                  # [BK, BN]
+            s = tl.load(ws + (offs_k // 32)[:, None] * stride_sk + offs_n[None, :] * stride_sn,
+                        mask=wmask, other=0.0)
+            w = (((p >> ((offs_k % 8) * 4)[:, None]) & 0xF) - 8).to(tl.float32) * s.to(tl.float32)
+            if DOT_F32:
+                acc += tl.dot(a.to(tl.float32), w, input_precision="ieee")
+            else:
+                acc += tl.dot(a, w.to(a.dtype))
+        tw = tl.load(tw_ptr + slots, mask=valid, other=0.0)                   # [BM]
+        tl.store(out_ptr + slots[:, None] * stride_ot + offs_n[None, :], acc * tw[:, None],
+                 mask=valid[:, None] & mask_n[None, :])
+
+
+@dataclass(frozen=True)
+class MoeConfig:
+    """Tiles of both grouped GEMMs; block_m is also the per-expert padding of the slot list."""
+    block_m: int
+    block_n: int
+    block_k: int
+    num_warps: int = 4
+    num_stages: int = 3
+
+
+def fused_moe_configs(num_slots: int, num_experts: int) -> list[MoeConfig]:
+    """Candidates keyed on the mean slots per expert; the first is the pinned default. Few slots per expert
+    (decode) want the smallest tensor-core M tile (16) so padding wastes little, and narrow N tiles so the few
+    active experts still spread over every SM; prefill wants large tiles for tensor-core throughput."""
+    if dispatch.interpreting():
+        return [MoeConfig(16, 32, 64)]
+    per_expert = num_slots / max(num_experts, 1)
+    if per_expert <= 4:
+        return [MoeConfig(16, 32, 256, 4, 4), MoeConfig(16, 64, 128, 4, 4), MoeConfig(16, 32, 128, 4, 4),
+                MoeConfig(16, 16, 256, 4, 4), MoeConfig(16, 64, 256, 4, 3)]
+    if per_expert <= 32:
+        return [MoeConfig(32, 64, 128, 4, 4), MoeConfig(16, 64, 128, 4, 4), MoeConfig(64, 64, 64, 4, 4),
+                MoeConfig(32, 128, 64, 4, 4)]
+    return [MoeConfig(64, 128, 64, 4, 4), MoeConfig(128, 128, 64, 8, 3), MoeConfig(64, 64, 64, 4, 4),
+            MoeConfig(128, 64, 64, 4, 4)]
+
+
+def _check_moe_args(x, topk_ids, topk_weights, w13_packed, w13_scale, w2_packed, w2_scale):
+    if x.dim() != 2:
+        raise ValueError(f"x must be [T, H], got {tuple(x.shape)}")
+    t, h = x.shape
+    if topk_ids.dtype != torch.int64 or topk_ids.dim() != 2 or topk_ids.shape[0] != t:
+        raise ValueError(f"topk_ids must be int64 [T={t}, k], got {topk_ids.dtype} {tuple(topk_ids.shape)}")
+    if topk_weights.shape != topk_ids.shape or topk_weights.dtype != torch.float32:
+        raise ValueError(f"topk_weights must be fp32 {tuple(topk_ids.shape)}, got {topk_weights.dtype} "
+                         f"{tuple(topk_weights.shape)}")
+    if w13_packed.dtype != torch.int32 or w2_packed.dtype != torch.int32:
+        raise ValueError(f"w13_packed/w2_packed must be int32, got {w13_packed.dtype}/{w2_packed.dtype}")
+    e, two_i = w13_packed.shape[0], w13_packed.shape[1]
+    i = two_i // 2
+    expect = {"w13_packed": (w13_packed, (e, two_i, -(-h // 8))), "w13_scale": (w13_scale, (e, two_i, -(-h // 32))),
+              "w2_packed": (w2_packed, (e, h, -(-i // 8))), "w2_scale": (w2_scale, (e, h, -(-i // 32)))}
+    if two_i % 2:
+        raise ValueError(f"w13_packed has {two_i} rows; expected 2*I (gate rows then up rows)")
+    for name, (tensor, shape) in expect.items():
+        if tuple(tensor.shape) != shape:
+            raise ValueError(f"{name} is {tuple(tensor.shape)}, expected {shape} for x {tuple(x.shape)}, I={i}")
+    if not topk_ids.is_cuda and topk_ids.numel() and (int(topk_ids.min()) < 0 or int(topk_ids.max()) >= e):
+        raise ValueError(f"topk_ids out of range [0, {e})")
+    return t, h, e, i
+
+
+def _launch(x, topk_ids, topk_weights, w13_packed, w13_scale, w2_packed, w2_scale, e, i, cfg: MoeConfig):
+    t, h = x.shape
+    k = topk_ids.shape[1]
+    s = t * k
+    slots, bexp, npad = moe_align_block_size(topk_ids, e, cfg.block_m)
+    nb = bexp.numel()
+    dot_f32 = x.dtype == torch.float32 or dispatch.interpreting()
+    inter = torch.empty((s, i), device=x.device, dtype=x.dtype)
+    q_ = [weight_strides(w13_packed, "w13_packed"), weight_strides(w13_scale, "w13_scale"),
+          weight_strides(w2_packed, "w2_packed"), weight_strides(w2_scale, "w2_scale")]
+    _moe_gate_up_kernel[(nb, triton.cdiv(i, cfg.block_n))](
+        x, w13_packed, w13_scale, slots, bexp, npad, inter, h, i, k, s,
+        x.stride(0), w13_packed.stride(0), *q_[0], w13_scale.stride(0), *q_[1], inter.stride(0),
+        BLOCK_M=cfg.block_m, BLOCK_N=cfg.block_n, BLOCK_K=cfg.block_k, DOT_F32=dot_f32,
+        num_warps=cfg.num_warps, num_stages=cfg.num_stages)
+    out_slots = torch.empty((s, h), device=x.device, dtype=torch.float32)
+    _moe_down_kernel[(nb, triton.cdiv(h, cfg.block_n))](
+        inter, w2_packed, w2_scale, slots, bexp, npad, topk_weights.reshape(-1), out_slots, h, i, s,
+        inter.stride(0), w2_packed.stride(0), *q_[2], w2_scale.stride(0), *q_[3], out_slots.stride(0),
+        BLOCK_M=cfg.block_m, BLOCK_N=cfg.block_n, BLOCK_K=cfg.block_k, DOT_F32=dot_f32,
+        num_warps=cfg.num_warps, num_stages=cfg.num_stages)
+    if k == 1:
+        return out_slots.to(x.dtype)
+    return out_slots.view(t, k, h).sum(1).to(x.dtype)
+
+
+def fused_moe(x: torch.Tensor, topk_ids: torch.Tensor, topk_weights: torch.Tensor,
+              w13_packed: torch.Tensor, w13_scale: torch.Tensor,
+              w2_packed: torch.Tensor, w2_scale: torch.Tensor, *, config: MoeConfig | None = None) -> torch.Tensor:
+    """Routed-expert MoE output [T, H] in x.dtype, routing weights applied (see the module docstring).
+
+    x[T, H]; topk_ids[T, k] int64; topk_weights[T, k] fp32; w13_packed[E, 2I, H/8] int32 (rows 0..I-1 gate_proj,
+    I..2I-1 up_proj); w13_scale[E, 2I, H/32] bf16; w2_packed[E, H, I/8] int32; w2_scale[E, H, I/32] bf16.
+    Any T (0 included), any k in 1..E; experts with no tokens cost nothing."""
+    t, h, e, i = _check_moe_args(x, topk_ids, topk_weights, w13_packed, w13_scale, w2_packed, w2_scale)
+    if t == 0 or topk_ids.shape[1] == 0:
+        return x.new_zeros((t, h))
+    if not dispatch.use_triton_for(x, w13_packed, w2_packed):
+        return fused_moe_ref(x, topk_ids, topk_weights, w13_packed, w13_scale, w2_packed, w2_scale)
+    if x.stride(1) != 1:
+        x = x.contiguous()
+    topk_weights = topk_weights.contiguous()
+    args = (x, topk_ids, topk_weights, w13_packed, w13_scale, w2_packed, w2_scale, e, i)
+    if config is None:
+        s = topk_ids.numel()
+        cands = fused_moe_configs(s, e)
+        key = (triton.next_power_of_2(s), e, h, i, x.dtype, w13_packed.stride(-1) == 1)
+        config = dispatch.pick_config("fused_moe", key, cands, lambda c: _launch(*args, c))
+    return _launch(*args, config)
