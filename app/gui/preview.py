@@ -1,0 +1,195 @@
+"""Live preview of the generated page (desktop and mobile widths) and the input-vs-output comparison.
+
+Choice: the page is rendered to images by `app/render.py` (the project's headless Chromium through Playwright,
+network blocked by routing every non-file/non-data request to abort), not shown in a QtWebEngine view. Reasons:
+QtWebEngine would add ~430 MB of wheels (PySide6-Addons + PySide6-WebEngine) and a second Chromium, needs the
+sandbox disabled to run as root, and would need its own request interceptor to block the network; the renderer is
+already installed, already blocks the network and is the same one the visual score uses, so what the preview shows
+is what is scored. The cost is that the preview is a picture (no scrolling inside the page's own scripts) and lags
+by one render (~0.1-0.3 s per viewport); renders are debounced (`preview_debounce_ms`) and coalesced: while one runs,
+further changes only mark the preview dirty and one more render follows.
+
+Rendering happens in a `Worker` on a serial one-thread lane (Playwright's sync browser belongs to the thread that
+started it). The renderer and the scorer are passed in as callables, so this widget knows neither Playwright nor
+the metrics. React, Vue and Tailwind code is wrapped by `app.targets.preview_html` into a page with the vendored
+runtimes inlined, so JavaScript runs in the preview (still with the network blocked).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from PIL import Image
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
+
+from .worker import Worker, WorkerPool
+
+DESKTOP = (1280, 800)
+MOBILE = (390, 844)
+
+RenderFn = Callable[[str, int, int], bytes]  # (html document, width, height) -> PNG bytes
+ScoreFn = Callable[[Image.Image, bytes], float]  # (input image, rendered PNG) -> similarity in [0, 1]
+
+
+@dataclass
+class RenderOutput:
+    desktop: bytes
+    mobile: bytes
+    score: float | None
+    seconds: float
+
+
+def preview_document(code: str, target: str) -> str:
+    """A complete offline page for `code` of `target` (`app.targets` inlines the vendored runtimes)."""
+    from app.targets import preview_html
+
+    return preview_html(code, target)
+
+
+def render_job(code: str, target: str, reference: Image.Image | None, render: RenderFn,
+               score: ScoreFn | None):
+    """The worker job: render both widths, score against the input. Returns RenderOutput."""
+    def job(cancel) -> RenderOutput:
+        t0 = time.perf_counter()
+        document = preview_document(code, target)
+        desktop = render(document, *DESKTOP)
+        if cancel.is_set():
+            return RenderOutput(desktop, b"", None, time.perf_counter() - t0)
+        mobile = render(document, *MOBILE)
+        value = None
+        if reference is not None and score is not None and desktop:
+            value = float(score(reference, desktop))
+        return RenderOutput(desktop, mobile, value, time.perf_counter() - t0)
+    return job
+
+
+class _ImageView(QScrollArea):
+    def __init__(self, placeholder: str):
+        super().__init__()
+        self.label = QLabel(placeholder)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.setWidget(self.label)
+        self.setWidgetResizable(True)
+        self.pixmap: QPixmap | None = None
+
+    def set_png(self, data: bytes) -> None:
+        pixmap = QPixmap()
+        if data and pixmap.loadFromData(data):
+            self.pixmap = pixmap
+            self._fit()
+
+    def set_pixmap(self, pixmap: QPixmap) -> None:
+        self.pixmap = pixmap
+        self._fit()
+
+    def _fit(self) -> None:
+        if self.pixmap is None:
+            return
+        width = max(50, self.viewport().width() - 4)
+        scaled = self.pixmap if self.pixmap.width() <= width else self.pixmap.scaledToWidth(
+            width, Qt.TransformationMode.SmoothTransformation)
+        self.label.setPixmap(scaled)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+
+class PreviewPane(QWidget):
+    rendered = Signal(object)  # RenderOutput
+    failed = Signal(str)
+
+    def __init__(self, lane: WorkerPool, render: RenderFn | None, score: ScoreFn | None, debounce_ms: int = 700,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.lane = lane
+        self.render = render
+        self.score = score
+        self.enabled = render is not None
+        self.tabs = QTabWidget()
+        self.desktop = _ImageView("The desktop preview appears here")
+        self.mobile = _ImageView("The mobile preview appears here")
+        compare = QWidget()
+        self.compare_input = _ImageView("Input")
+        self.compare_output = _ImageView("Rendered output")
+        row = QHBoxLayout()
+        row.addWidget(self.compare_input)
+        row.addWidget(self.compare_output)
+        self.score_label = QLabel("Visual score: –")
+        col = QVBoxLayout(compare)
+        col.addLayout(row)
+        col.addWidget(self.score_label)
+        self.tabs.addTab(self.desktop, f"Desktop {DESKTOP[0]}px")
+        self.tabs.addTab(self.mobile, f"Mobile {MOBILE[0]}px")
+        self.tabs.addTab(compare, "Input vs output")
+        self.status = QLabel("Preview idle" if self.enabled else "Preview unavailable (no renderer)")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+        layout.addWidget(self.status)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(debounce_ms)
+        self.timer.timeout.connect(self._start_render)
+        self._pending: tuple[str, str, Image.Image | None] | None = None
+        self._running: Worker | None = None
+        self.renders = 0
+        self.last: RenderOutput | None = None
+
+    def set_debounce(self, ms: int) -> None:
+        self.timer.setInterval(ms)
+
+    def set_reference(self, image: Image.Image | None, pixmap: QPixmap | None) -> None:
+        if pixmap is not None:
+            self.compare_input.set_pixmap(pixmap)
+
+    def request(self, code: str, target: str, reference: Image.Image | None, immediate: bool = False) -> None:
+        """Ask for a render of this code; debounced and coalesced."""
+        if not self.enabled or not code.strip():
+            return
+        self._pending = (code, target, reference)
+        if immediate:
+            self.timer.stop()
+            self._start_render()
+        elif not self.timer.isActive():
+            self.timer.start()
+
+    def busy(self) -> bool:
+        return self._running is not None or self._pending is not None or self.timer.isActive()
+
+    def _start_render(self) -> None:
+        if self._running is not None or self._pending is None:
+            return  # the running render's finished slot starts the next one
+        code, target, reference = self._pending
+        self._pending = None
+        worker = Worker(render_job(code, target, reference, self.render, self.score), name="render")
+        worker.signals.returned.connect(self._on_rendered)
+        worker.signals.errored.connect(self._on_error)
+        worker.signals.finished.connect(self._on_finished)
+        self._running = worker
+        self.status.setText("Rendering…")
+        self.lane.start(worker)
+
+    def _on_rendered(self, out: RenderOutput) -> None:
+        self.renders += 1
+        self.last = out
+        self.desktop.set_png(out.desktop)
+        self.mobile.set_png(out.mobile)
+        self.compare_output.set_png(out.desktop)
+        if out.score is not None:
+            self.score_label.setText(f"Visual score: {out.score:.3f} (1 = identical)")
+        self.status.setText(f"Rendered in {out.seconds:.2f} s · network blocked")
+        self.rendered.emit(out)
+
+    def _on_error(self, exc: BaseException) -> None:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        self.status.setText(f"Preview failed: {message}")
+        self.failed.emit(message)
+
+    def _on_finished(self) -> None:
+        self._running = None
+        if self._pending is not None and not self.timer.isActive():
+            self.timer.start()
