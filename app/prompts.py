@@ -1,0 +1,125 @@
+"""Prompt planning: what to ask the model for, as a pure function of the request.
+
+`plan_prompt` decides which target the model writes (the requested one when the backend's model was
+trained for it, otherwise HTML that `app.targets` converts afterwards) and builds the chat messages: a
+system prompt for that target, then one user turn holding the media slots (images and video chunks, in
+order) followed by the instruction text (and the current code for a follow-up edit). The messages are
+backend-neutral; `app/backends/` turn them into K2.5 token ids (via `model.chat`) or into OpenAI
+chat-completions JSON. Nothing here touches pixels, tokens or the network.
+
+The mini model in `assets/mini/` is trained on exactly these prompts (`train/` imports `plan_prompt`), so
+changing a system prompt is a change of the model's input distribution: keep them stable.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+from app.events import PATH_MODEL, PATH_TRANSFORMED, TARGETS
+
+SYSTEM_PROMPTS: dict[str, str] = {
+    "html": (
+        "You are an expert front-end developer. Turn the screenshot into one self-contained HTML file: "
+        "semantic tags, all CSS in a single <style> block in the head, no JavaScript, no external resources. "
+        "Match the layout, text, colours, font sizes and spacing exactly. Reply with the code only, in one "
+        "```html block."
+    ),
+    "tailwind": (
+        "You are an expert front-end developer. Turn the screenshot into one self-contained HTML file styled "
+        "only with Tailwind CSS v4 utility classes (arbitrary values like p-[18px] or bg-[#1e293b] are fine); "
+        "the page loads Tailwind itself, so add no <script> or <link> for it and no <style> block. "
+        "Match the layout, text, colours, font sizes and spacing exactly. Reply with the code only, in one "
+        "```html block."
+    ),
+    "react": (
+        "You are an expert front-end developer. Turn the screenshot into one React function component in a "
+        "single JSX file: `export default function App()` returning the page, its CSS in a `css` string "
+        "rendered with <style>{css}</style>, no imports other than React and no external resources. "
+        "Match the layout, text, colours, font sizes and spacing exactly. Reply with the code only, in one "
+        "```jsx block."
+    ),
+    "vue": (
+        "You are an expert front-end developer. Turn the screenshot into one Vue 3 single-file component: a "
+        "<template> with the page, a <script> exporting the component, and a <style> block with all CSS; "
+        "no external resources. Match the layout, text, colours, font sizes and spacing exactly. Reply with "
+        "the code only, in one ```vue block."
+    ),
+}
+
+FENCE_LANG = {"html": "html", "tailwind": "html", "react": "jsx", "vue": "vue"}
+
+
+@dataclass(frozen=True)
+class MediaSlot:
+    """Where one media item sits in a message. kind "video" slots carry the chunk's first-frame time."""
+
+    kind: Literal["image", "video"]
+    timestamp: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Literal["system", "user", "assistant"]
+    text: str
+    media: tuple[MediaSlot, ...] = ()
+
+
+@dataclass(frozen=True)
+class PromptPlan:
+    """target: what the user asked for; model_target: what the model is asked to write; path: PATH_MODEL when
+    they are equal, PATH_TRANSFORMED when `app.targets` converts the model's HTML; thinking: whether the
+    generation prompt opens a reasoning block (instant mode is used for code: it is faster and the mini model
+    is trained without reasoning)."""
+
+    target: str
+    model_target: str
+    path: str
+    messages: tuple[Message, ...]
+    thinking: bool = False
+
+
+def _task_text(slots: Sequence[MediaSlot]) -> str:
+    n_img = sum(s.kind == "image" for s in slots)
+    has_video = any(s.kind == "video" for s in slots)
+    if has_video:
+        return "This screen recording shows a user interface. Write the code for the screen it ends on."
+    if n_img > 1:
+        return f"These {n_img} screenshots show one user interface. Write one page that contains all of it."
+    return "Write the code for this user interface."
+
+
+def plan_prompt(
+    target: str,
+    media: Sequence[MediaSlot],
+    *,
+    instruction: str | None = None,
+    previous_code: str | None = None,
+    native_targets: Sequence[str] = TARGETS,
+) -> PromptPlan:
+    """Plan the chat for one conversion.
+
+    target: one of TARGETS; media: the slots in input order (at least one unless `previous_code` is given);
+    instruction: the user's extra words ("make the header dark"); previous_code: the current code, for a
+    follow-up edit; native_targets: the targets the backend's model writes itself.
+    """
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+    if not media and previous_code is None:
+        raise ValueError("a conversion needs at least one image or video, or previous code to edit")
+    model_target = target if target in native_targets else "html"
+    path = PATH_MODEL if model_target == target else PATH_TRANSFORMED
+    lines = [_task_text(media)] if media else []
+    if previous_code is not None:
+        lang = FENCE_LANG[model_target]
+        lines.append(f"Here is the current code:\n```{lang}\n{previous_code.strip()}\n```")
+        lines.append(
+            f"Change it as asked: {instruction.strip()}" if instruction else "Improve it to match the screenshot."
+        )
+        lines.append("Reply with the complete updated code.")
+    elif instruction:
+        lines.append(f"Also: {instruction.strip()}")
+    messages = (
+        Message("system", SYSTEM_PROMPTS[model_target]),
+        Message("user", "\n".join(lines), tuple(media)),
+    )
+    return PromptPlan(target, model_target, path, messages)
