@@ -89,6 +89,12 @@ def use_triton_for(*tensors: torch.Tensor) -> bool:
     return on_cuda or (interpreting() and not any(t.is_cuda for t in tensors))
 
 
+@functools.lru_cache(maxsize=None)
+def sm_count(device_index: int) -> int:
+    """Multiprocessor count of a CUDA device (read once)."""
+    return torch.cuda.get_device_properties(device_index).multi_processor_count
+
+
 def matmul_regime(m: int) -> Literal["gemv", "gemm"]:
     """Decode (few activation rows, bandwidth-bound: split-K GEMV configs) vs prefill (GEMM configs)."""
     return "gemv" if m <= GEMV_MAX_M else "gemm"

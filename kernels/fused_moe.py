@@ -64,7 +64,10 @@ def moe_align_block_size(topk_ids: torch.Tensor, num_experts: int, block_m: int)
     flat = topk_ids.reshape(-1)                                                 # [S]
     s = flat.numel()
     dev = flat.device
-    counts = torch.bincount(flat, minlength=num_experts)                        # [E]
+    # scatter_add rather than bincount: bincount reads max(flat) back to the host, which would break
+    # CUDA-graph capture and stall the decode loop.
+    counts = torch.zeros(num_experts, dtype=torch.int64, device=dev).scatter_add_(
+        0, flat, torch.ones_like(flat))                                         # [E]
     padded = (counts + block_m - 1) // block_m * block_m                        # [E]
     pad_end = torch.cumsum(padded, 0)                                           # [E]
     pad_start = pad_end - padded

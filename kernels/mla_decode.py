@@ -176,7 +176,8 @@ def _launch(q_lat, q_pe, kv_cache, seq_lens, scale, cfg: MlaConfig) -> torch.Ten
     r = q_pe.shape[-1]
     tmax = kv_cache.shape[1]
     head_blocks = triton.cdiv(hn, cfg.block_h)
-    sms = torch.cuda.get_device_properties(q_lat.device).multi_processor_count if q_lat.is_cuda else 4
+    sms = dispatch.sm_count(q_lat.device.index if q_lat.device.index is not None else torch.cuda.current_device()) \
+        if q_lat.is_cuda else 4
     ns = _num_splits(b, head_blocks, tmax, cfg, sms)
     chunk = triton.cdiv(triton.cdiv(tmax, ns), cfg.block_t) * cfg.block_t
     ns = triton.cdiv(tmax, chunk)
