@@ -88,7 +88,10 @@ class RegionOverlay(QWidget):
     def selection(self) -> QRect | None:
         if self.origin is None or self.current is None:
             return None
-        return QRect(self.origin, self.current).normalized()
+        # Edges, not inclusive pixel corners: a drag from x=10 to x=110 is 100 logical px wide.
+        x0, x1 = sorted((self.origin.x(), self.current.x()))
+        y0, y1 = sorted((self.origin.y(), self.current.y()))
+        return QRect(x0, y0, x1 - x0, y1 - y0)
 
     # ---- events --------------------------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:

@@ -167,26 +167,23 @@ def load_payloads(payloads: list[Payload], video_mode: str = "sampled",
 
 
 def load_video(path: str, mode: str = "sampled", cancel: threading.Event | None = None) -> Iterator[InputItem]:
-    """A video's sampled frames (K2.5's 2 fps rule) or its keyframes (screen changes), as InputItems."""
-    from vision import video as vvideo
+    """A video's sampled frames (K2.5's 2 fps rule) or its keyframes (screen changes), as InputItems.
 
-    frames = vvideo.gui_frames(path, mode=mode, max_frames=MAX_FRAMES_PER_VIDEO) \
-        if hasattr(vvideo, "gui_frames") else _frames_from_video_module(vvideo, path, mode)
+    The kept frames are later sent as still images, in time order: that is what lets the user drop frames
+    (a `vision.video` chunk always holds 4 consecutive samples)."""
+    from vision.video import format_timestamp
+    from vision.video import load_video as decode
+
     name = pathlib.Path(path).name
-    count = 0
-    for image, stamp in frames:
+    video = decode(path, mode="keyframes" if mode == "keyframes" else "uniform",
+                   max_frames=MAX_FRAMES_PER_VIDEO, max_keyframes=min(32, MAX_FRAMES_PER_VIDEO), name=str(path))
+    for frame, seconds in zip(video.frames, video.timestamps):
         if cancel is not None and cancel.is_set():
             return
-        count += 1
+        stamp = format_timestamp(seconds)
+        image = Image.fromarray(frame).convert("RGB")
         yield InputItem(image=image, label=f"{name} @ {stamp}", source=str(path), group=str(path),
-                        timestamp=stamp, meta={"size": image.size})
-    if count == 0:
-        raise MediaError(f"{path}: no frames could be decoded")
-
-
-def _frames_from_video_module(vvideo, path: str, mode: str):
-    """Adapter over `vision.video`: yields (RGB PIL image, "HH:MM:SS.mmm")."""
-    raise MediaError(f"{path}: video input needs vision.video, which is not available in this build")
+                        timestamp=stamp, meta={"size": image.size, "mode": mode})
 
 
 def image_to_png_bytes(image: Image.Image) -> bytes:
