@@ -20,6 +20,7 @@ stay in `token_ids`.
 from __future__ import annotations
 
 import codecs
+import inspect
 import random
 import threading
 import time
@@ -37,6 +38,7 @@ class SamplingParams:
     """How to pick tokens. temperature 0 is greedy (top_k/top_p/seed ignored).
 
     top_k 0 and top_p 1.0 disable those filters; seed None draws a fresh seed per call.
+    ignore_eos leaves `<|im_end|>` / `[EOS]` out of the stop set (benchmarks of a fixed length).
     K2.5's recommended settings (spec §5.3): thinking 1.0 / 0.95, instant 0.6 / 0.95.
     """
 
@@ -47,6 +49,7 @@ class SamplingParams:
     seed: int | None = None
     stop_token_ids: tuple[int, ...] = ()
     stop_strings: tuple[str, ...] = ()
+    ignore_eos: bool = False
 
     def __post_init__(self):
         if self.max_new_tokens < 1:
@@ -169,7 +172,7 @@ class _StreamDecoder:
 
 def _stop_ids(tokenizer, params: SamplingParams) -> frozenset[int]:
     ids = set(params.stop_token_ids)
-    for name in ("<|im_end|>", "[EOS]"):
+    for name in () if params.ignore_eos else ("<|im_end|>", "[EOS]"):
         if name in getattr(tokenizer, "special_tokens", {}):
             ids.add(tokenizer.special_tokens[name])
     return frozenset(ids)
@@ -219,7 +222,9 @@ def generate(
     else:
         with torch.inference_mode():
             cache = model.make_cache(1, n_prompt + params.max_new_tokens)
-            logits = model(prompt, cache=cache, **(media or {}))[0, -1]  # [V]
+            # only the last position's logits are needed: [S, V] fp32 would be GBs for long prompts
+            keep = {"logits_to_keep": 1} if _accepts_logits_to_keep(model) else {}
+            logits = model(prompt, cache=cache, **keep, **(media or {}))[0, -1]  # [V]
             next_id = sample_next(_to_cpu_f32(logits, n_vocab), params, generator)
         prefill_s = time.perf_counter() - t0
         t_decode = time.perf_counter()
@@ -259,6 +264,13 @@ def generate(
         prefill_s=prefill_s,
         decode_s=decode_s,
     )
+
+
+def _accepts_logits_to_keep(model) -> bool:
+    try:
+        return "logits_to_keep" in inspect.signature(model.forward).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _model_device(model) -> torch.device:

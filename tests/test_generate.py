@@ -242,3 +242,40 @@ def test_sampling_params_validation():
 def test_result_rates():
     r = GenerationResult("x", (1, 2), prompt_tokens=100, new_tokens=11, finish_reason="length", prefill_s=0.5, decode_s=2.0)
     assert r.prefill_tokens_per_s == 200.0 and r.decode_tokens_per_s == 5.0
+
+
+# ------------------------------------------------------------------- end to end with the decoder
+
+@pytest.fixture
+def one_thread():
+    """Tiny ops on 2 shared, busy cores run ~10x faster on one thread than with OpenMP spinning."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def test_decoder_greedy_matches_transformers_full_recomputation(tok, one_thread):
+    """Our decoder + KV cache + loop, greedy, against transformers' DeepseekV3 (the INT4-rounded
+    reference) run once over the whole generated sequence with no cache."""
+    from ckpt_factory import checkpoint_tensors, make_reference_model, quantized_reference, text_config_dict
+
+    from model import build_model, load_config
+
+    ref = make_reference_model(seed=3, vocab_size=tok.vocab_size)
+    model = build_model(load_config(text_config_dict(ref)), device="cpu", dtype=torch.float32)
+    model.load_state_dict(checkpoint_tensors(ref), strict=True)
+    model.eval()
+    oracle = quantized_reference(ref)
+    prompt = tok.encode("<|im_user|>user<|im_middle|>make a button<|im_end|><|im_assistant|>")
+    _, res = run(model, tok, prompt, SamplingParams(max_new_tokens=20, ignore_eos=True))
+    assert res.new_tokens == 20 and res.finish_reason == "length"
+    full = torch.tensor([prompt + list(res.token_ids)])
+    with torch.no_grad():
+        ref_logits = oracle(full).logits[0, len(prompt) - 1 : -1]          # [20, V]: predicts each new token
+        our_nocache = model(full)[0, len(prompt) - 1 : -1]
+    for i, t in enumerate(res.token_ids):
+        # equal to the argmax, up to near-ties (INT4 and fp32 summation order differ by ~1e-5)
+        assert ref_logits[i].max() - ref_logits[i, t] < 1e-4, (i, t, int(ref_logits[i].argmax()))
+        assert our_nocache[i].max() - our_nocache[i, t] < 1e-4
+    assert len(set(res.token_ids)) > 1  # not a degenerate constant sequence
