@@ -104,17 +104,20 @@ class SafetensorsFile:
             raise CheckpointError(f"{self.path}: safetensors header is not a JSON object")
         self.metadata = header.pop("__metadata__", None) or {}
         self._data_start = 8 + n
-        data_len = size - self._data_start
         self.tensors: dict[str, TensorInfo] = {}
         for name, entry in header.items():
-            self.tensors[name] = self._check_entry(name, entry, data_len)
+            self.tensors[name] = self._check_entry(name, entry)
         spans = sorted(self.tensors.values(), key=lambda t: (t.start, t.end))
+        cut = [t for t in spans if t.end > size]
+        if cut:   # name the first tensor whose bytes are not all there
+            raise CheckpointError(f"{self.path}: tensor {cut[0].name}: data ends at byte {cut[0].end} but the "
+                                  f"file has {size} bytes (truncated shard or bad offset)")
         for a, b in zip(spans, spans[1:]):
             if b.start < a.end and b.nbytes and a.nbytes:
                 raise CheckpointError(f"{self.path}: tensor {b.name} overlaps tensor {a.name} "
                                       "(header offsets are inconsistent)")
 
-    def _check_entry(self, name: str, entry, data_len: int) -> TensorInfo:
+    def _check_entry(self, name: str, entry) -> TensorInfo:
         where = f"{self.path}: tensor {name}"
         if not isinstance(entry, dict):
             raise CheckpointError(f"{where}: header entry is not an object")
@@ -130,9 +133,6 @@ class SafetensorsFile:
         if offs[1] - offs[0] != need:
             raise CheckpointError(f"{where}: header data_offsets {offs} span {offs[1] - offs[0]} bytes "
                                   f"but {st}{shape} needs {need} (header lies about the offset)")
-        if offs[1] > data_len:
-            raise CheckpointError(f"{where}: data ends at byte {self._data_start + offs[1]} but the file has "
-                                  f"{self._data_start + data_len} bytes (truncated shard or bad offset)")
         return TensorInfo(name, self.path, st, tuple(shape), self._data_start + offs[0],
                           self._data_start + offs[1])
 
