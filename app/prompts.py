@@ -51,10 +51,11 @@ FENCE_LANG = {"html": "html", "tailwind": "html", "react": "jsx", "vue": "vue"}
 
 @dataclass(frozen=True)
 class MediaSlot:
-    """Where one media item sits in a message. kind "video" slots carry the chunk's first-frame time."""
+    """Where one input sits in a message. A "video" slot carries the start time in seconds of each of its
+    4-frame chunks (each chunk is one media item)."""
 
     kind: Literal["image", "video"]
-    timestamp: str | None = None
+    chunk_starts_s: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

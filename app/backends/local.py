@@ -1,0 +1,161 @@
+"""The in-process backend: a K2.5-format checkpoint loaded with `model.load_model`, run by `model.generate`.
+
+Media become encoder inputs here (`vision.preprocess_image` for images, `vision.video.video_chunks` for
+videos); the plan's messages become K2.5 chat token ids through `model.chat.encode_chat` with the
+`<|media_pad|>` placeholders expanded to each item's token count. Loading is lazy (first `load()` or
+`stream()`) and guarded by a lock; generation is serialised by a second lock because one model instance
+owns one set of buffers (the server runs one generation at a time anyway).
+
+The default checkpoint is the project's mini model in `assets/mini/`. The targets a checkpoint writes
+natively come from an optional `uicode.json` beside its config (`{"targets": ["html"]}`); the mini model
+is trained on HTML only, so without that file the default checkpoint counts as HTML-only and any other
+checkpoint (the real K2.5) as writing every target.
+
+Not here: prompt planning, code extraction, the HTTP server (`app/server.py` wraps this class).
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from app.backends.base import BackendError, CancelFlag, Delta, Done, GenParams
+from app.events import TARGETS
+from model.errors import UicodeError
+
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "assets" / "mini"
+
+
+def _native_targets(ckpt: Path, is_default: bool) -> tuple[str, ...]:
+    meta = ckpt / "uicode.json"
+    if meta.is_file():
+        try:
+            targets = json.loads(meta.read_text(encoding="utf-8")).get("targets", list(TARGETS))
+        except (OSError, ValueError, AttributeError) as e:
+            raise BackendError(f"{meta}: not a valid uicode.json ({e})") from None
+        return tuple(t for t in targets if t in TARGETS) or ("html",)
+    return ("html",) if is_default else TARGETS
+
+
+class LocalBackend:
+    kind = "local"
+
+    def __init__(self, checkpoint: str | Path | None = None, device: str = "cpu"):
+        is_default = checkpoint is None
+        self.checkpoint = Path(checkpoint) if checkpoint is not None else DEFAULT_CHECKPOINT
+        if not (self.checkpoint / "config.json").is_file():
+            if is_default:
+                raise BackendError(
+                    f"no model at {self.checkpoint} (the embedded mini model is not installed); pass "
+                    "--checkpoint DIR with a K2.5-format checkpoint, or --backend openai --base-url URL")
+            if not self.checkpoint.exists():
+                raise BackendError(f"{self.checkpoint}: no such checkpoint directory")
+            raise BackendError(f"{self.checkpoint}: not a checkpoint (no config.json)")
+        self.device = device
+        self.native_targets = _native_targets(self.checkpoint, is_default)
+        self.model = None
+        self.tokenizer = None
+        self._load_lock = threading.Lock()
+        self._gen_lock = threading.Lock()
+
+    def describe(self) -> str:
+        return f"local {self.checkpoint.name or self.checkpoint} on {self.device}"
+
+    @property
+    def model_name(self) -> str:
+        return self.checkpoint.name or str(self.checkpoint)
+
+    def load(self, progress: Callable[[int, int], None] | None = None) -> None:
+        with self._load_lock:
+            if self.model is not None:
+                return
+            from model import Tokenizer, load_model
+
+            try:
+                self.tokenizer = Tokenizer.from_dir(self.checkpoint)
+                self.model = load_model(self.checkpoint, device=self.device, progress=progress)
+            except UicodeError:
+                raise
+            except (RuntimeError, ValueError, OSError) as e:
+                # torch device errors ("CUDA not available"), an invalid device string, I/O trouble.
+                raise BackendError(f"{self.checkpoint}: cannot load on {self.device}: "
+                                   f"{' '.join(str(e).split())}") from None
+
+    @property
+    def multimodal(self) -> bool:
+        return hasattr(self.model.config, "vision")
+
+    def encode(self, plan, media: Sequence) -> tuple[list[int], dict | None]:
+        """Prompt token ids (media pads expanded) and the encoder kwargs for `plan` with `media`."""
+        from app.media import ImageInput
+        from model.chat import DEFAULT_SYSTEM_PROMPT, ImagePart, Message, TextPart, VideoPart, encode_chat
+        from vision.preprocess import pack_media, preprocess_image
+        from vision.video import video_chunks
+
+        self.load()
+        if media and not self.multimodal:
+            raise BackendError(f"{self.checkpoint}: a text-only checkpoint cannot read images or video")
+        items, counts, media_iter = [], [], iter(media)
+        messages = []
+        for msg in plan.messages:
+            parts = []
+            for slot in msg.media:
+                src = next(media_iter)
+                if isinstance(src, ImageInput):
+                    item = preprocess_image(src.image)
+                    items.append(item)
+                    counts.append(item.num_tokens)
+                    parts.append(ImagePart(src.name))
+                else:
+                    chunks = video_chunks(src.as_video())
+                    items += [c.item for c in chunks]
+                    counts += [c.num_tokens for c in chunks]
+                    parts.append(VideoPart(tuple(c.start_s for c in chunks)))
+            if msg.text:
+                parts.append(TextPart(msg.text))
+            messages.append(Message(msg.role, parts if msg.media else msg.text))
+        ids = encode_chat(self.tokenizer, messages, counts, thinking=plan.thinking,
+                          default_system_prompt=DEFAULT_SYSTEM_PROMPT)
+        return ids, (pack_media(items) if items else None)
+
+    def generate_ids(self, ids: Sequence[int], media: dict | None, params: GenParams,
+                     cancel: CancelFlag = None) -> Iterator[Delta | Done]:
+        """Stream from ready prompt ids (the server's entry point: it encodes OpenAI messages itself)."""
+        from model.generate import GenerationResult, SamplingParams, generate
+
+        self.load()
+        sp = SamplingParams(max_new_tokens=params.max_new_tokens, temperature=params.temperature,
+                            top_p=params.top_p, seed=params.seed, stop_strings=params.stop)
+        max_len = getattr(getattr(self.model.config, "text", self.model.config), "max_position_embeddings", None)
+        if max_len is not None and len(ids) + params.max_new_tokens > max_len:
+            raise BackendError(f"prompt of {len(ids)} tokens + max_new_tokens {params.max_new_tokens} exceeds "
+                               f"the model's context of {max_len} tokens")
+        with self._gen_lock:
+            try:
+                for ev in generate(self.model, self.tokenizer, ids, sp, media=media, cancel=cancel):
+                    if isinstance(ev, GenerationResult):
+                        yield Done(ev.text, ev.prompt_tokens, ev.new_tokens, ev.finish_reason, ev.prefill_s,
+                                   ev.decode_s)
+                    else:
+                        yield Delta(ev.text, len(ev.token_ids))
+            except UicodeError:
+                raise
+            except (RuntimeError, ValueError) as e:
+                raise BackendError(f"generation failed: {' '.join(str(e).split())}") from None
+
+    def stream(self, plan, media: Sequence, params: GenParams, cancel: CancelFlag = None) -> Iterator[Delta | Done]:
+        t0 = time.perf_counter()
+        ids, media_kw = self.encode(plan, media)
+        encode_s = time.perf_counter() - t0
+        for ev in self.generate_ids(ids, media_kw, params, cancel):
+            if isinstance(ev, Done):
+                # The vision preprocessing belongs to the prefill from the user's point of view.
+                ev = Done(ev.text, ev.prompt_tokens, ev.new_tokens, ev.finish_reason, ev.prefill_s + encode_s,
+                          ev.decode_s)
+            yield ev
+
+    def close(self) -> None:
+        self.model = None
+        self.tokenizer = None

@@ -1,0 +1,184 @@
+"""The conversion pipeline: media → prompt → a backend's stream → extracted code → result, as events.
+
+`Pipeline(backend).stream(request, cancel)` yields `Status`, `CodeDelta` and one `Finished` (see
+`app/events.py`); `convert(request)` runs it to the end. Steps:
+
+1. load and validate the inputs (`app.media`: images, videos; bad ones raise `MediaError`);
+2. plan the prompt (`app.prompts.plan_prompt`): the model writes the requested target when it was trained
+   for it, else HTML that `app.targets.transform` converts afterwards (result `path` says which);
+3. stream from the backend, showing only code (`app.extract.CodeStream`) with the decode speed;
+4. with `best_of` N > 1: sample N candidates (seeds seed, seed+1, …; temperature 0 is raised to 0.6 since N
+   greedy samples would be identical), render each with headless Chromium (`app.render`, network blocked)
+   and score it against the first input image (`app.fidelity`, reference-free visual similarity); the best
+   is kept and every score reported. Only the first candidate's code is streamed as `CodeDelta`s;
+   `Finished.result.code` is authoritative.
+
+Cancelling (`cancel.set()`) stops between tokens and still finishes with the code streamed so far
+(finish_reason "cancelled"). `make_backend` builds a backend from CLI/GUI settings.
+"""
+from __future__ import annotations
+
+import pathlib
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Iterator, Union
+
+from PIL import Image
+
+from app.backends.base import BackendError, Delta, Done, GenParams, is_cancelled
+from app.events import PATH_TRANSFORMED, TARGETS, CodeDelta, ConvertResult, Event, Finished, Status
+from app.extract import CodeStream, extract_code
+from app.media import ImageInput, load_media, slot_of
+from app.prompts import plan_prompt
+from app.targets import preview_html, transform
+
+MediaSource = Union[str, pathlib.Path, Image.Image, bytes]
+BEST_OF_TEMPERATURE = 0.6  # K2.5's instant-mode recommendation (spec §5.3)
+MAX_BEST_OF = 16
+
+
+@dataclass(frozen=True)
+class ConvertRequest:
+    """One conversion. media: images/videos in order (paths, PIL images or encoded bytes); target: one of
+    "html", "tailwind", "react", "vue"; instruction: extra words for the model; previous_code: the current
+    code for a follow-up edit; best_of: candidates to sample, render and score (1 = no rendering)."""
+
+    media: tuple[MediaSource, ...] = ()
+    target: str = "html"
+    instruction: str | None = None
+    previous_code: str | None = None
+    max_new_tokens: int = 2048
+    temperature: float = 0.0
+    top_p: float = 0.95
+    seed: int | None = 0
+    best_of: int = 1
+    score: bool = False  # render and score even with best_of == 1
+
+    def __post_init__(self):
+        if self.target not in TARGETS:
+            raise ValueError(f"unknown target {self.target!r}; choose one of {', '.join(TARGETS)}")
+        if not 1 <= self.best_of <= MAX_BEST_OF:
+            raise ValueError(f"best_of must be between 1 and {MAX_BEST_OF}, got {self.best_of}")
+        if not isinstance(self.media, tuple):
+            object.__setattr__(self, "media", tuple(self.media))
+        GenParams(self.max_new_tokens, self.temperature, self.top_p, self.seed)  # validates the numbers
+
+
+def make_backend(kind: str = "local", checkpoint=None, device: str = "cpu", base_url: str | None = None,
+                 model: str | None = None, api_key: str | None = None):
+    """A backend from user settings: "local" (checkpoint, device) or "openai" (base_url, model, api_key)."""
+    if kind == "local":
+        from app.backends.local import LocalBackend
+
+        return LocalBackend(checkpoint, device)
+    if kind == "openai":
+        from app.backends.openai import OpenAIBackend
+
+        return OpenAIBackend(base_url, model, api_key)
+    raise ValueError(f"unknown backend {kind!r}; choose 'local' or 'openai'")
+
+
+@dataclass
+class _Candidate:
+    raw: str
+    model_code: str
+    code: str
+    done: Done
+    score: float | None = None
+
+
+class Pipeline:
+    """Runs conversions on one backend; safe to reuse for many requests (one at a time per backend)."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def convert(self, request: ConvertRequest, cancel: threading.Event | None = None) -> ConvertResult:
+        for ev in self.stream(request, cancel):
+            if isinstance(ev, Finished):
+                return ev.result
+        raise BackendError("the conversion ended without a result")  # pragma: no cover - stream always finishes
+
+    def stream(self, request: ConvertRequest, cancel: threading.Event | None = None) -> Iterator[Event]:
+        t0 = time.perf_counter()
+        n_in = len(request.media)
+        yield Status("media", f"reading {n_in} input{'s' if n_in != 1 else ''}", 0.0)
+        media = []
+        for i, src in enumerate(request.media):
+            media.append(load_media(src))
+            yield Status("media", f"read {media[-1].name}", (i + 1) / max(n_in, 1))
+        plan = plan_prompt(request.target, [slot_of(m) for m in media], instruction=request.instruction,
+                           previous_code=request.previous_code, native_targets=self.backend.native_targets)
+        yield Status("load", f"preparing {self.backend.describe()}", None)
+        self.backend.load()
+        n = request.best_of
+        temperature = request.temperature if n == 1 or request.temperature > 0 else BEST_OF_TEMPERATURE
+        candidates: list[_Candidate] = []
+        for k in range(n):
+            if k and is_cancelled(cancel):
+                break
+            seed = None if request.seed is None else request.seed + k
+            params = GenParams(request.max_new_tokens, temperature, request.top_p, seed)
+            yield Status("generate", f"generating candidate {k + 1}/{n}" if n > 1 else "generating", k / n)
+            cand = yield from self._generate(plan, media, params, cancel, show=(k == 0))
+            candidates.append(cand)
+        best = candidates[0]
+        want_score = (n > 1 or request.score) and any(isinstance(m, ImageInput) for m in media)
+        if want_score and best.done.finish_reason != "cancelled":
+            yield Status("render", f"rendering and scoring {len(candidates)} candidate(s)", None)
+            reference = next(m.image for m in media if isinstance(m, ImageInput))
+            self._score(candidates, reference, plan)
+            best = max(candidates, key=lambda c: c.score if c.score is not None else -1.0)
+        scores = tuple(c.score for c in candidates if c.score is not None)
+        result = ConvertResult(
+            code=best.code, target=request.target, path=plan.path, raw_text=best.raw,
+            prompt_tokens=best.done.prompt_tokens, new_tokens=sum(c.done.new_tokens for c in candidates),
+            seconds=time.perf_counter() - t0, finish_reason=best.done.finish_reason,
+            score=best.score, candidate_scores=scores)
+        yield Status("done", f"{result.new_tokens} tokens in {result.seconds:.1f} s", 1.0)
+        yield Finished(result)
+
+    def _generate(self, plan, media, params: GenParams, cancel, show: bool):
+        stream = CodeStream(plan.model_target, starts_in_thinking=plan.thinking)
+        n_tokens, t_start, done = 0, time.perf_counter(), None
+        for ev in self.backend.stream(plan, media, params, cancel):
+            if isinstance(ev, Delta):
+                n_tokens += ev.n_tokens
+                code = stream.feed(ev.text)
+                if show and code:
+                    # For a transformed target this is the model's HTML; the target code comes at the end.
+                    dt = time.perf_counter() - t_start
+                    yield CodeDelta(code, n_tokens / dt if dt > 0 else 0.0)
+            elif isinstance(ev, Done):
+                done = ev
+        if done is None:
+            raise BackendError(f"{self.backend.describe()}: the stream ended without a result")
+        model_code = extract_code(stream.raw, plan.model_target)
+        code = transform(model_code, plan.target) if plan.path == PATH_TRANSFORMED and model_code else model_code
+        return _Candidate(stream.raw, model_code, code, done)
+
+    @staticmethod
+    def _score(candidates: list[_Candidate], reference: Image.Image, plan) -> None:
+        from app.fidelity import visual_score
+        from app.render import Renderer
+
+        # Transforms keep the rendering identical, so the model's own HTML is what gets rendered when the
+        # target was produced from it (no JS runtime needed); native non-HTML code gets its preview page.
+        js = plan.path != PATH_TRANSFORMED and plan.target != "html"
+        width = max(320, min(reference.width, 1920))
+        height = max(240, min(reference.height, 4000))
+        with Renderer(js=js) as r:
+            for c in candidates:
+                page = c.model_code if not js else preview_html(c.code, plan.target)
+                if not page.strip():
+                    c.score = 0.0
+                    continue
+                shot = r.render(page, width=width, height=height, full_page=True, max_height=4000,
+                                blocks=False)
+                c.score = float(visual_score(shot.image(), reference))
+
+
+def request_with(request: ConvertRequest, **changes) -> ConvertRequest:
+    """A copy of `request` with some fields changed (the GUI's follow-up edits)."""
+    return replace(request, **changes)

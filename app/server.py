@@ -1,0 +1,428 @@
+"""`uicode serve`: an OpenAI-compatible HTTP server over the in-process engine (FastAPI + uvicorn).
+
+Endpoints: `POST /v1/chat/completions` (streaming SSE and not; text and `image_url` parts with `data:`
+URLs; `max_tokens`/`max_completion_tokens`, `temperature`, `top_p`, `seed`, `stop`;
+`chat_template_kwargs.thinking` picks K2.5's thinking or instant generation prompt, instant by default),
+`GET /v1/models`, `GET /health`.
+
+Safety, all configurable in `Limits`: the server binds 127.0.0.1 unless an API key is set (then every `/v1`
+request must carry `Authorization: Bearer KEY`, compared in constant time); request bodies over
+`max_body_bytes` get 413 (checked on the declared length and while reading); more than `max_images` images,
+images over `max_pixels`, non-image or non-`data:` image URLs (remote URLs are never fetched), and
+`max_tokens` over its cap get 400; when `max_queue` requests are already admitted (running or waiting), a
+new one gets 429 at once instead of waiting. Every error is a JSON body `{"error": {"message", "type",
+"code"}}`; no traceback ever reaches a client.
+
+Generation runs on one worker thread (one model, one generation at a time); the event loop only moves
+bytes. A client that disconnects sets its request's cancel flag, and `model.generate` stops at the next
+token; a request cancelled while still queued never starts.
+
+Not here: the engine itself (`app/backends/local.py`, `model/`), the CLI flags (`app/cli.py`).
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import hmac
+import ipaddress
+import json
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from app.backends.base import Delta, Done, GenParams
+from model.errors import MediaError, UicodeError
+
+LOOPBACK_HOSTS = {"localhost"}
+DEFAULT_TEMPERATURE = 0.6  # K2.5 instant mode (spec §5.3)
+DEFAULT_TOP_P = 0.95
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body_bytes: int = 32 * 1024 * 1024
+    max_images: int = 8
+    max_pixels: int = 4096 * 4096  # per image, checked from the header before decoding
+    max_tokens: int = 4096  # cap on a request's max_tokens
+    default_max_tokens: int = 1024
+    max_queue: int = 8  # admitted requests (running + waiting); beyond this: 429
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, type_: str = "invalid_request_error", code: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.type, self.code = status, message, type_, code
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, api_key: str | None) -> None:
+    """Refuse a non-loopback address without an API key (raised as a usage error by the CLI)."""
+    if not is_loopback(host) and not api_key:
+        raise UicodeError(f"refusing to bind {host} without --api-key (or UICODE_SERVER_API_KEY): anyone on "
+                          "the network could use the model; bind 127.0.0.1 or set a key")
+
+
+# ------------------------------------------------------------------------------------------ request parsing
+def _decode_data_url(url: str, where: str, limits: Limits):
+    from vision.preprocess import load_image
+
+    if not url.startswith("data:"):
+        raise ApiError(400, f"{where}: only data: URLs are accepted (remote image URLs are not fetched)")
+    head, sep, payload = url.partition(",")
+    if not sep:
+        raise ApiError(400, f"{where}: malformed data URL (no comma)")
+    mime = head[5:].split(";")[0].strip().lower()
+    if not mime.startswith("image/"):
+        raise ApiError(400, f"{where}: data URL is {mime or 'untyped'}, not an image")
+    if ";base64" not in head.lower():
+        raise ApiError(400, f"{where}: image data URLs must be base64-encoded")
+    try:
+        raw = base64.b64decode(payload, validate=False)
+    except (binascii.Error, ValueError):
+        raise ApiError(400, f"{where}: invalid base64 in data URL") from None
+    try:
+        return load_image(raw, name=where, max_pixels=limits.max_pixels)
+    except MediaError as e:
+        raise ApiError(400, str(e)) from None
+
+
+def parse_messages(body: dict, limits: Limits):
+    """OpenAI `messages` → (model.chat messages, PIL images in order)."""
+    from model.chat import ImagePart, Message, TextPart
+
+    msgs = body.get("messages")
+    if not isinstance(msgs, list) or not msgs:
+        raise ApiError(400, "'messages' must be a non-empty list")
+    out, images = [], []
+    for i, m in enumerate(msgs):
+        if not isinstance(m, dict):
+            raise ApiError(400, f"messages[{i}] must be an object")
+        role = m.get("role")
+        if role not in ("system", "user", "assistant", "developer"):
+            raise ApiError(400, f"messages[{i}].role {role!r} is not supported (system, user, assistant)")
+        role = "system" if role == "developer" else role
+        content = m.get("content")
+        if content is None:
+            content = ""
+        if isinstance(content, str):
+            out.append(Message(role, content))
+            continue
+        if not isinstance(content, list):
+            raise ApiError(400, f"messages[{i}].content must be a string or a list of parts")
+        parts = []
+        for j, p in enumerate(content):
+            where = f"messages[{i}].content[{j}]"
+            kind = p.get("type") if isinstance(p, dict) else None
+            if kind == "text":
+                if not isinstance(p.get("text"), str):
+                    raise ApiError(400, f"{where}.text must be a string")
+                parts.append(TextPart(p["text"]))
+            elif kind == "image_url":
+                if role != "user":
+                    raise ApiError(400, f"{where}: images are only accepted in user messages")
+                iu = p.get("image_url")
+                url = iu.get("url") if isinstance(iu, dict) else iu
+                if not isinstance(url, str):
+                    raise ApiError(400, f"{where}.image_url.url must be a string")
+                if len(images) >= limits.max_images:
+                    raise ApiError(400, f"too many images: at most {limits.max_images} per request")
+                images.append(_decode_data_url(url, where, limits))
+                parts.append(ImagePart(where))
+            else:
+                raise ApiError(400, f"{where}: unsupported part type {kind!r} (text, image_url)")
+        if role != "user":
+            parts = [TextPart("".join(p.text for p in parts))]
+        out.append(Message(role, parts))
+    return out, images
+
+
+def _number(body: dict, key: str, default, kind, lo=None, hi=None):
+    v = body.get(key, default)
+    if v is None:
+        return default
+    if kind is int and (isinstance(v, bool) or not isinstance(v, int)):
+        raise ApiError(400, f"'{key}' must be an integer")
+    if kind is float and (isinstance(v, bool) or not isinstance(v, (int, float))):
+        raise ApiError(400, f"'{key}' must be a number")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise ApiError(400, f"'{key}' must be between {lo} and {hi}, got {v}")
+    return kind(v)
+
+
+def parse_params(body: dict, limits: Limits) -> GenParams:
+    max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
+    max_tokens = limits.default_max_tokens if max_tokens is None else max_tokens
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
+        raise ApiError(400, "'max_tokens' must be a positive integer")
+    if max_tokens > limits.max_tokens:
+        raise ApiError(400, f"'max_tokens' {max_tokens} exceeds this server's limit of {limits.max_tokens}")
+    if body.get("n", 1) != 1:
+        raise ApiError(400, "only n=1 is supported")
+    stop = body.get("stop") or ()
+    if isinstance(stop, str):
+        stop = (stop,)
+    if not isinstance(stop, (list, tuple)) or len(stop) > 4 or not all(isinstance(s, str) and s for s in stop):
+        raise ApiError(400, "'stop' must be a non-empty string or a list of at most 4 non-empty strings")
+    return GenParams(
+        max_new_tokens=max_tokens,
+        temperature=_number(body, "temperature", DEFAULT_TEMPERATURE, float, 0.0, 2.0),
+        top_p=_number(body, "top_p", DEFAULT_TOP_P, float, 1e-6, 1.0),
+        seed=_number(body, "seed", None, int),
+        stop=tuple(stop),
+    )
+
+
+# --------------------------------------------------------------------------------------------------- app
+class Engine:
+    """Admission control and the single generation thread in front of a `LocalBackend`."""
+
+    def __init__(self, backend, limits: Limits):
+        self.backend = backend
+        self.limits = limits
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="uicode-gen")
+        self.admitted = 0
+        self.active_cancels: set[threading.Event] = set()
+
+    def encode(self, messages, images, thinking: bool):
+        from model.chat import encode_chat
+        from vision.preprocess import pack_media, preprocess_image
+
+        if images and not self.backend.multimodal:
+            raise ApiError(400, "this model is text-only and cannot read images")
+        items = [preprocess_image(im) for im in images]
+        ids = encode_chat(self.backend.tokenizer, messages, [it.num_tokens for it in items], thinking=thinking)
+        return ids, (pack_media(items) if items else None)
+
+    def run(self, messages, images, thinking: bool, params: GenParams, cancel: threading.Event, emit) -> None:
+        """Worker-thread body: encode, generate, pass every event to `emit` (thread-safe), end with None."""
+        try:
+            if cancel.is_set():
+                emit(("cancelled", None))
+                return
+            ids, media = self.encode(messages, images, thinking)
+            for ev in self.backend.generate_ids(ids, media, params, cancel):
+                emit(("event", ev))
+        except ApiError as e:
+            emit(("error", e))
+        except UicodeError as e:
+            emit(("error", ApiError(400 if isinstance(e, MediaError) else 500, str(e), "server_error")))
+        except Exception as e:  # noqa: BLE001 - a worker must always report back, never die silently
+            emit(("error", ApiError(500, f"generation failed: {type(e).__name__}", "server_error")))
+        finally:
+            emit(None)
+
+
+def _error_response(e: ApiError):
+    from fastapi.responses import JSONResponse
+
+    headers = {"Retry-After": "1"} if e.status == 429 else None
+    return JSONResponse({"error": {"message": e.message, "type": e.type, "code": e.code}}, status_code=e.status,
+                        headers=headers)
+
+
+def create_app(backend, *, api_key: str | None = None, limits: Limits = Limits(), model_name: str | None = None):
+    """The ASGI app. `backend` is a loaded (or loadable) `app.backends.local.LocalBackend`."""
+    from fastapi import FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse, StreamingResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    backend.load()
+    engine = Engine(backend, limits)
+    name = model_name or backend.model_name
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        yield
+        engine.executor.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(title="uicode", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.engine = engine
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request, e: ApiError):
+        return _error_response(e)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request, e):
+        return _error_response(ApiError(e.status_code, str(e.detail), "invalid_request_error"))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request, e):
+        return _error_response(ApiError(400, "invalid request"))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request, e):
+        return _error_response(ApiError(500, f"internal error ({type(e).__name__})", "server_error"))
+
+    def check_key(request: Request) -> None:
+        if api_key is None:
+            return
+        given = request.headers.get("authorization", "")
+        scheme, _, token = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), api_key.encode()):
+            raise ApiError(401, "missing or wrong API key (send 'Authorization: Bearer KEY')",
+                           "authentication_error", "invalid_api_key")
+
+    async def read_body(request: Request) -> dict:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limits.max_body_bytes:
+            raise ApiError(413, f"request body of {declared} bytes exceeds the limit of {limits.max_body_bytes}")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limits.max_body_bytes:
+                raise ApiError(413, f"request body exceeds the limit of {limits.max_body_bytes} bytes")
+            chunks.append(chunk)
+        try:
+            body = json.loads(b"".join(chunks))
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "request body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "request body must be a JSON object")
+        return body
+
+    @app.get("/health")
+    async def health():
+        return {"status": "ok", "model": name, "admitted": engine.admitted, "max_queue": limits.max_queue}
+
+    @app.get("/v1/models")
+    async def models(request: Request):
+        check_key(request)
+        return {"object": "list", "data": [{"id": name, "object": "model", "created": 0, "owned_by": "uicode"}]}
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request):
+        check_key(request)
+        body = await read_body(request)
+        messages, images = parse_messages(body, limits)
+        params = parse_params(body, limits)
+        tk = body.get("chat_template_kwargs") or {}
+        thinking = bool(tk.get("thinking", False)) if isinstance(tk, dict) else False
+        stream = bool(body.get("stream", False))
+        so = body.get("stream_options") or {}
+        include_usage = bool(so.get("include_usage")) if isinstance(so, dict) else False
+        if engine.admitted >= limits.max_queue:
+            raise ApiError(429, f"server busy: {engine.admitted} requests queued (limit {limits.max_queue}); retry",
+                           "rate_limit_error", "queue_full")
+        engine.admitted += 1
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        cancel = threading.Event()
+
+        def emit(item):
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        def release(_fut):
+            loop.call_soon_threadsafe(_release)
+
+        def _release():
+            engine.admitted -= 1
+
+        fut = engine.executor.submit(engine.run, messages, images, thinking, params, cancel, emit)
+        fut.add_done_callback(release)
+        rid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        created = int(time.time())
+
+        if not stream:
+            return await _complete(request, queue, cancel, rid, created)
+
+        async def sse():
+            def chunk(delta: dict, finish=None, usage=None):
+                obj = {"id": rid, "object": "chat.completion.chunk", "created": created, "model": name,
+                       "choices": [] if usage is not None else
+                       [{"index": 0, "delta": delta, "finish_reason": finish}]}
+                if usage is not None:
+                    obj["usage"] = usage
+                return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
+
+            try:
+                yield chunk({"role": "assistant", "content": ""})
+                while True:
+                    item = await queue.get()
+                    if item is None:
+                        break
+                    kind, ev = item
+                    if kind == "error":
+                        err = {"error": {"message": ev.message, "type": ev.type, "code": ev.code}}
+                        yield f"data: {json.dumps(err)}\n\n"
+                        break
+                    if kind == "cancelled":
+                        break
+                    if isinstance(ev, Delta) and ev.text:
+                        yield chunk({"content": ev.text})
+                    elif isinstance(ev, Done):
+                        yield chunk({}, _finish(ev.finish_reason))
+                        if include_usage:
+                            yield chunk({}, usage=_usage(ev))
+                yield "data: [DONE]\n\n"
+            finally:
+                # Reached on normal end and when the client goes away (the response task is cancelled).
+                cancel.set()
+
+        return StreamingResponse(sse(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    async def _complete(request: Request, queue: asyncio.Queue, cancel: threading.Event, rid: str, created: int):
+        text, done = [], None
+        try:
+            while True:
+                try:
+                    item = await asyncio.wait_for(queue.get(), timeout=0.25)
+                except asyncio.TimeoutError:
+                    if await request.is_disconnected():
+                        cancel.set()
+                        return JSONResponse({"error": {"message": "client disconnected", "type": "cancelled",
+                                                       "code": None}}, status_code=499)
+                    continue
+                if item is None:
+                    break
+                kind, ev = item
+                if kind == "error":
+                    return _error_response(ev)
+                if isinstance(ev, Delta):
+                    text.append(ev.text)
+                elif isinstance(ev, Done):
+                    done = ev
+        finally:
+            cancel.set()
+        if done is None:
+            return _error_response(ApiError(503, "generation was cancelled", "server_error"))
+        return {"id": rid, "object": "chat.completion", "created": created, "model": name,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": done.text},
+                             "finish_reason": _finish(done.finish_reason)}],
+                "usage": _usage(done)}
+
+    return app
+
+
+def _finish(reason: str) -> str:
+    return "length" if reason == "length" else "stop"
+
+
+def _usage(done: Done) -> dict:
+    return {"prompt_tokens": done.prompt_tokens, "completion_tokens": done.new_tokens,
+            "total_tokens": done.prompt_tokens + done.new_tokens}
+
+
+def serve(backend, host: str = "127.0.0.1", port: int = 8000, *, api_key: str | None = None,
+          limits: Limits = Limits(), log_level: str = "info") -> None:
+    """Run the server until interrupted (blocking)."""
+    import uvicorn
+
+    check_bind(host, api_key)
+    app = create_app(backend, api_key=api_key, limits=limits)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
+                limit_concurrency=limits.max_queue * 4 + 16, timeout_keep_alive=5)
