@@ -36,7 +36,7 @@ def _inputs(grids, seed=1):
 
 # ---------------------------------------------------------------------------------------------- transformers
 
-def _to_transformers(sd, cfg):
+def to_transformers_names(sd, cfg):
     """Our (= checkpoint) names → transformers' Kimi_K25VisionModel names, as its conversion_mapping does:
     norm0/norm1 → norm1/norm2, fc0/fc1 → fc1/fc2, wo → attn.proj, wqkv split into q/k/v with the q/k rows
     permuted from interleaved RoPE pairs to rotate-half layout (PermuteForRope)."""
@@ -66,7 +66,7 @@ def _to_transformers(sd, cfg):
     return out
 
 
-def _hf_tower(ours, cfg):
+def transformers_tower(ours, cfg):
     from transformers.models.kimi_k25.configuration_kimi_k25 import Kimi_K25VisionConfig
     from transformers.models.kimi_k25.modeling_kimi_k25 import Kimi_K25VisionModel
     hc = Kimi_K25VisionConfig(hidden_size=cfg.hidden_size, num_attention_heads=cfg.num_heads,
@@ -75,7 +75,7 @@ def _hf_tower(ours, cfg):
                               pos_emb_time=cfg.pos_emb_time, patch_size=cfg.patch_size)
     hc._attn_implementation = "eager"
     hf = Kimi_K25VisionModel(hc).eval()
-    missing, unexpected = hf.load_state_dict(_to_transformers(ours.state_dict(), cfg), strict=False)
+    missing, unexpected = hf.load_state_dict(to_transformers_names(ours.state_dict(), cfg), strict=False)
     assert not unexpected and all("time_position" in m or "inv_freq" in m for m in missing), (missing, unexpected)
     return hf
 
@@ -83,7 +83,7 @@ def _hf_tower(ours, cfg):
 def test_tower_and_projector_match_transformers():
     grids = [(1, 6, 10), (3, 4, 4), (1, 8, 8), (4, 2, 6)]   # image, 3-frame chunk, 64×64-like identity grid, 4 frames
     tower = _tiny_tower()
-    hf = _hf_tower(tower, TINY)
+    hf = transformers_tower(tower, TINY)
     pv, gt = _inputs(grids)
     # transformers' merge index cannot mix frame counts in one call: run it on groups of equal t and
     # compare with our single packed call.

@@ -3,7 +3,7 @@
 What it computes (spec §3.3), for packed items `grid_thws[n] = (t, h, w)`:
   patch embed (Conv2d 14×14 = a linear map of the flattened patch)
   + learnable 64×64 position grid, resampled bicubically to (h, w) per item (identity at 64×64)
-  + for t > 1 only, a fixed sin-cos time embedding of the frame index (0..t−1)
+  + for t > 1 only, a fixed sin-cos time embedding of the frame index (0..t−1), computed, not stored
   → 27 pre-LN blocks: h += wo(Attn(norm0 h)); h += fc1(gelu_tanh(fc0(norm1 h)))
     attention bidirectional and block-diagonal per item (all frames of a chunk attend jointly, items
     never see each other), 2-D RoPE on the 72-dim heads (pair 2k by column·f_k, pair 2k+1 by row·f_k)
@@ -110,8 +110,9 @@ class PosEmbDividedFixed(nn.Module):
     def __init__(self, cfg: MoonViTConfig):
         super().__init__()
         self.weight = nn.Parameter(torch.empty(cfg.pos_emb_height, cfg.pos_emb_width, cfg.hidden_size))
-        # Not in the checkpoint: recomputed at build time (spec §3.3).
-        self.register_buffer("time_weight", sincos_time_table(cfg.pos_emb_time, cfg.hidden_size), persistent=False)
+        # The time table is not in the checkpoint (spec §3.3) and is tiny (t ≤ 4 rows), so it is computed
+        # when used rather than kept as a buffer that a meta-device build would leave unmaterialised.
+        self.num_frames = cfg.pos_emb_time
 
     def spatial(self, h: int, w: int) -> torch.Tensor:
         """[h·w, D] row-major; bicubic (align_corners=False) resample of the grid, identity at its own size."""
@@ -129,9 +130,9 @@ class PosEmbDividedFixed(nn.Module):
             if t == 1:
                 parts.append(pos)   # images get no time term
             else:
-                if t > self.time_weight.shape[0]:
-                    raise ValueError(f"chunk of {t} frames exceeds init_pos_emb_time {self.time_weight.shape[0]}")
-                tw = self.time_weight[:t].to(pos.dtype)                      # [t, D]
+                if t > self.num_frames:
+                    raise ValueError(f"chunk of {t} frames exceeds init_pos_emb_time {self.num_frames}")
+                tw = sincos_time_table(t, pos.shape[-1]).to(device=pos.device, dtype=pos.dtype)   # [t, D]
                 parts.append((pos[None] + tw[:, None]).reshape(t * h * w, -1))
         return x + torch.cat(parts, dim=0).to(x.dtype)
 
