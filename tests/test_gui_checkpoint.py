@@ -1,0 +1,133 @@
+"""A tiny kimi_k25 checkpoint whose greedy output is a known web page, for the GUI tests, and its check.
+
+Random tiny checkpoints write random bytes, in which the pipeline's code extraction finds no code, so a GUI
+test could not see code stream into the editor. This builder writes a checkpoint in the exact K2.5 layout
+(`model.build_model` names and shapes, INT4 routed experts, sharded, tiktoken tokenizer with K2.5's special
+ids) whose weights make the decoder a deterministic bigram machine:
+
+- every layer's input and post-attention RMSNorm weights are 0, so attention and MoE read a zero vector and
+  add exactly 0 to the residual stream (the layers, experts and router still run in full);
+- the residual stream is therefore the token embedding; the tokenizer has, after the 256 byte tokens, one token
+  per chunk of the page (`SCRIPT`); chunk i's embedding is the unit vector e_(i+1), every other token's is e_0;
+- `lm_head` row of chunk 0 is `GAIN·e_0`, of chunk i+1 is `GAIN·e_(i+1)`… so any prompt's last token (not a
+  chunk) is followed by chunk 0, chunk i by chunk i+1, and the last chunk by `<|im_end|>`.
+
+So the real engine (loader, MLA, MoE, INT4 kernels, KV cache, sampler, tokenizer, chat template, vision tower on
+the input image, pipeline extraction) produces the page one chunk per token.
+"""
+import base64
+import copy
+import json
+import math
+import threading
+from pathlib import Path
+
+import pytest
+import torch
+
+SCRIPT = (
+    "<!DOCTYPE html>\n", "<html>\n", "<head>\n", "<meta charset=\"utf-8\">\n", "<style>\n",
+    "body { font-family: sans-serif; margin: 0; background: #f4f6fb; }\n",
+    "header { background: #1f3b73; color: #fff; padding: 24px 32px; }\n",
+    ".card { background: #fff; margin: 24px 32px; padding: 16px; border-radius: 8px; }\n",
+    "</style>\n", "</head>\n", "<body>\n", "<header>\n", "<h1>Scripted tiny model</h1>\n", "</header>\n",
+    "<main>\n", "<section class=\"card\" id=\"streaming\">\n", "<h2>Streaming</h2>\n",
+    "<p>Each chunk is one token of the real engine.</p>\n</section>\n",
+    "<section class=\"card\" id=\"preview\">\n", "<h2>Preview</h2>\n",
+    "<p>Rendered offline, network blocked.</p>\n</section>\n",
+    "<section class=\"card\" id=\"versions\">\n", "<h2>Versions</h2>\n",
+    "<p>Stop keeps what streamed.</p>\n</section>\n",
+    "</main>\n", "<footer class=\"card\">uicode</footer>\n", "</body>\n", "</html>\n",
+)
+PAGE = "".join(SCRIPT)
+GAIN = 40.0
+
+
+def write_scripted_checkpoint(directory, chunks=SCRIPT, seed: int = 0) -> Path:
+    from ckpt_factory import TINY_BASE_TOKENS, tiny_k25_config_dict
+
+    from model import build_model, load_config
+    from model.checkpoint import save_checkpoint
+    from model.int4 import quantize_int4
+    from model.tokenizer import K25_SPECIAL_OFFSETS, NUM_RESERVED_SPECIAL_TOKENS, k25_tokenizer_config
+
+    n = TINY_BASE_TOKENS + len(chunks)
+    cfg = copy.deepcopy(tiny_k25_config_dict(with_vision=True))
+    text = cfg["text_config"]
+    hidden = text["hidden_size"]
+    assert len(chunks) + 1 <= hidden, "one embedding direction per chunk"
+    assert len(set(chunks)) == len(chunks) and all(len(c.encode()) > 1 for c in chunks), "chunks are new tokens"
+    ids = {k: n + off for k, off in K25_SPECIAL_OFFSETS.items()}
+    text.update(vocab_size=n + NUM_RESERVED_SPECIAL_TOKENS, bos_token_id=ids["[BOS]"], eos_token_id=ids["[EOS]"],
+                pad_token_id=ids["[PAD]"])
+    cfg.update(bos_token_id=ids["[BOS]"], eos_token_id=ids["[EOS]"], pad_token_id=ids["[PAD]"],
+               media_placeholder_token_id=ids["<|media_pad|>"])
+
+    model = build_model(load_config(cfg), device="meta")
+    g = torch.Generator().manual_seed(seed)
+    tensors = {}
+    for name, t in model.state_dict().items():
+        if name.endswith("weight_packed"):
+            base = name[: -len("weight_packed")]
+            lin = model.get_submodule(base.rstrip("."))
+            w = torch.randn(lin.out_features, lin.in_features, generator=g) / math.sqrt(lin.in_features)
+            tensors[base + "weight_packed"], tensors[base + "weight_scale"], tensors[base + "weight_shape"] = \
+                quantize_int4(w)
+        elif name.endswith(("weight_scale", "weight_shape")):
+            continue
+        elif name.endswith("e_score_correction_bias"):
+            tensors[name] = 0.1 * torch.randn(t.shape, generator=g)
+        elif name.endswith(("input_layernorm.weight", "post_attention_layernorm.weight")) \
+                and name.startswith("language_model."):
+            tensors[name] = torch.zeros(t.shape)  # the layers add exactly 0: see the module docstring
+        elif name.endswith(("norm.weight", "norm0.weight", "norm1.weight", "final_layernorm.weight",
+                            "pre_norm.weight")):
+            tensors[name] = torch.ones(t.shape)
+        elif t.ndim == 1:
+            tensors[name] = 0.02 * torch.randn(t.shape, generator=g)
+        else:
+            fan_in = math.prod(t.shape[1:])
+            tensors[name] = torch.randn(t.shape, generator=g) / math.sqrt(fan_in)
+    vocab = n + NUM_RESERVED_SPECIAL_TOKENS
+    embed = torch.zeros(vocab, hidden)
+    embed[:, 0] = 1.0
+    head = torch.zeros(vocab, hidden)
+    first = TINY_BASE_TOKENS
+    head[first, 0] = GAIN
+    for i in range(len(chunks)):
+        embed[first + i] = 0.0
+        embed[first + i, i + 1] = 1.0
+        if i + 1 < len(chunks):
+            head[first + i + 1, i + 1] = GAIN
+    head[ids["<|im_end|>"], len(chunks)] = GAIN
+    tensors["language_model.model.embed_tokens.weight"] = embed
+    tensors["language_model.lm_head.weight"] = head
+
+    ranks = [bytes([i]) for i in range(TINY_BASE_TOKENS)] + [c.encode("utf-8") for c in chunks]
+    lines = "".join(f"{base64.b64encode(b).decode('ascii')} {r}\n" for r, b in enumerate(ranks))
+    extra = {"tiktoken.model": lines,
+             "tokenizer_config.json": json.dumps(k25_tokenizer_config(n), indent=2) + "\n"}
+    return save_checkpoint(directory, tensors, cfg, num_shards=2, overwrite=True, extra_files=extra)
+
+
+@pytest.fixture(scope="session")
+def scripted_checkpoint(tmp_path_factory) -> Path:
+    return write_scripted_checkpoint(tmp_path_factory.mktemp("scripted") / "ckpt")
+
+
+def test_scripted_checkpoint_streams_the_page_through_the_pipeline(scripted_checkpoint):
+    from PIL import Image
+
+    from app.events import CodeDelta, Finished
+    from app.pipeline import ConvertRequest, Pipeline, make_backend
+
+    backend = make_backend("local", checkpoint=str(scripted_checkpoint))
+    request = ConvertRequest(media=(Image.new("RGB", (56, 56), (30, 60, 120)),), target="html",
+                             max_new_tokens=64, seed=0)
+    events = list(Pipeline(backend).stream(request, threading.Event()))
+    deltas = [e.text for e in events if isinstance(e, CodeDelta)]
+    (finished,) = [e for e in events if isinstance(e, Finished)]
+    assert len(deltas) >= len(SCRIPT) // 2  # streamed in many steps
+    assert "".join(deltas).strip() == PAGE.strip()
+    assert finished.result.code.strip() == PAGE.strip() and finished.result.finish_reason == "stop"
+    assert finished.result.new_tokens == len(SCRIPT) + 1  # one token per chunk, then <|im_end|>
