@@ -46,6 +46,8 @@ SYSTEM_PROMPTS: dict[str, str] = {
     ),
 }
 
+OCR_HEADER = "Text on the screen, each line as [x,y,w,h] on a 0-100 grid of the image:\n"
+
 FENCE_LANG = {"html": "html", "tailwind": "html", "react": "jsx", "vue": "vue"}
 
 
@@ -96,6 +98,7 @@ def plan_prompt(
     instruction: str | None = None,
     previous_code: str | None = None,
     native_targets: Sequence[str] = TARGETS,
+    ocr_text: str | None = None,
 ) -> PromptPlan:
     """Plan the chat for one conversion.
 
@@ -110,6 +113,8 @@ def plan_prompt(
     model_target = target if target in native_targets else "html"
     path = PATH_MODEL if model_target == target else PATH_TRANSFORMED
     lines = [_task_text(media)] if media else []
+    if ocr_text:
+        lines.append(OCR_HEADER + ocr_text.strip())
     if previous_code is not None:
         lang = FENCE_LANG[model_target]
         lines.append(f"Here is the current code:\n```{lang}\n{previous_code.strip()}\n```")
@@ -124,3 +129,21 @@ def plan_prompt(
         Message("user", "\n".join(lines), tuple(media)),
     )
     return PromptPlan(target, model_target, path, messages)
+
+
+def chat_messages(plan: PromptPlan):
+    """The plan as `model.chat` messages: each media slot becomes its placeholder part (an image, or a video's
+    chunk list) ahead of the message text, in slot order; the pixels travel separately, in the same order."""
+    from model.chat import ImagePart, Message as ChatMessage, TextPart, VideoPart
+
+    out = []
+    for msg in plan.messages:
+        if not msg.media:
+            out.append(ChatMessage(msg.role, msg.text))
+            continue
+        parts = [ImagePart() if slot.kind == "image" else VideoPart(tuple(slot.chunk_starts_s))
+                 for slot in msg.media]
+        if msg.text:
+            parts.append(TextPart(msg.text))
+        out.append(ChatMessage(msg.role, parts))
+    return out
