@@ -160,9 +160,16 @@ class Pipeline:
 
     @staticmethod
     def _score(candidates: list[_Candidate], reference: Image.Image, plan) -> None:
-        from app.fidelity import visual_score
+        from app.fidelity import image_score
         from app.render import Renderer
+        from vision.ocr import OcrError, ocr_image
 
+        # The input's text lines (Tesseract) let the score compare text and positions, not only pixels;
+        # without Tesseract the score is the visual similarity alone.
+        try:
+            ocr_lines = ocr_image(reference).lines
+        except OcrError:
+            ocr_lines = None
         # Transforms keep the rendering identical, so the model's own HTML is what gets rendered when the
         # target was produced from it (no JS runtime needed); native non-HTML code gets its preview page.
         js = plan.path != PATH_TRANSFORMED and plan.target != "html"
@@ -174,9 +181,8 @@ class Pipeline:
                 if not page.strip():
                     c.score = 0.0
                     continue
-                shot = r.render(page, width=width, height=height, full_page=True, max_height=4000,
-                                blocks=False)
-                c.score = float(visual_score(shot.image(), reference))
+                shot = r.render(page, width=width, height=height, full_page=True, max_height=4000)
+                c.score = float(image_score(reference, shot, ocr_lines).overall)
 
 
 def request_with(request: ConvertRequest, **changes) -> ConvertRequest:
