@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import pathlib
-import threading
 import time
 from typing import Any, Callable
 
@@ -31,6 +30,7 @@ from .autosave import Orphan, RecoveryStore, Snapshot, atomic_write_text
 from .capture import RegionCapture
 from .editor import LANGUAGE_OF_TARGET, CodeEditor
 from .history import Version, VersionHistory
+from .jobs import BackendReady, conversion_job
 from .media_strip import MediaStrip, pil_to_qimage
 from .preview import PreviewPane
 from .settings import BACKEND_LABELS, BACKENDS, TARGETS, Settings
@@ -462,18 +462,7 @@ class MainWindow(QMainWindow):
         api_key = self.settings.api_key() if values["backend"] == "openai" else ""
         key = backend_key(values, api_key)
         backend = self.backend if self.backend_id == key else None
-        factory = self.backend_factory
-
-        def job(cancel: threading.Event):
-            nonlocal backend
-            if backend is None:
-                yield ("status", "load", "Loading the model…", None)
-                backend = factory(values, api_key)
-                yield ("backend", key, backend)
-            from app.pipeline import Pipeline
-
-            yield from Pipeline(backend).stream(request, cancel)
-
+        job = conversion_job(request, key, backend, lambda: self.backend_factory(values, api_key))
         worker = Worker(job, name="generate")
         worker.signals.yielded.connect(self._on_event)
         worker.signals.errored.connect(self._on_generation_error)
@@ -508,12 +497,11 @@ class MainWindow(QMainWindow):
     def _on_event(self, event) -> None:
         from app.events import CodeDelta, Finished, Status
 
-        if isinstance(event, tuple):
-            if event[0] == "backend":
-                self.backend_id, self.backend = event[1], event[2]
-                self._update_backend_labels()
-            elif event[0] == "status":
-                self.stage_label.setText(event[2])
+        if isinstance(event, BackendReady):
+            if self.backend is not None and self.backend is not event.backend and hasattr(self.backend, "close"):
+                self.backend.close()
+            self.backend_id, self.backend = event.key, event.backend
+            self._update_backend_labels()
             return
         if isinstance(event, Status):
             self.stage_label.setText(event.message)
