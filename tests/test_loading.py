@@ -188,3 +188,31 @@ def test_writer_byte_budget(tmp_path):
     path = save_checkpoint(tmp_path / "b", tensors, {"model_type": "kimi_k2"}, max_shard_bytes=3072)   # 3 per shard
     shards = sorted(p.name for p in path.glob("*.safetensors"))
     assert len(shards) == 4 and all(re.fullmatch(r"model-\d{5}-of-000004\.safetensors", s) for s in shards)
+
+
+def test_tiny_k25_multimodal_checkpoint_round_trip(tmp_path):
+    from safetensors import safe_open
+
+    from ckpt_factory import write_tiny_k25_checkpoint
+    from model import Tokenizer
+
+    path = write_tiny_k25_checkpoint(tmp_path / "k25", seed=1)
+    m = load_model(path)
+    assert type(m).__name__ == "KimiK25ForConditionalGeneration"
+    sd = m.state_dict()
+    stored = {}
+    for shard in path.glob("model-*.safetensors"):
+        with safe_open(str(shard), framework="pt") as f:
+            stored.update({k: f.get_tensor(k) for k in f.keys()})
+    assert set(sd) == set(stored)
+    assert any(k.startswith("vision_tower.") for k in sd) and any(k.startswith("mm_projector.") for k in sd)
+    assert any(k.startswith("language_model.model.layers.1.mlp.experts.") for k in sd)
+    for k, v in stored.items():
+        assert torch.equal(sd[k], v.to(sd[k].dtype)), k
+    tok = Tokenizer.from_dir(path)
+    pad = m.config.media_placeholder_token_id
+    assert tok.encode("<|media_pad|>") == [pad]
+    ids = torch.tensor([tok.encode("hi <|media_begin|>image<|media_content|>") + [pad] * 4 + tok.encode("<|media_end|>")])
+    with torch.no_grad():
+        logits = m(ids, pixel_values=torch.randn(16, 3, 14, 14), grid_thws=torch.tensor([[1, 4, 4]]))
+    assert logits.shape == (1, ids.shape[1], m.config.text.vocab_size) and torch.isfinite(logits).all()
