@@ -162,7 +162,7 @@ def features(ctx: Ctx) -> str:
     items = "".join(
         f'<div class="feature"><span class="icon">{rng.choice(vocab.ICONS)}</span><h3>{t(a)}</h3><p>{t(b)}</p></div>'
         for a, b in vocab.sample(rng, vocab.FEATURES, n))
-    return f'<section class="features">{_title(ctx, rng.choice(vocab.SECTION_TITLES))}<div class="{grid(ctx, cols)}">{items}</div></section>'
+    return f'<section class="features">{_title(ctx, rng.choice(vocab.FEATURE_TITLES))}<div class="{grid(ctx, cols)}">{items}</div></section>'
 
 
 def cards(ctx: Ctx) -> str:
@@ -182,7 +182,7 @@ def cards(ctx: Ctx) -> str:
         f'<article class="card"><div class="thumb"></div><h3>{t(a)}</h3><p>{t(rng.choice(vocab.CARD_TEXTS))}</p>'
         + ('<a href="#">Read more →</a>' if link else "") + "</article>"
         for a in vocab.sample(rng, vocab.CARD_TITLES, n))
-    return f'<section class="cards">{_title(ctx, rng.choice(vocab.SECTION_TITLES))}<div class="{grid(ctx, ctx.cols(n))}">{items}</div></section>'
+    return f'<section class="cards">{_title(ctx, rng.choice(vocab.CARD_SECTION_TITLES))}<div class="{grid(ctx, ctx.cols(n))}">{items}</div></section>'
 
 
 def pricing(ctx: Ctx) -> str:

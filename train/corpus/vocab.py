@@ -42,11 +42,10 @@ SUBLINES = [
     "One dashboard for sales, support and marketing.",
     "Set up in five minutes with our guided onboarding.",
 ]
-SECTION_TITLES = [
-    "Why teams choose us", "Everything in one place", "Features", "How it works", "Our services",
-    "Latest articles", "From the blog", "Simple pricing", "Plans for every team", "Recent orders",
-    "Customer stories", "Get in touch", "Frequently asked", "Top products", "Team members",
-]
+FEATURE_TITLES = ["Why teams choose us", "Everything in one place", "Features", "How it works",
+                  "Our services", "Built for speed", "What you get"]
+CARD_SECTION_TITLES = ["Customer stories", "Top products", "Featured", "Popular this week", "Explore",
+                       "Latest updates", "Guides"]
 FEATURES = [
     ("Fast setup", "Connect your tools and import data in a few clicks."),
     ("Secure storage", "Encrypted at rest and in transit, with daily backups."),
