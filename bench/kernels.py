@@ -256,6 +256,8 @@ def main() -> int:
                f"copy {bw:.0f} GB/s (read + write), bf16 torch.matmul {tflops:.0f} TFLOP/s (8192^3). "
                f"Times are CUDA-graph replays over weights rotated past L2.\n\n" + "\n".join(lines) + "\n")
     print(section, flush=True)
+    for key, cfg in dispatch._TUNED.items():
+        print("tuned", key, cfg)
     with open(args.append, "a") as f:
         f.write(section)
     return 0

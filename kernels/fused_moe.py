@@ -27,6 +27,9 @@ import torch
 from kernels import dispatch
 from kernels.int4_linear import int4_dequantize_ref, weight_strides
 
+if dispatch.has_triton():
+    from kernels.int4_linear import _dequant_words
+
 try:
     import triton
     import triton.language as tl
@@ -114,28 +117,26 @@ if triton is not None:
         ws = s_ptr + e * stride_se
         acc_g = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
         acc_u = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
+        k_words = tl.cdiv(H, 8)
         for k0 in range(0, H, BLOCK_K):
             offs_k = k0 + tl.arange(0, BLOCK_K)                               # [BK]
-            mask_k = offs_k < H
+            offs_w = k0 // 8 + tl.arange(0, BLOCK_K // 8)                     # [BK/8] word index
             x = tl.load(x_ptr + tok[:, None] * stride_xt + offs_k[None, :],
-                        mask=valid[:, None] & mask_k[None, :], other=0.0)     # [BM, BK]
-            wmask = mask_k[:, None] & mask_n[None, :]
-            qk = (offs_k // 8)[:, None] * stride_wk
-            sk = (offs_k // 32)[:, None] * stride_sk
-            shift = ((offs_k % 8) * 4)[:, None]
-            pg = tl.load(wq + qk + offs_n[None, :] * stride_wn, mask=wmask, other=0)          # [BK, BN]
-            pu = tl.load(wq + qk + (offs_n + I)[None, :] * stride_wn, mask=wmask, other=0)    # [BK, BN]
+                        mask=valid[:, None] & (offs_k < H)[None, :], other=0.0)   # [BM, BK]
+            wmask = (offs_w < k_words)[:, None] & mask_n[None, :]
+            qk = offs_w[:, None] * stride_wk
+            sk = (offs_w // 4)[:, None] * stride_sk
+            pg = tl.load(wq + qk + offs_n[None, :] * stride_wn, mask=wmask, other=0)          # [BK/8, BN]
+            pu = tl.load(wq + qk + (offs_n + I)[None, :] * stride_wn, mask=wmask, other=0)    # [BK/8, BN]
             sg = tl.load(ws + sk + offs_n[None, :] * stride_sn, mask=wmask, other=0.0)
             su = tl.load(ws + sk + (offs_n + I)[None, :] * stride_sn, mask=wmask, other=0.0)
-            wg = (((pg >> shift) & 0xF) - 8).to(tl.float32) * sg.to(tl.float32)
-            wu = (((pu >> shift) & 0xF) - 8).to(tl.float32) * su.to(tl.float32)
             if DOT_F32:
                 xf = x.to(tl.float32)
-                acc_g += tl.dot(xf, wg, input_precision="ieee")
-                acc_u += tl.dot(xf, wu, input_precision="ieee")
+                acc_g += tl.dot(xf, _dequant_words(pg, sg, BLOCK_K, BLOCK_N, tl.float32), input_precision="ieee")
+                acc_u += tl.dot(xf, _dequant_words(pu, su, BLOCK_K, BLOCK_N, tl.float32), input_precision="ieee")
             else:
-                acc_g += tl.dot(x, wg.to(x.dtype))
-                acc_u += tl.dot(x, wu.to(x.dtype))
+                acc_g += tl.dot(x, _dequant_words(pg, sg, BLOCK_K, BLOCK_N, x.dtype))
+                acc_u += tl.dot(x, _dequant_words(pu, su, BLOCK_K, BLOCK_N, x.dtype))
         h = acc_g * tl.sigmoid(acc_g) * acc_u
         tl.store(inter_ptr + slots[:, None] * stride_it + offs_n[None, :],
                  h.to(inter_ptr.dtype.element_ty), mask=valid[:, None] & mask_n[None, :])
@@ -166,21 +167,22 @@ if triton is not None:
         wq = w_ptr + e * stride_we
         ws = s_ptr + e * stride_se
         acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
+        k_words = tl.cdiv(I, 8)
         for k0 in range(0, I, BLOCK_K):
-            offs_k = k0 + tl.arange(0, BLOCK_K)
-            mask_k = offs_k < I
+            offs_k = k0 + tl.arange(0, BLOCK_K)                               # [BK]
+            offs_w = k0 // 8 + tl.arange(0, BLOCK_K // 8)                     # [BK/8]
             a = tl.load(inter_ptr + slots[:, None] * stride_it + offs_k[None, :],
-                        mask=valid[:, None] & mask_k[None, :], other=0.0)     # [BM, BK]
-            wmask = mask_k[:, None] & mask_n[None, :]
-            p = tl.load(wq + (offs_k // 8)[:, None] * stride_wk + offs_n[None, :] * stride_wn,
-                        mask=wmask, other=0)                                  # [BK, BN]
-            s = tl.load(ws + (offs_k // 32)[:, None] * stride_sk + offs_n[None, :] * stride_sn,
+                        mask=valid[:, None] & (offs_k < I)[None, :], other=0.0)   # [BM, BK]
+            wmask = (offs_w < k_words)[:, None] & mask_n[None, :]
+            p = tl.load(wq + offs_w[:, None] * stride_wk + offs_n[None, :] * stride_wn,
+                        mask=wmask, other=0)                                  # [BK/8, BN]
+            s = tl.load(ws + (offs_w // 4)[:, None] * stride_sk + offs_n[None, :] * stride_sn,
                         mask=wmask, other=0.0)
-            w = (((p >> ((offs_k % 8) * 4)[:, None]) & 0xF) - 8).to(tl.float32) * s.to(tl.float32)
             if DOT_F32:
-                acc += tl.dot(a.to(tl.float32), w, input_precision="ieee")
+                acc += tl.dot(a.to(tl.float32), _dequant_words(p, s, BLOCK_K, BLOCK_N, tl.float32),
+                              input_precision="ieee")
             else:
-                acc += tl.dot(a, w.to(a.dtype))
+                acc += tl.dot(a, _dequant_words(p, s, BLOCK_K, BLOCK_N, a.dtype))
         tw = tl.load(tw_ptr + slots, mask=valid, other=0.0)                   # [BM]
         tl.store(out_ptr + slots[:, None] * stride_ot + offs_n[None, :], acc * tw[:, None],
                  mask=valid[:, None] & mask_n[None, :])

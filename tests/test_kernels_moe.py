@@ -125,7 +125,14 @@ def test_fused_moe_rejects_bad_input():
 @pytest.mark.parametrize("t", [1, 64, 300])
 def test_fused_moe_k25_shapes_gpu(t):
     e, h, i, k = 384, 7168, 2048, 8
-    weights, _ = make_moe(e, h, i, device="cuda")
+    # Any int32 bit pattern is a valid word of 8 nibbles: draw the words directly (packing 11 G integers
+    # would not fit), and let the oracle recover each hit expert's integers nibble by nibble.
+    def words(*shape):
+        return torch.randint(-2**31, 2**31 - 1, shape, dtype=torch.int32, device="cuda")
+
+    def scales(*shape):
+        return (torch.rand(shape, device="cuda") * 0.02 + 0.005).to(torch.bfloat16)
+    weights = (words(e, 2 * i, h // 8), scales(e, 2 * i, h // 32), words(e, h, i // 8), scales(e, h, i // 32))
     x = torch.randn(t, h, device="cuda", dtype=torch.bfloat16)
     ids = torch.topk(torch.rand(t, e, device="cuda"), k).indices
     tw = torch.rand(t, k, device="cuda")
