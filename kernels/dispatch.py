@@ -134,6 +134,8 @@ def pick_config(kernel: str, key: tuple, candidates: Sequence[object], run: Call
             if "out of resource" not in str(exc).lower() and "shared memory" not in str(exc).lower():
                 raise
             continue
+        if os.environ.get("UICODE_AUTOTUNE_VERBOSE") == "1":
+            print(f"autotune {kernel} {key}: {cfg} {ms * 1e3:.1f} us", flush=True)
         if ms < best_ms:
             best, best_ms = cfg, ms
     _TUNED[full_key] = best
