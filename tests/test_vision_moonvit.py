@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from vision.moonvit import (MoonViT, MoonViTConfig, apply_rope_interleaved, init_moonvit_weights,
-                            rope_2d_angles, sincos_time_table)
+                            rope_2d_angles, rope_rotations, sincos_time_table)
 from vision.projector import PatchMergerProjector, merged_token_counts, tpool_patch_merger
 
 TINY = MoonViTConfig(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=96, pos_emb_height=8,
@@ -213,7 +213,7 @@ def test_rope_rotates_pair_2k_by_column_and_2k1_by_row():
     x[:, 0, 0] = 1.0    # pair 0 = (1, 0)
     x[:, 0, 2] = 1.0    # pair 1 = (1, 0)
     x[:, 0, 70] = 1.0   # pair 35 = (1, 0): k = 17, row
-    out = apply_rope_interleaved(x, ang.cos(), ang.sin()).double()
+    out = apply_rope_interleaved(x, rope_rotations(ang)).double()
     import math
     f17 = theta ** (-4.0 * 17 / dh)
     for row in range(h):
@@ -232,8 +232,8 @@ def test_rope_scores_depend_on_relative_offset_only():
     ang = rope_2d_angles(6, 6, dh)
     g = torch.Generator().manual_seed(0)
     q, k = torch.randn(1, 1, dh, generator=g), torch.randn(1, 1, dh, generator=g)
-    qs = apply_rope_interleaved(q.expand(36, 1, dh), ang.cos(), ang.sin())[:, 0]
-    ks = apply_rope_interleaved(k.expand(36, 1, dh), ang.cos(), ang.sin())[:, 0]
+    qs = apply_rope_interleaved(q.expand(36, 1, dh), rope_rotations(ang))[:, 0]
+    ks = apply_rope_interleaved(k.expand(36, 1, dh), rope_rotations(ang))[:, 0]
     s = lambda a, b: float(qs[a] @ ks[b])   # noqa: E731
     idx = lambda r, c: r * 6 + c            # noqa: E731
     assert s(idx(1, 1), idx(2, 4)) == pytest.approx(s(idx(3, 2), idx(4, 5)), abs=1e-4)

@@ -105,7 +105,7 @@ def sincos_time_table(num_frames: int, dim: int) -> torch.Tensor:
 
 
 class PosEmbDividedFixed(nn.Module):
-    """Learnable spatial grid `weight [H0, W0, D]` resized per item + fixed temporal sin-cos (buffer)."""
+    """Learnable spatial grid `weight [H0, W0, D]` resized per item + fixed temporal sin-cos (computed)."""
 
     def __init__(self, cfg: MoonViTConfig):
         super().__init__()
@@ -171,13 +171,19 @@ def rope_2d_angles(h: int, w: int, head_dim: int, theta: float = 10000.0) -> tor
     return ang.reshape(h * w, 2 * n_freq)
 
 
-def apply_rope_interleaved(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """x [..., L, H, Dh] with pairs (x[2i], x[2i+1]); cos/sin [L, Dh/2]. Computed in fp32."""
-    xf = x.float().unflatten(-1, (-1, 2))                  # [..., L, H, Dh/2, 2]
-    x0, x1 = xf[..., 0], xf[..., 1]
-    c, s = cos[:, None, :], sin[:, None, :]                # [L, 1, Dh/2]
-    out = torch.stack([x0 * c - x1 * s, x0 * s + x1 * c], dim=-1)
-    return out.flatten(-2).to(x.dtype)
+def rope_rotations(angles: torch.Tensor) -> torch.Tensor:
+    """Angles [L, Dh/2] → unit complex rotations e^{i·angle} [L, Dh/2] (complex64)."""
+    return torch.polar(torch.ones_like(angles), angles)
+
+
+def apply_rope_interleaved(x: torch.Tensor, rot: torch.Tensor) -> torch.Tensor:
+    """x [..., L, H, Dh] with pairs (x[2i], x[2i+1]) as complex numbers; rot [L, Dh/2] complex.
+
+    One complex multiply per pair (x0 + i·x1)·e^{iθ} = (x0 cosθ − x1 sinθ) + i(x0 sinθ + x1 cosθ), in fp32:
+    a single elementwise kernel instead of the six of the real-valued form.
+    """
+    xc = torch.view_as_complex(x.float().unflatten(-1, (-1, 2)).contiguous())  # [..., L, H, Dh/2]
+    return torch.view_as_real(xc * rot[:, None, :]).flatten(-2).to(x.dtype)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -206,13 +212,13 @@ class EncoderBlock(nn.Module):
         self.wo = nn.Linear(d, d)
         self.mlp = MLP(d, cfg.intermediate_size)
 
-    def attention(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor,
-                  lengths: list[int]) -> torch.Tensor:
-        """x [N, D]; cos/sin [N, Dh/2]; lengths: patches per item (sum N). Block-diagonal attention."""
+    def attention(self, x: torch.Tensor, rot: torch.Tensor, lengths: list[int]) -> torch.Tensor:
+        """x [N, D]; rot [N, Dh/2] complex RoPE rotations; lengths: patches per item (sum N).
+        Block-diagonal attention."""
         n = x.shape[0]
         qkv = self.wqkv(x).view(n, 3, self.num_heads, self.head_dim)         # [N, 3, H, Dh]
-        q = apply_rope_interleaved(qkv[:, 0], cos, sin)                        # [N, H, Dh]
-        k = apply_rope_interleaved(qkv[:, 1], cos, sin)
+        q = apply_rope_interleaved(qkv[:, 0], rot)                             # [N, H, Dh]
+        k = apply_rope_interleaved(qkv[:, 1], rot)
         v = qkv[:, 2]
         outs, start = [], 0
         for length in lengths:
@@ -224,8 +230,8 @@ class EncoderBlock(nn.Module):
             start += length
         return self.wo(torch.cat(outs, dim=0) if len(outs) > 1 else outs[0])
 
-    def forward(self, x, cos, sin, lengths):
-        x = x + self.attention(self.norm0(x), cos, sin, lengths)
+    def forward(self, x, rot, lengths):
+        x = x + self.attention(self.norm0(x), rot, lengths)
         return x + self.mlp(self.norm1(x))
 
 
@@ -245,11 +251,11 @@ class MoonViT(nn.Module):
         self.patch_embed = PatchEmbed(cfg)
         self.encoder = Encoder(cfg)
 
-    def rope_tables(self, grids: list[tuple[int, int, int]], device) -> tuple[torch.Tensor, torch.Tensor]:
-        """cos, sin [N, Dh/2]: each item's own (row, col) grid, repeated for every frame (no temporal RoPE)."""
+    def rope_table(self, grids: list[tuple[int, int, int]], device) -> torch.Tensor:
+        """Complex rotations [N, Dh/2]: each item's own (row, col) grid, repeated for every frame
+        (no temporal RoPE)."""
         angs = [rope_2d_angles(h, w, self.cfg.head_dim, self.cfg.rope_theta).repeat(t, 1) for t, h, w in grids]
-        ang = torch.cat(angs, dim=0).to(device)
-        return ang.cos(), ang.sin()
+        return rope_rotations(torch.cat(angs, dim=0).to(device))
 
     def forward(self, pixel_values: torch.Tensor, grid_thws: torch.Tensor) -> torch.Tensor:
         grids = _grid_list(grid_thws)
@@ -258,9 +264,9 @@ class MoonViT(nn.Module):
             raise ValueError(f"grid_thws {grids} describe {sum(lengths)} patches but pixel_values has "
                              f"{pixel_values.shape[0]}")
         x = self.patch_embed(pixel_values, grids)                              # [N, D]
-        cos, sin = self.rope_tables(grids, x.device)
+        rot = self.rope_table(grids, x.device)
         for block in self.encoder.blocks:
-            x = block(x, cos, sin, lengths)
+            x = block(x, rot, lengths)
         return self.encoder.final_layernorm(x)
 
 
@@ -288,5 +294,5 @@ def count_flops(grids: list[tuple[int, int, int]], cfg: MoonViTConfig) -> float:
     return cfg.num_layers * (n * per_token + attn)
 
 
-__all__ = ["MoonViTConfig", "MoonViT", "rope_2d_angles", "apply_rope_interleaved", "sincos_time_table",
+__all__ = ["MoonViTConfig", "MoonViT", "rope_2d_angles", "rope_rotations", "apply_rope_interleaved", "sincos_time_table",
            "init_moonvit_weights", "count_flops"]
