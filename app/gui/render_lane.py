@@ -5,15 +5,14 @@ Playwright's sync API binds a browser to the thread that started it, so each lan
 by `close_thread_renderer()` run as the lane's last job. JavaScript is on because React, Vue and Tailwind previews
 run their vendored runtimes; the renderer blocks every non-file/non-data request either way.
 
-The visual score compares the input image with the desktop render: `app.fidelity`'s reference-free visual score
-when that module provides one, else SSIM of grayscale images resized to a common size (the same definition).
+The visual score compares the input image with the desktop render with `app.fidelity.visual_score` (grayscale
+SSIM at the reference's aspect), the score `convert --best-of` uses.
 """
 from __future__ import annotations
 
 import io
 import threading
 
-import numpy as np
 from PIL import Image
 
 _local = threading.local()
@@ -40,28 +39,7 @@ def close_thread_renderer() -> None:
 
 
 def visual_score(reference: Image.Image, png: bytes) -> float:
-    candidate = Image.open(io.BytesIO(png)).convert("RGB")
-    try:
-        from app import fidelity
-    except ImportError:
-        fidelity = None
-    fn = getattr(fidelity, "visual_score", None) if fidelity is not None else None
-    if fn is not None:
-        return float(fn(reference, candidate))
-    return ssim_gray(reference, candidate)
+    """Visual similarity of the desktop render to the input image in [0, 1] (`app.fidelity.visual_score`)."""
+    from app.fidelity import visual_score as score
 
-
-def ssim_gray(a: Image.Image, b: Image.Image, size: tuple[int, int] = (256, 256)) -> float:
-    """Mean SSIM of two images as grayscale at `size` (8x8 windows, the usual constants), in [0, 1]."""
-    x = np.asarray(a.convert("L").resize(size, Image.Resampling.BILINEAR), dtype=np.float64)
-    y = np.asarray(b.convert("L").resize(size, Image.Resampling.BILINEAR), dtype=np.float64)
-    k = 8
-    h, w = (size[1] // k) * k, (size[0] // k) * k
-    xb = x[:h, :w].reshape(h // k, k, w // k, k).transpose(0, 2, 1, 3).reshape(-1, k * k)
-    yb = y[:h, :w].reshape(h // k, k, w // k, k).transpose(0, 2, 1, 3).reshape(-1, k * k)
-    mx, my = xb.mean(1), yb.mean(1)
-    vx, vy = xb.var(1), yb.var(1)
-    cov = ((xb - mx[:, None]) * (yb - my[:, None])).mean(1)
-    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    s = ((2 * mx * my + c1) * (2 * cov + c2)) / ((mx ** 2 + my ** 2 + c1) * (vx + vy + c2))
-    return float(np.clip(s.mean(), 0.0, 1.0))
+    return float(score(reference, Image.open(io.BytesIO(png)).convert("RGB")))
