@@ -309,7 +309,11 @@ def _delegate(module: str, what: str, argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    if argv and argv[0] in ("gui", "quantize", "eval"):
+        # argparse.REMAINDER cannot take a leading option (`gui --help`, `gui --checkpoint D x.png`): pass through.
+        args = argparse.Namespace(command=argv[0], rest=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
