@@ -399,8 +399,15 @@ def html_to_react(html: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- Vue
+# SVG attribute names whose case html.parser folded (a browser's HTML parser restores it; Vue's does not).
+_SVG_ATTR_CASE = {k: v for k, v in _JSX_ATTR.items() if k == v.lower() and k in {
+    "viewbox", "preserveaspectratio", "gradientunits", "gradienttransform", "patternunits", "markerwidth",
+    "markerheight", "refx", "refy", "stddeviation", "textlength", "lengthadjust", "pathlength"}}
+
+
 def _vue_attrs(el: Element) -> str:
-    return "".join(f" {k}" if v is None else f' {k}="{_html_escape(v, quote=True)}"'
+    return "".join(f" {_SVG_ATTR_CASE.get(k, k)}" if v is None
+                   else f' {_SVG_ATTR_CASE.get(k, k)}="{_html_escape(v, quote=True)}"'
                    for k, v in el.attrs if not k.startswith("on"))
 
 
@@ -413,9 +420,10 @@ def _vue_inline(node) -> str:
         return ""
     if node.tag in ("pre", "textarea"):
         return serialize(node).replace("{{", "{{ '{{' }}")
+    tag = _SVG_TAGS.get(node.tag, node.tag)
     if node.tag in VOID:
-        return f"<{node.tag}{_vue_attrs(node)} />"
-    return f"<{node.tag}{_vue_attrs(node)}>" + "".join(_vue_inline(c) for c in node.children) + f"</{node.tag}>"
+        return f"<{tag}{_vue_attrs(node)} />"
+    return f"<{tag}{_vue_attrs(node)}>" + "".join(_vue_inline(c) for c in node.children) + f"</{tag}>"
 
 
 def _mixed(el: Element) -> bool:
@@ -447,16 +455,17 @@ def _vue_nodes(el: Element, indent: int) -> list[str]:
             out.append(pad + _vue_inline(c).strip() if c.tag not in ("pre", "textarea") else pad + _vue_inline(c))
         else:
             attrs = _vue_attrs(c)
+            tag = _SVG_TAGS.get(c.tag, c.tag)
             if c.tag in VOID:
-                out.append(f"{pad}<{c.tag}{attrs} />")
+                out.append(f"{pad}<{tag}{attrs} />")
                 continue
             inner = _vue_nodes(c, indent + 1)
             if not inner:
-                out.append(f"{pad}<{c.tag}{attrs}></{c.tag}>")
+                out.append(f"{pad}<{tag}{attrs}></{tag}>")
             elif len(inner) == 1 and len(inner[0].strip()) + len(pad) + len(attrs) < 100:
-                out.append(f"{pad}<{c.tag}{attrs}>{inner[0].strip()}</{c.tag}>")
+                out.append(f"{pad}<{tag}{attrs}>{inner[0].strip()}</{tag}>")
             else:
-                out += [f"{pad}<{c.tag}{attrs}>", *inner, f"{pad}</{c.tag}>"]
+                out += [f"{pad}<{tag}{attrs}>", *inner, f"{pad}</{tag}>"]
     return out
 
 
@@ -803,8 +812,9 @@ def preview_html(code: str, target: str) -> str:
                 + _script(_vendor("react.production.min.js")) + _script(_vendor("react-dom.production.min.js"))
                 + _script(_vendor("babel.min.js"))
                 # Mounted on <body> itself so body-level CSS (flex bodies, `body > x`) applies as in the page.
-                + _script(f"{src}\nReactDOM.createRoot(document.body).render("
-                          f"React.createElement({comp}));", ' type="text/babel" data-presets="react"')
+                # One function scope: top-level `const`s must not clash when a renderer reuses its page.
+                + _script(f"(() => {{\n{src}\nReactDOM.createRoot(document.body).render("
+                          f"React.createElement({comp}));\n}})();", ' type="text/babel" data-presets="react"')
                 + "</head><body></body></html>")
     if target == "vue":
         tpl = re.search(r"<template>(.*)</template>", code, re.S)
@@ -818,8 +828,8 @@ def preview_html(code: str, target: str) -> str:
         template = tpl.group(1) if tpl else ""
         return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><style>" + style + "</style>"
                 + _script(_vendor("vue.global.prod.js")) + "</head><body>"
-                + _script("const options = " + options.replace("</script", "<\\/script") + ";\n"
+                + _script("(() => {\nconst options = " + options.replace("</script", "<\\/script") + ";\n"
                           + "options.template = " + json.dumps(template).replace("</", "<\\/") + ";\n"
-                          + "Vue.createApp(options).mount(document.body);")
+                          + "Vue.createApp(options).mount(document.body);\n})();")
                 + "</body></html>")
     raise ValueError(f"unknown target {target!r}")
