@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Sequence, Union
@@ -44,8 +45,11 @@ IN_PATCH_LIMIT_EACH_FRAME = 4096  # video frames
 IMAGE_MEAN = 0.5
 IMAGE_STD = 0.5
 # Decompression-bomb guard: 100 megapixels (e.g. 10000×10000) is larger than any screenshot or mockup
-# (an 8K display is 33 MP) yet keeps decoding below ~400 MB of RGBA.
+# (an 8K display is 33 MP) yet keeps decoding below ~400 MB of RGBA. Pillow refuses anything above
+# ~179 MP on its own, so a larger `max_pixels` cannot raise the ceiling past that.
 MAX_IMAGE_PIXELS = 100_000_000
+# Files are read whole before decoding; no real screenshot or mockup comes near this.
+MAX_FILE_BYTES = 256 * 2**20
 
 ImageSource = Union[str, os.PathLike, bytes, bytearray, memoryview]
 
@@ -144,6 +148,9 @@ def load_image(source: ImageSource, *, name: str | None = None,
             raise MediaError(f"{label}: no such file")
         if os.path.isdir(path):
             raise MediaError(f"{label}: is a directory, not an image")
+        if os.path.getsize(path) > MAX_FILE_BYTES:
+            raise MediaError(f"{label}: {os.path.getsize(path)} bytes is larger than the {MAX_FILE_BYTES}-byte "
+                             "limit for an image file")
         try:
             with open(path, "rb") as f:
                 fp = io.BytesIO(f.read())
@@ -151,34 +158,32 @@ def load_image(source: ImageSource, *, name: str | None = None,
             raise MediaError(f"{label}: cannot read file ({e.strerror or e})") from None
         if fp.getbuffer().nbytes == 0:
             raise MediaError(f"{label}: empty file, not an image")
-    # Pillow's own bomb check warns or raises depending on size; we apply our documented limit
-    # from the header ourselves and silence Pillow's so the message stays ours.
+    # Our documented limit is checked from the header, before any pixel is decoded. Pillow has its own
+    # (a warning above ~89 MP, an error above ~179 MP); its warning is silenced so the message stays ours,
+    # and its module-wide limit is left alone (other threads may be opening images).
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        old_limit = Image.MAX_IMAGE_PIXELS
-        Image.MAX_IMAGE_PIXELS = None
         try:
-            try:
-                img = Image.open(fp)
-            except UnidentifiedImageError:
-                raise MediaError(f"{label}: not an image (unrecognised format)") from None
-            except (OSError, ValueError, SyntaxError) as e:
-                raise MediaError(f"{label}: corrupt image ({_oneline(e)})") from None
-            w, h = img.size
-            if w * h > max_pixels:
-                raise MediaError(f"{label}: {w}x{h} = {w * h} pixels exceeds the limit of {max_pixels} "
-                                 "(possible decompression bomb)")
-            if w < 1 or h < 1:
-                raise MediaError(f"{label}: image has no pixels ({w}x{h})")
-            try:
-                img.seek(0)  # animated GIF/WebP/APNG: the first frame is the page
-                img.load()
-            except (OSError, ValueError, SyntaxError, EOFError) as e:
-                raise MediaError(f"{label}: corrupt or truncated image ({_oneline(e)})") from None
-            except Image.DecompressionBombError as e:  # pragma: no cover - guarded above
-                raise MediaError(f"{label}: {_oneline(e)}") from None
-        finally:
-            Image.MAX_IMAGE_PIXELS = old_limit
+            img = Image.open(fp)
+        except Image.DecompressionBombError as e:
+            n = re.search(r"\((\d+) pixels\)", str(e))
+            raise MediaError(f"{label}: {n.group(1) + ' pixels' if n else 'image'} exceeds the limit of "
+                             f"{max_pixels} (possible decompression bomb)") from None
+        except UnidentifiedImageError:
+            raise MediaError(f"{label}: not an image (unrecognised format)") from None
+        except (OSError, ValueError, SyntaxError) as e:
+            raise MediaError(f"{label}: corrupt image ({_oneline(e)})") from None
+    w, h = img.size
+    if w * h > max_pixels:
+        raise MediaError(f"{label}: {w}x{h} = {w * h} pixels exceeds the limit of {max_pixels} "
+                         "(possible decompression bomb)")
+    if w < 1 or h < 1:
+        raise MediaError(f"{label}: image has no pixels ({w}x{h})")
+    try:
+        img.seek(0)  # animated GIF/WebP/APNG: the first frame is the page
+        img.load()
+    except (OSError, ValueError, SyntaxError, EOFError) as e:
+        raise MediaError(f"{label}: corrupt or truncated image ({_oneline(e)})") from None
     try:
         return to_rgb(img)
     except (OSError, ValueError) as e:
