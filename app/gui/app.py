@@ -10,6 +10,7 @@ import pathlib
 import sys
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from .main_window import MainWindow
@@ -46,8 +47,14 @@ def apply_overrides(settings: Settings, args) -> None:
 
 
 def save_window_screenshot(window: MainWindow, path: str) -> bool:
+    """The window as the display shows it (the X server's pixels on xcb), else as Qt paints it (offscreen)."""
     pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return window.grab().save(path)
+    pixmap = None
+    if QGuiApplication.platformName() == "xcb" and window.screen() is not None:
+        pixmap = window.screen().grabWindow(window.winId())
+    if pixmap is None or pixmap.isNull():
+        pixmap = window.grab()
+    return pixmap.save(path)
 
 
 def run(args) -> int:
