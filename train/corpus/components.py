@@ -57,18 +57,20 @@ def base(ctx: Ctx) -> None:
     css.add("section", {"padding": f"{px(th.pad_y)} {px(th.pad_x)}"})
 
 
-def button(ctx: Ctx) -> None:
+def button(ctx: Ctx, alt: bool = False) -> None:
+    """The button rules; `alt` adds the outlined secondary variant (only when one is used)."""
     th = ctx.theme
     ctx.css.add(".btn", {"display": "inline-block", "padding": "10px 20px", "font-weight": "600",
                          "color": th.on_primary, "background": th.primary,
                          "border-radius": px(th.button_radius)})
-    ctx.css.add(".btn.alt", {"color": th.primary, "background": "none",
-                             "border": f"1px solid {th.primary}"})
+    if alt:
+        ctx.css.add(".btn.alt", {"color": th.primary, "background": "none",
+                                 "border": f"1px solid {th.primary}"})
 
 
-def _button_tag(ctx: Ctx) -> None:
+def _button_tag(ctx: Ctx, alt: bool = False) -> None:
     """<button> needs the UA look removed so it matches `a.btn` exactly."""
-    button(ctx)
+    button(ctx, alt)
     ctx.css.add("button", {"font": "inherit", "border": "0", "cursor": "pointer"})
 
 
@@ -119,9 +121,10 @@ def nav(ctx: Ctx) -> str:
 
 def hero(ctx: Ctx) -> str:
     th, rng = ctx.theme, ctx.rng
-    button(ctx)
     split = not ctx.mobile and rng.random() < 0.4
     filled = rng.random() < 0.3
+    has_second = rng.random() < 0.6
+    button(ctx, alt=has_second)
     ctx.css.add(".hero", {"padding": f"{px(th.pad_y * 3 // 2)} {px(th.pad_x)}",
                           "text-align": "center" if th.align == "center" and not split else None,
                           "color": th.on_primary if filled else None,
@@ -133,9 +136,10 @@ def hero(ctx: Ctx) -> str:
     if filled:
         # A primary button on a primary band would vanish: invert it.
         ctx.css.add(".hero .btn", {"color": th.primary, "background": th.on_primary})
-        ctx.css.add(".hero .btn.alt", {"color": th.on_primary, "background": "none",
-                                       "border": f"1px solid {th.on_primary}"})
-    second = f'<a class="btn alt" href="#">{t(rng.choice(vocab.SECONDARY_CTAS))}</a>' if rng.random() < 0.6 else ""
+        if has_second:
+            ctx.css.add(".hero .btn.alt", {"color": th.on_primary, "background": "none",
+                                           "border": f"1px solid {th.on_primary}"})
+    second = f'<a class="btn alt" href="#">{t(rng.choice(vocab.SECONDARY_CTAS))}</a>' if has_second else ""
     text = (f"<h1>{t(rng.choice(vocab.HEADLINES))}</h1><p>{t(rng.choice(vocab.SUBLINES))}</p>"
             f'<div class="actions"><a class="btn" href="#">{t(rng.choice(vocab.NAV_CTAS))}</a>{second}</div>')
     if not split:
@@ -193,7 +197,8 @@ def pricing(ctx: Ctx) -> str:
     plans = vocab.PLANS[start:start + n]
     featured = rng.randrange(n) if rng.random() < 0.7 else -1
     card_box(ctx, ".plan", 24)
-    ctx.css.add(".featured", {"border": f"2px solid {th.primary}"})
+    if featured >= 0:
+        ctx.css.add(".featured", {"border": f"2px solid {th.primary}"})
     ctx.css.add(".price", {"margin": "8px 0 16px", "font-size": "36px", "font-weight": "700"})
     ctx.css.add(".price small", {"font-size": "16px", "color": th.muted})
     ctx.css.add(".plan ul", {"margin": "0 0 20px", "padding": "0", "list-style": "none"})
@@ -245,11 +250,11 @@ def table(ctx: Ctx) -> str:
     ctx.css.add("table", {"width": "100%", "border-collapse": "collapse"})
     ctx.css.add("th,td", {"padding": "12px", "text-align": "left", "border-bottom": f"1px solid {th.border}"})
     ctx.css.add("th", {"font-size": "13px", "color": th.muted})
-    badge = rng.random() < 0.6
+    cols = ["Order", "Customer", "Status", "Total"] if not ctx.mobile else ["Customer", "Total"]
+    badge = rng.random() < 0.6 and "Status" in cols
     if badge:
         ctx.css.add(".badge", {"padding": "2px 10px", "font-size": "13px", "color": th.primary,
                                "background": th.tint, "border-radius": "999px"})
-    cols = ["Order", "Customer", "Status", "Total"] if not ctx.mobile else ["Customer", "Total"]
     rows = []
     for _ in range(rng.randint(3, 5) if not ctx.mobile else 3):
         cells = {"Order": f"#{rng.randint(1000, 9999)}", "Customer": vocab.person(rng),
@@ -269,11 +274,10 @@ def stats(ctx: Ctx) -> str:
     card_box(ctx, ".stat", 20)
     ctx.css.add(".stat p", {"font-size": "14px", "color": th.muted})
     ctx.css.add(".stat b", {"display": "block", "margin": "4px 0", "font-size": "28px"})
-    ctx.css.add(".up", {"color": "#16a34a"})
-    ctx.css.add(".down", {"color": "#dc2626"})
     items = []
     for label in vocab.sample(rng, vocab.STAT_LABELS, n):
         d, up = vocab.delta(rng)
+        ctx.css.add(".up" if up else ".down", {"color": "#16a34a" if up else "#dc2626"})
         items.append(f'<div class="stat"><p>{label}</p><b>{vocab.stat_value(rng, label)}</b>'
                      f'<small class="{"up" if up else "down"}">{d}</small></div>')
     return f'<section class="stats"><div class="{grid(ctx, ctx.cols(n) if not ctx.mobile else 2)}">{"".join(items)}</div></section>'
@@ -329,7 +333,7 @@ def dashboard(ctx: Ctx, body: list[str]) -> str:
 
 def modal(ctx: Ctx) -> str:
     th, rng = ctx.theme, ctx.rng
-    _button_tag(ctx)
+    _button_tag(ctx, alt=True)
     title, text, ok = rng.choice(vocab.MODALS)
     ctx.css.add(".overlay", {"display": "flex", "align-items": "center", "justify-content": "center",
                              "position": "fixed", "inset": "0", "background": "rgba(0,0,0,.5)"})
