@@ -9,21 +9,24 @@ fp32 on CPU (AVX2 CPUs have no fast bf16 matmul: ~1 GFLOP/s vs ~110 in fp32, see
 Every bad input is a one-line `CheckpointError`/`ConfigError` naming the file and tensor.
 
 Routed experts (INT4) and the CPU: `expert_mode="auto"` dequantizes them to dense fp32 at load when that
-fits in memory, else keeps them packed. Rule, from `bench/int4_cpu.py` on this project's 2-core AMD EPYC
-(torch 2.13, K2.5 expert shapes, median ms per call; full table in bench/RESULTS.md):
+fits in memory, else keeps them packed. Measured with `bench/int4_cpu.py` (K2.5 expert shapes, median ms
+per call; full tables in bench/RESULTS.md), on this project's 2-core AVX2 AMD EPYC (shared, so noisy) and
+on the 16-core host CPU of a lent GPU machine (2 threads / 16 threads):
 
-    proj      tokens   ref (unpack per call)   int4pack_mm fp32   int4pack_mm bf16   dense fp32
-    gate/up   1        317                     33                 8.0                10.9
-    gate/up   4        262                     104                8.0                5.6
-    gate/up   32       268                     1167               -                  63.5
-    down      1        958                     79                 -                  20.0
+    proj 2048x7168   tokens   ref (unpack per call)   int4pack_mm fp32 x   int4pack_mm bf16 x   dense fp32
+    2-core EPYC      1        317                     33                   8.0                  10.9
+    16-core, 2 thr   1        106                     18.7                 0.58                 1.41
+    16-core, 2 thr   32       148                     652                  7.2                  5.9
+    16-core, 16 thr  1        31.7                    4.2                  0.17                 0.35
 
-Dense fp32 is 4-30x faster than the packed reference for every token count and 3-18x faster than
-torch's int4 kernel fed fp32 (only its bf16 path is competitive, at a precision cost), but takes 8x the
-bytes of the packed form (58.7 MB vs 8.3 MB per 2048x7168 projection). So: dequantize when the dense
-experts need at most `DEQUANT_MEMORY_FRACTION` of the memory available at load time (leaving the rest for
-the KV cache, activations and the rest of the desktop), otherwise stay packed; on CUDA always packed
-(the Triton kernel reads the packed form directly).
+Dense fp32 is 15-100x faster than the packed reference (which unpacks the whole weight per call) and
+12-120x faster than torch's int4 kernel fed fp32; it costs 8x the bytes of the packed form (58.7 MB vs
+8.3 MB per projection). So: dequantize when the dense experts need at most `DEQUANT_MEMORY_FRACTION` of
+the memory available at load (the rest stays for the KV cache, activations and the desktop), otherwise
+stay packed; on CUDA always packed (the Triton kernel reads the packed form). Torch's int4 kernel fed
+*bf16* activations beats dense fp32 for decode (0.4-0.75x its time) at 1/5 of its memory, so it is the
+better packed CPU path where bf16 activation rounding is acceptable; that choice belongs to
+`kernels.int4_linear`, not to loading.
 
 Not here: the on-disk format (`model/checkpoint.py`), INT4 maths (`model/int4.py`), the modules.
 """

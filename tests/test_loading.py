@@ -216,3 +216,25 @@ def test_tiny_k25_multimodal_checkpoint_round_trip(tmp_path):
     with torch.no_grad():
         logits = m(ids, pixel_values=torch.randn(16, 3, 14, 14), grid_thws=torch.tensor([[1, 4, 4]]))
     assert logits.shape == (1, ids.shape[1], m.config.text.vocab_size) and torch.isfinite(logits).all()
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("mode", ["packed", "dequantized"])
+def test_load_on_cuda_matches_cpu(tmp_path, mode):
+    """device="cuda": bf16 weights by default, INT4 experts through the Triton kernel when packed."""
+    from ckpt_factory import write_tiny_k25_checkpoint
+
+    path = write_tiny_k25_checkpoint(tmp_path / "k25", seed=2, with_vision=False)
+    ids = torch.randint(0, 300, (2, 9), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        want = load_model(path, expert_mode="dequantized")(ids)
+        m32 = load_model(path, device="cuda", dtype=torch.float32, expert_mode=mode)
+        assert m32.model.embed_tokens.weight.is_cuda
+        got32 = m32(ids.cuda()).cpu()
+        default = load_model(path, device="cuda", expert_mode=mode)
+        assert default.model.embed_tokens.weight.dtype == torch.float32   # the config's dtype off CPU
+        m16 = load_model(path, device="cuda", dtype=torch.bfloat16, expert_mode=mode)
+        assert m16.model.layers[0].self_attn.kv_b_proj.weight.dtype == torch.bfloat16
+        got16 = m16(ids.cuda()).float().cpu()
+    assert rel_err(got32, want) < 1e-3
+    assert rel_err(got16, want) < 5e-2
