@@ -15,7 +15,8 @@ in an isolated world and works either way.
 
 Thread-safety: Playwright's sync API binds every object to the thread that started it. A `Renderer`
 must be created, used and closed on one thread, one render at a time; use one per thread or per
-process (the corpus builder gives each worker process its own).
+process (the corpus builder gives each worker process its own). Several Renderers on one thread
+share that thread's Playwright driver (reference-counted), each with its own browser.
 
 Not here: scoring (`app/fidelity.py`), OCR (`vision/ocr.py`), HTML generation (`train/corpus`).
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,6 +133,27 @@ def parse_css_color(s: str) -> tuple[int, int, int]:
     return (0, 0, 0)
 
 
+# Playwright's sync API allows one driver per thread: Renderers on the same thread share it
+# (each keeps its own browser), counted so the last one to close stops it.
+_local = threading.local()
+
+
+def _acquire_driver(sync_playwright):
+    if getattr(_local, "count", 0) == 0:
+        _local.driver = sync_playwright().start()
+    _local.count = getattr(_local, "count", 0) + 1
+    return _local.driver
+
+
+def _release_driver() -> None:
+    _local.count -= 1
+    if _local.count == 0:
+        try:
+            _local.driver.stop()
+        finally:
+            _local.driver = None
+
+
 class Renderer:
     """`with Renderer() as r: res = r.render(html, width=1280, height=800)`.
 
@@ -166,7 +189,7 @@ class Renderer:
         except ImportError as e:  # pragma: no cover - depends on the environment
             raise RenderError(f"Playwright is not installed ({e}); run scripts/setup.sh") from None
         try:
-            self._pw = sync_playwright().start()
+            self._pw = _acquire_driver(sync_playwright)
             self._browser = self._pw.chromium.launch(executable_path=self.executable, args=CHROMIUM_ARGS,
                                                      headless=True, timeout=self.timeout_ms * 2)
             self._context = self._browser.new_context(java_script_enabled=self.js, service_workers="block",
@@ -183,12 +206,14 @@ class Renderer:
             raise RenderError(f"could not start Chromium at {self.executable}: {str(e).splitlines()[0]}") from None
 
     def close(self) -> None:
-        for obj, meth in ((self._context, "close"), (self._browser, "close"), (self._pw, "stop")):
+        for obj in (self._context, self._browser):
             if obj is not None:
                 try:
-                    getattr(obj, meth)()
+                    obj.close()
                 except Exception:
                     pass  # closing a half-started browser must not mask the original error
+        if self._pw is not None:
+            _release_driver()
         self._pw = self._browser = self._context = self._page = None
 
     # -- network policy

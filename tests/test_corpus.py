@@ -120,10 +120,8 @@ def test_stylesheet_is_canonical():
         css.add(".b", {"colour": "red"})
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def renderer():
-    # Function-scoped: Playwright's sync API allows one driver per thread, and the builder test
-    # below starts its own.
     from app.render import Renderer
 
     with Renderer() as r:
