@@ -171,3 +171,42 @@ def test_python_dash_m(src, tmp_path):
 
 def test_parse_size():
     assert parse_size("4GB") == 4 * 10**9 and parse_size("500MiB") == 500 * 2**20 and parse_size("12") == 12
+
+
+def test_real_k25_config_quantizes_exactly_the_routed_experts():
+    """On K2.5's own config (3 layers kept so the meta build is quick): the ignore list + Linear rule
+    select exactly the 384 × 3 routed-expert projections of each MoE layer, under every name layout."""
+    from model import build_model, load_config
+    from model.loading import module_name
+    from model.quantize import quantized_config_dict, to_quantize
+
+    raw = json.loads((REPO / "assets/configs/kimi-k2.5.json").read_text())
+    raw["text_config"]["num_hidden_layers"] = 3
+    parsed = load_config(raw)
+    sd = build_model(parsed, device="meta").state_dict()
+    src = copy.deepcopy(raw)
+    del src["quantization_config"]
+    src["text_config"].pop("quantization_config", None)
+    target = load_config(quantized_config_dict(src))
+    # The float checkpoint's names: each INT4 triple is one `.weight` of the dense shape.
+    float_names = {}
+    for name, t in sd.items():
+        if name.endswith("weight_packed"):
+            n = name[: -len("_packed")]
+            float_names[n] = (t.shape[0], t.shape[1] * 8)
+        elif not name.endswith(("weight_scale", "weight_shape")):
+            float_names[name] = tuple(t.shape)
+    chosen = {n for n, shape in float_names.items() if to_quantize(n, shape, target)}
+    experts = {n for n in float_names if re_expert(n)}
+    assert chosen == experts and len(chosen) == 2 * 384 * 3
+    # The same decision on the legacy and text-only spellings of the names.
+    for n in list(float_names)[:400]:
+        legacy = "language_model." + n[len("language_model.model."):] if ".model.layers." in n else n
+        assert module_name(legacy, multimodal=True) == n
+        assert to_quantize(legacy, float_names[n], target) == (n in chosen)
+
+
+def re_expert(name):
+    import re
+    return re.fullmatch(r"language_model\.model\.layers\.[12]\.mlp\.experts\.\d+\.(gate|up|down)_proj\.weight",
+                        name) is not None
