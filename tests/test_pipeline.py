@@ -1,0 +1,177 @@
+"""The conversion pipeline: prompt planning, batches, and end to end on a tiny random kimi_k25 checkpoint."""
+import threading
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from app.events import PATH_MODEL, PATH_TRANSFORMED, CodeDelta, Finished, Status
+from app.extract import extract_code
+from app.media import plan_batches
+from app.pipeline import ConvertRequest, Pipeline, make_backend
+from app.prompts import SYSTEM_PROMPTS, MediaSlot, plan_prompt
+from app.targets import transform
+from model.errors import MediaError
+
+IMG = MediaSlot("image")
+
+
+# ------------------------------------------------------------------------------------------------ planning
+def test_plan_native_and_transformed():
+    p = plan_prompt("react", [IMG], native_targets=("html",))
+    assert (p.model_target, p.path) == ("html", PATH_TRANSFORMED)
+    assert p.messages[0].role == "system" and p.messages[0].text == SYSTEM_PROMPTS["html"]
+    q = plan_prompt("react", [IMG])
+    assert (q.model_target, q.path) == ("react", PATH_MODEL) and "```jsx" in q.messages[0].text
+    assert q.messages[1].media == (IMG,) and q.thinking is False
+
+
+def test_plan_multi_image_video_and_followup():
+    p = plan_prompt("html", [IMG, IMG], instruction="dark header")
+    assert "These 2 screenshots" in p.messages[1].text and p.messages[1].text.endswith("Also: dark header")
+    v = plan_prompt("vue", [MediaSlot("video", (0.0, 2.0))])
+    assert "screen recording" in v.messages[1].text
+    f = plan_prompt("html", [], previous_code="<p>x</p>", instruction="make it red")
+    assert "```html\n<p>x</p>\n```" in f.messages[1].text and "Change it as asked: make it red" in f.messages[1].text
+    with pytest.raises(ValueError):
+        plan_prompt("html", [])
+    with pytest.raises(ValueError):
+        plan_prompt("svelte", [IMG])
+
+
+def test_plan_batches(tmp_path):
+    d = tmp_path / "shots"
+    d.mkdir()
+    for n in ("b.png", "a.jpg", "notes.txt", "c.mp4"):
+        (d / n).write_bytes(b"x")
+    batches = plan_batches([str(tmp_path / "x.png"), str(tmp_path / "y.png"), str(d)])
+    assert batches[0].inputs == (str(tmp_path / "x.png"), str(tmp_path / "y.png"))  # files: one request
+    assert [b.stem for b in batches[1:]] == ["a", "b", "c"]  # a directory: one request per media file
+    assert len(plan_batches([str(tmp_path / "x.png"), str(tmp_path / "y.png")], each=True)) == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(MediaError, match="no image or video"):
+        plan_batches([str(empty)])
+
+
+def test_request_validation():
+    with pytest.raises(ValueError):
+        ConvertRequest(media=("a.png",), target="svelte")
+    with pytest.raises(ValueError):
+        ConvertRequest(media=("a.png",), best_of=0)
+    with pytest.raises(ValueError):
+        ConvertRequest(media=("a.png",), temperature=-1)
+
+
+def test_missing_default_checkpoint_names_the_fix(monkeypatch, tmp_path):
+    import app.backends.local as local
+    from app.backends.base import BackendError
+
+    monkeypatch.setattr(local, "DEFAULT_CHECKPOINT", tmp_path / "mini")
+    with pytest.raises(BackendError, match="--checkpoint DIR") as e:
+        make_backend("local")
+    assert str(tmp_path / "mini") in str(e.value)
+    with pytest.raises(BackendError, match="no such checkpoint"):
+        make_backend("local", checkpoint=tmp_path / "nope")
+
+
+# -------------------------------------------------------------------------------------------- end to end
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    from ckpt_factory import write_tiny_k25_checkpoint
+
+    path = write_tiny_k25_checkpoint(tmp_path_factory.mktemp("tiny"), seed=0)
+    backend = make_backend("local", checkpoint=path)
+    backend.load()
+    return backend
+
+
+def mockup(w=200, h=120) -> Image.Image:
+    im = Image.new("RGB", (w, h), "white")
+    d = ImageDraw.Draw(im)
+    d.rectangle((10, 10, w - 10, 40), fill="#1e293b")
+    d.text((20, 60), "Hello", fill="black")
+    return im
+
+
+def test_image_to_code_events_and_counts(tiny):
+    from model.chat import render_messages, Message, ImagePart, TextPart
+    from vision.preprocess import image_token_count
+
+    events = list(Pipeline(tiny).stream(ConvertRequest(media=(mockup(),), max_new_tokens=6)))
+    assert isinstance(events[-1], Finished) and all(not isinstance(e, Finished) for e in events[:-1])
+    stages = [e.stage for e in events if isinstance(e, Status)]
+    assert stages[0] == "media" and "generate" in stages and stages[-1] == "done"
+    r = events[-1].result
+    assert r.path == PATH_MODEL and r.target == "html" and r.new_tokens <= 6
+    assert r.finish_reason in ("stop", "length") and r.seconds > 0
+    assert r.code == extract_code(r.raw_text, "html")
+    # Prompt length, counted independently: the rendered chat with one pad per image, re-tokenised, plus
+    # the image's decoder tokens from the processor rule.
+    plan = plan_prompt("html", [IMG], native_targets=tiny.native_targets)
+    text = render_messages([Message("system", plan.messages[0].text),
+                            Message("user", [ImagePart(), TextPart(plan.messages[1].text)])], thinking=False)
+    n_text = len(tiny.tokenizer.encode(text)) - 1
+    assert r.prompt_tokens == n_text + image_token_count(200, 120)
+    deltas = "".join(e.text for e in events if isinstance(e, CodeDelta))
+    assert r.code.startswith(deltas.strip()) or not deltas
+
+
+def test_seeded_sampling_is_reproducible(tiny):
+    pipe = Pipeline(tiny)
+    req = ConvertRequest(media=(mockup(),), max_new_tokens=4, temperature=0.9, seed=5)
+    a, b = pipe.convert(req), pipe.convert(req)
+    assert a.raw_text == b.raw_text and a.new_tokens == b.new_tokens
+
+
+def test_transformed_target_says_so(tiny):
+    assert tiny.native_targets == ("html", "tailwind", "react", "vue")  # a non-default checkpoint
+    (tiny.checkpoint / "uicode.json").write_text('{"targets": ["html"]}')
+    try:
+        backend = make_backend("local", checkpoint=tiny.checkpoint)
+        backend.model, backend.tokenizer = tiny.model, tiny.tokenizer  # same weights, no second load
+        r = Pipeline(backend).convert(ConvertRequest(media=(mockup(),), target="react", max_new_tokens=6))
+    finally:
+        (tiny.checkpoint / "uicode.json").unlink()
+    assert r.path == PATH_TRANSFORMED and r.target == "react"
+    assert r.code == transform(extract_code(r.raw_text, "html"), "react")
+    assert "export default function App()" in r.code
+
+
+def test_cancel_keeps_partial_result(tiny):
+    cancel = threading.Event()
+    result = None
+    for ev in Pipeline(tiny).stream(ConvertRequest(media=(mockup(),), max_new_tokens=200), cancel):
+        if isinstance(ev, Status) and ev.stage == "generate":
+            cancel.set()
+        if isinstance(ev, Finished):
+            result = ev.result
+    assert result.finish_reason == "cancelled" and result.new_tokens < 200
+
+
+def test_video_input(tiny, tmp_path):
+    import cv2
+
+    path = tmp_path / "rec.mp4"
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 4, (112, 84))
+    for i in range(8):  # 2 s at 4 fps → 4 sampled frames at 2 fps → one 4-frame chunk
+        frame = np.full((84, 112, 3), 255, np.uint8)
+        frame[10:30, 10 + 8 * i:40 + 8 * i] = (200, 40, 40)
+        w.write(frame)
+    w.release()
+    from model.chat import Message, TextPart, VideoPart, render_messages
+
+    video = Pipeline(tiny).convert(ConvertRequest(media=(str(path),), max_new_tokens=3))
+    # One chunk of 112×84 frames is (84/28)·(112/28) = 12 decoder tokens; the rest is the chat text with
+    # the chunk's "00:00:00.000" timestamp prompt, re-tokenised independently.
+    plan = plan_prompt("html", [MediaSlot("video", (0.0,))], native_targets=tiny.native_targets)
+    text = render_messages([Message("system", plan.messages[0].text),
+                            Message("user", [VideoPart((0.0,)), TextPart(plan.messages[1].text)])], thinking=False)
+    assert "00:00:00.000" in text
+    assert video.prompt_tokens == len(tiny.tokenizer.encode(text)) - 1 + 12 and video.new_tokens <= 3
+
+
+def test_best_of_renders_and_scores(tiny):
+    r = Pipeline(tiny).convert(ConvertRequest(media=(mockup(),), max_new_tokens=4, best_of=2))
+    assert len(r.candidate_scores) == 2 and all(0.0 <= s <= 1.0 for s in r.candidate_scores)
+    assert r.score == max(r.candidate_scores)
