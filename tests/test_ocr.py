@@ -1,0 +1,110 @@
+"""vision/ocr.py: Tesseract reads rendered pages (also light-on-dark text), TSV parsing, the compact
+serialisation, the CER metric, offline operation and clear errors."""
+import shutil
+import subprocess
+
+import pytest
+from PIL import Image
+
+from model.errors import MediaError
+from vision.ocr import (OcrError, OcrLine, character_error_rate, levenshtein, normalize_polarity, ocr_image,
+                        parse_tsv, reading_order, serialize_lines, word_recall)
+
+PAGE = """<!DOCTYPE html><html><head><style>body{margin:0;font:16px Arial,sans-serif}
+header{padding:16px 32px;background:#4f46e5;color:#fff;font-size:22px;font-weight:700}
+h1{margin:40px 32px 8px;font-size:36px} p{margin:0 32px;color:#475569}</style></head>
+<body><header>Northwind Analytics</header><h1>Quarterly revenue report</h1>
+<p>Sales grew in every region during the spring months.</p></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    from app.render import Renderer
+
+    with Renderer() as r:
+        return r.render(PAGE, width=900, height=400, full_page=False)
+
+
+@pytest.fixture(scope="module")
+def result(rendered):
+    return ocr_image(rendered.png)
+
+
+def test_reads_the_heading_with_its_position(result, rendered):
+    heading = next(b for b in rendered.blocks if b.text == "Quarterly revenue report")
+    line = min(result.lines, key=lambda ln: character_error_rate("Quarterly revenue report", ln.text))
+    assert character_error_rate("Quarterly revenue report", line.text) < 0.1
+    # Its box lies on the DOM's box (within a few pixels: OCR boxes hug the ink, the DOM's the line).
+    assert abs(line.x - heading.x) < 6 and abs((line.y + line.h / 2) - (heading.y + heading.h / 2)) < 8
+    assert line.conf > 60 and (result.width, result.height) == (900, 400)
+
+
+def test_reads_light_text_on_a_dark_band(result):
+    # White on indigo: Tesseract's layout analysis drops this band without normalize_polarity.
+    assert any(character_error_rate("Northwind Analytics", ln.text) < 0.15 for ln in result.lines)
+    assert word_recall("Sales grew in every region during the spring months.", result.text) > 0.8
+
+
+def test_normalize_polarity_inverts_only_dark_areas():
+    img = Image.new("RGB", (200, 100), "white")
+    img.paste((20, 20, 60), (0, 0, 200, 50))
+    out = normalize_polarity(img)
+    assert out.getpixel((100, 10)) > 200 and out.getpixel((100, 80)) == 255
+
+
+def test_parse_tsv_groups_words_into_lines_and_unscales():
+    tsv = "\n".join([
+        "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext",
+        "1\t1\t0\t0\t0\t0\t0\t0\t400\t200\t-1\t",
+        "5\t1\t1\t1\t1\t1\t20\t40\t60\t20\t95.0\tHello",
+        "5\t1\t1\t1\t1\t2\t90\t42\t80\t20\t85.0\tworld",
+        "5\t1\t2\t1\t1\t1\t20\t100\t40\t20\t5.0\t~~",   # low confidence: dropped
+        "5\t1\t3\t1\t1\t1\t200\t10\t40\t20\t90.0\tTop",
+    ])
+    lines = parse_tsv(tsv, scale=2)
+    assert [ln.text for ln in lines] == ["Top", "Hello world"]
+    assert lines[1] == OcrLine("Hello world", 10, 20, 75, 11, 90.0)
+
+
+def test_serialisation_is_compact_and_on_a_0_100_grid():
+    lines = [OcrLine("Sign in", 100, 50, 200, 20, 90), OcrLine("Email", 0, 0, 1000, 10, 80)]
+    text = serialize_lines(lines, 1000, 500)
+    assert text.splitlines() == ["[0,0,100,2] Email", "[10,10,20,4] Sign in"]
+
+
+def test_reading_order_rows_then_columns():
+    a, b, c = OcrLine("b", 300, 12, 50, 20, 90), OcrLine("a", 10, 10, 50, 20, 90), OcrLine("c", 10, 60, 50, 20, 90)
+    assert [x.text for x in reading_order([c, a, b])] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("a, b, d", [("kitten", "sitting", 3), ("", "abc", 3), ("flaw", "lawn", 2),
+                                     ("same", "same", 0)])
+def test_levenshtein_textbook_values(a, b, d):
+    assert levenshtein(a, b) == d == levenshtein(b, a)
+
+
+def test_cer_and_word_recall():
+    assert character_error_rate("hello  world", "hello world") == 0
+    assert character_error_rate("abcd", "abed") == 0.25
+    assert word_recall("a b c d", "a c x") == 0.5
+
+
+def test_errors_are_one_line(tmp_path):
+    bad = tmp_path / "x.png"
+    bad.write_bytes(b"not an image")
+    with pytest.raises(MediaError, match="x.png"):
+        ocr_image(bad)
+    with pytest.raises(MediaError, match="no such file"):
+        ocr_image(tmp_path / "missing.png")
+    with pytest.raises(OcrError, match="Tesseract not found"):
+        ocr_image(Image.new("RGB", (10, 10)), executable=str(tmp_path / "nope"))
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None or subprocess.run(["unshare", "-n", "true"]).returncode != 0,
+                    reason="needs unshare -n (root)")
+def test_runs_without_any_network(tmp_path, rendered):
+    # The same OCR inside an empty network namespace gives the same lines: nothing is fetched.
+    wrapper = tmp_path / "tesseract"
+    wrapper.write_text('#!/bin/sh\nexec unshare -n /usr/bin/tesseract "$@"\n')
+    wrapper.chmod(0o755)
+    assert ocr_image(rendered.png, executable=str(wrapper)).lines == ocr_image(rendered.png).lines
