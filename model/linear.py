@@ -47,11 +47,14 @@ class Int4Linear(nn.Module):
         self.mode = "packed"
         self.reset_parameters()
 
-    @torch.no_grad()
     def reset_parameters(self) -> None:
         """Random int4 weights of roughly `nn.Linear` magnitude (a no-op on `meta`)."""
-        if self.weight_packed.is_meta:
+        if self.weight_packed.is_meta:  # checked before entering no_grad: the full model has 69,120 of these
             return
+        with torch.no_grad():
+            self._randomize()
+
+    def _randomize(self) -> None:
         self.weight_shape.copy_(torch.tensor([self.out_features, self.in_features], dtype=torch.int32))
         nib = torch.randint(0, 16, (self.out_features, self.weight_packed.shape[1] * PACK),
                             device=self.weight_packed.device, dtype=torch.int64)
