@@ -192,6 +192,12 @@ class CheckpointDir:
             if name not in f.tensors:
                 raise CheckpointError(f"{f.path}: tensor {name} is listed in {INDEX_NAME} "
                                       "but not present in this shard")
+        for fname, f in self._files.items():
+            # Strict both ways: a tensor the index does not list for this shard would be silently ignored.
+            for name in f.tensors:
+                if wm.get(name) != fname:
+                    raise CheckpointError(f"{f.path}: tensor {name} is in this shard but {INDEX_NAME} "
+                                          + ("does not list it" if name not in wm else f"maps it to {wm[name]}"))
         self.weight_map = dict(wm)
 
     def _file(self, fname: str, first_tensor: str | None) -> SafetensorsFile:

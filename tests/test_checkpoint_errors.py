@@ -196,6 +196,14 @@ def test_index_points_at_shard_without_the_tensor(ckpt):
     assert wrong in msg and ATTN in msg and "not present" in msg
 
 
+def test_shard_tensor_missing_from_index(ckpt):
+    index = json.loads((ckpt / "model.safetensors.index.json").read_text())
+    shard = index["weight_map"].pop(ATTN)
+    (ckpt / "model.safetensors.index.json").write_text(json.dumps(index))
+    msg = load_error(ckpt)
+    assert shard in msg and ATTN in msg and "does not list it" in msg
+
+
 def test_index_not_json(ckpt):
     (ckpt / "model.safetensors.index.json").write_text("{ nope")
     msg = load_error(ckpt)
