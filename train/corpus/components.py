@@ -335,8 +335,11 @@ def modal(ctx: Ctx) -> str:
     th, rng = ctx.theme, ctx.rng
     _button_tag(ctx, alt=True)
     title, text, ok = rng.choice(vocab.MODALS)
+    # Absolute over a relative body, not fixed: a full-page screenshot of a tall page would show a
+    # fixed overlay over the first viewport only.
+    ctx.css.add("body", {"position": "relative", "min-height": "100vh"})
     ctx.css.add(".overlay", {"display": "flex", "align-items": "center", "justify-content": "center",
-                             "position": "fixed", "inset": "0", "background": "rgba(0,0,0,.5)"})
+                             "position": "absolute", "inset": "0", "background": "rgba(0,0,0,.5)"})
     ctx.css.add(".modal", {"width": "400px" if not ctx.mobile else "320px", "padding": "24px",
                            "background": th.surface if th.dark else "#fff",
                            "border-radius": px(th.radius), "box-shadow": "0 20px 40px rgba(0,0,0,.25)"})
@@ -376,8 +379,12 @@ def item_list(ctx: Ctx) -> str:
 
 def tabbar(ctx: Ctx) -> str:
     th, rng = ctx.theme, ctx.rng
-    ctx.css.add(".tabs", {"display": "flex", "justify-content": "space-around", "position": "fixed",
-                          "right": "0", "bottom": "0", "left": "0", "padding": "12px 0", "font-size": "13px",
+    # In flow at the end of a min-height:100vh column, not fixed: the bar sits at the screen's
+    # bottom on short pages and after the content on tall ones, so full-page screenshots never
+    # show it floating over the content.
+    ctx.css.add("body", {"display": "flex", "flex-direction": "column", "min-height": "100vh"})
+    ctx.css.add(".tabs", {"display": "flex", "justify-content": "space-around", "margin-top": "auto",
+                          "padding": "12px 0", "font-size": "13px",
                           "color": th.muted, "background": th.surface, "border-top": f"1px solid {th.border}"})
     ctx.css.add(".tabs .on", {"font-weight": "700", "color": th.primary})
     items = vocab.sample(rng, vocab.TAB_ITEMS, 4)

@@ -129,9 +129,6 @@ def render_html(parts: list[str], ctx: C.Ctx) -> str:
     else:
         for p in parts:
             body.append(C.SECTIONS[p](ctx) if p in C.SECTIONS else FRAME[p](ctx))
-    if "tabbar" in parts:
-        # Keep the last list row clear of the fixed tab bar.
-        ctx.css.add("body", {"padding": "0 0 56px"})
     return ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{C.t(ctx.brand)}</title>\n<style>\n{ctx.css.render()}\n</style>\n</head>\n<body>\n"
             + "\n".join(body) + "\n</body>\n</html>\n")
