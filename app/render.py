@@ -10,8 +10,8 @@ context-wide route, DNS is mapped to nothing (`--host-resolver-rules`), service 
 blocked and, with JavaScript on, web sockets are closed. Aborted URLs are reported in
 `RenderResult.blocked` so callers and tests can see what a page tried to fetch.
 
-JavaScript of the rendered page is off by default (`js=False`); the renderer's own DOM probe runs
-in an isolated world and works either way.
+JavaScript of the rendered page is off by default (`js=False`): page scripts do not run, while the
+renderer's own DOM probe (Playwright's `evaluate`) still does (tests/test_render.py checks both).
 
 Thread-safety: Playwright's sync API binds every object to the thread that started it. A `Renderer`
 must be created, used and closed on one thread, one render at a time; use one per thread or per

@@ -171,3 +171,16 @@ def test_cli_show_prints_the_page(capsys):
 
     assert main(["show", "11", "--difficulty", "2", "--viewport", "mobile"]) == 0
     assert capsys.readouterr().out == generate_page(11, difficulty=2, viewport="mobile").html
+
+
+def test_shipped_samples_are_current_heldout_pages():
+    from train.corpus.__main__ import SAMPLE_VIEWPORTS
+
+    samples = ROOT / "assets" / "samples"
+    seeds = split_seeds("heldout", 0, 4)
+    for i, seed in enumerate(seeds):
+        html = (samples / f"sample_{i + 1}.html").read_text()
+        page = generate_page(seed, difficulty=3, viewport=SAMPLE_VIEWPORTS[i])
+        assert html == page.html, "regenerate: python -m train.corpus samples assets/samples"
+        png = samples / f"sample_{i + 1}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size < 200_000

@@ -28,6 +28,9 @@ def _difficulty(s: str) -> int | None:
     raise argparse.ArgumentTypeError("difficulty must be 1, 2, 3 or mix")
 
 
+SAMPLE_VIEWPORTS = ["desktop", "mobile", "laptop", "desktop"]
+
+
 def make_samples(out_dir: Path, count: int, seed: int) -> list[Path]:
     """Render held-out pages (difficulty 3, alternating desktop and mobile viewports) as sample
     mockups: `sample_N.html` + `sample_N.png`, viewport-height screenshots kept under 200 KB."""
@@ -35,10 +38,9 @@ def make_samples(out_dir: Path, count: int, seed: int) -> list[Path]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    viewports = ["desktop", "mobile", "laptop", "desktop"]
     with Renderer() as r:
         for i, s in enumerate(split_seeds("heldout", seed, count)):
-            page = generate_page(s, difficulty=3, viewport=viewports[i % len(viewports)])
+            page = generate_page(s, difficulty=3, viewport=SAMPLE_VIEWPORTS[i % len(SAMPLE_VIEWPORTS)])
             res = r.render(page.html, width=page.width, height=page.height, full_page=True,
                            max_height=page.height * 2)
             stem = out_dir / f"sample_{i + 1}"
