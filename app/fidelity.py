@@ -36,10 +36,10 @@ VISUAL_SIZE = 512  # SSIM is computed at this width (height keeps the reference'
 
 @dataclass(frozen=True)
 class FidelityScores:
-    block_match: float
-    text: float
-    position: float
-    color: float | None
+    block_match: float | None  # None: not measured (image_score without OCR lines)
+    text: float | None
+    position: float | None
+    color: float | None  # None also when the reference has no colours (OCR lines)
     visual: float
     overall: float
 
@@ -222,7 +222,7 @@ def image_score(input_image, cand, ocr_lines=None) -> FidelityScores:
     position metrics compare those lines to the candidate's DOM blocks (colour is None: OCR has none)."""
     visual = visual_score(input_image, cand.image())
     if ocr_lines is None:
-        return FidelityScores(0.0, 0.0, 0.0, None, visual, visual)
+        return FidelityScores(None, None, None, None, visual, visual)
     block, text, pos, _ = block_scores(ocr_lines, input_image.size, cand.blocks, (cand.width, cand.height))
     return _combine(block, text, pos, None, visual)
 

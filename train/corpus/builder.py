@@ -18,6 +18,7 @@ thread) and running Tesseract single-threaded. Page generation itself is `genera
 """
 from __future__ import annotations
 
+import io
 import json
 import multiprocessing as mp
 import os
@@ -131,7 +132,7 @@ def build(out_dir: str | Path, *, count: int, seed: int = 0, split: str = "train
     seeds = split_seeds(split, seed, count)
     todo = [(str(out), i, s, difficulty, max_bytes, ocr, max_height) for i, s in enumerate(seeds)
             if not (out / f"page_{i:05d}.json").exists()]
-    bar = Progress(count, f"{split}", stream=sys.stderr if progress else open(os.devnull, "w"))
+    bar = Progress(count, f"{split}", stream=sys.stderr if progress else io.StringIO())
     bar.update(count - len(todo), skipped=True)
     bar.t0 = time.perf_counter()
     t0 = time.perf_counter()
