@@ -19,8 +19,8 @@ token; a request cancelled while still queued never starts.
 
 Not here: the engine itself (`app/backends/local.py`, `model/`), the CLI flags (`app/cli.py`).
 """
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: FastAPI must see the real `Request` class in the endpoint
+# signatures, which are defined inside `create_app` where a string annotation could not be resolved.
 import asyncio
 import base64
 import binascii
@@ -239,6 +239,20 @@ def create_app(backend, *, api_key: str | None = None, limits: Limits = Limits()
     from fastapi.responses import JSONResponse, StreamingResponse
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
+    class _CancelOnExit(StreamingResponse):
+        """A stream whose generation is cancelled however the response ends: completed, client disconnect
+        (Starlette cancels the stream task), or a failed send."""
+
+        def __init__(self, content, cancel: threading.Event, **kw):
+            super().__init__(content, **kw)
+            self._cancel = cancel
+
+        async def __call__(self, scope, receive, send) -> None:
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                self._cancel.set()
+
     backend.load()
     engine = Engine(backend, limits)
     name = model_name or backend.model_name
@@ -261,7 +275,7 @@ def create_app(backend, *, api_key: str | None = None, limits: Limits = Limits()
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request, e):
-        return _error_response(ApiError(400, "invalid request"))
+        return _error_response(ApiError(400, f"invalid request: {e.errors()}"))
 
     @app.exception_handler(Exception)
     async def _unexpected(request, e):
@@ -372,8 +386,8 @@ def create_app(backend, *, api_key: str | None = None, limits: Limits = Limits()
                 # Reached on normal end and when the client goes away (the response task is cancelled).
                 cancel.set()
 
-        return StreamingResponse(sse(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return _CancelOnExit(sse(), cancel, media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     async def _complete(request: Request, queue: asyncio.Queue, cancel: threading.Event, rid: str, created: int):
         text, done = [], None
@@ -415,6 +429,43 @@ def _finish(reason: str) -> str:
 def _usage(done: Done) -> dict:
     return {"prompt_tokens": done.prompt_tokens, "completion_tokens": done.new_tokens,
             "total_tokens": done.prompt_tokens + done.new_tokens}
+
+
+class ServerThread:
+    """Run an ASGI app with uvicorn on a background thread (real sockets; for tests and embedding).
+    `port=0` picks a free port; `.url` is the `/v1` base URL once `start()` returns."""
+
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0):
+        import uvicorn
+
+        self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                                    access_log=False, timeout_keep_alive=5))
+        self.thread = threading.Thread(target=self.server.run, name="uicode-server", daemon=True)
+        self.host, self.port = host, port
+
+    def start(self, timeout: float = 30.0) -> "ServerThread":
+        self.thread.start()
+        t0 = time.monotonic()
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() - t0 > timeout:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.02)
+        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def __enter__(self) -> "ServerThread":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 def serve(backend, host: str = "127.0.0.1", port: int = 8000, *, api_key: str | None = None,
