@@ -228,7 +228,7 @@ def read_json_config(path: Path) -> dict:
     """config.json → dict, or a one-line `ConfigError` naming the file."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"{path}: config.json not found")
+        raise ConfigError(f"{path}: not found")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as e:

@@ -206,7 +206,7 @@ def _plan(ckpt: CheckpointDir, expected: dict, config, multimodal: bool,
         name = module_name(ckpt_name, multimodal)
         if name is None or name not in expected:
             raise CheckpointError(f"{ckpt.info(ckpt_name).path}: unexpected tensor {ckpt_name} "
-                                  f"(not a parameter of the {kind} model in {ckpt.config_path.name})")
+                                  f"({_why_unexpected(name, expected, kind, ckpt.config_path.name)})")
         if name in found:
             raise CheckpointError(f"{ckpt.info(ckpt_name).path}: tensors {found[name]} and {ckpt_name} "
                                   f"both map to {name}")
@@ -229,6 +229,16 @@ def _plan(ckpt: CheckpointDir, expected: dict, config, multimodal: bool,
                                   f"expected {_fmt(want.shape)}")
         plan[name] = (ckpt_name, load_as)
     return plan
+
+
+def _why_unexpected(name: str | None, expected: dict, kind: str, config_name: str) -> str:
+    """The likeliest reason a tensor is not wanted: an INT4/float mismatch with the config's
+    quantization_config, or a tensor of another model."""
+    if name is not None and name.endswith(".weight") and name[: -len("weight")] + "weight_packed" in expected:
+        return f"{config_name}'s quantization_config makes this Linear INT4: expected weight_packed/scale/shape"
+    if name is not None and name.endswith("weight_packed") and name[: -len("_packed")] in expected:
+        return f"{config_name} has no quantization_config covering this Linear: expected a float .weight"
+    return f"not a parameter of the {kind} model in {config_name}"
 
 
 def _check_int4_shapes(model: nn.Module, state: dict, plan: dict, ckpt: CheckpointDir) -> None:

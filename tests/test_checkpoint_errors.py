@@ -254,7 +254,14 @@ def test_unquantized_expert_with_quantized_config_is_unexpected(ref, tmp_path):
     tensors = {k: v for k, v in checkpoint_tensors(ref, quantize=False).items()}
     path = save_checkpoint(tmp_path / "c", tensors, text_config_dict(ref, quantized=True), num_shards=2)
     msg = load_error(path)
-    assert "unexpected tensor model.layers.1.mlp.experts.0." in msg
+    assert "unexpected tensor model.layers.1.mlp.experts.0." in msg and "quantization_config" in msg
+
+
+def test_quantized_expert_with_float_config_is_unexpected(ref, tmp_path):
+    path = save_checkpoint(tmp_path / "c", checkpoint_tensors(ref), text_config_dict(ref, quantized=False),
+                           num_shards=2)
+    msg = load_error(path)
+    assert "unexpected tensor model.layers.1.mlp.experts.0." in msg and "no quantization_config" in msg
 
 
 def test_missing_tensor_named(ref, tmp_path):
