@@ -25,8 +25,10 @@ import torch
 Backend = Literal["triton", "torch"]
 _BACKENDS = ("triton", "torch")
 
-# Activation rows up to which the decode (GEMV, split-K) configs are used: 16 is the smallest M tile of the
-# tensor-core dot, so batches 1..16 cost the same weight traffic and one M tile.
+# Activation rows up to which decode kernels are used. Up to 4 rows the CUDA-core GEMV (one FMA per weight
+# and row) stays under the ALU budget of a bandwidth-bound pass; up to 16 (the smallest tensor-core M tile)
+# the split-K tensor-core kernel costs one M tile; beyond that the prefill GEMM tiles take over.
+GEMV_FMA_MAX_M = 4
 GEMV_MAX_M = 16
 
 _override: contextvars.ContextVar[Backend | None] = contextvars.ContextVar("uicode_kernels_backend", default=None)
@@ -95,9 +97,11 @@ def sm_count(device_index: int) -> int:
     return torch.cuda.get_device_properties(device_index).multi_processor_count
 
 
-def matmul_regime(m: int) -> Literal["gemv", "gemm"]:
-    """Decode (few activation rows, bandwidth-bound: split-K GEMV configs) vs prefill (GEMM configs)."""
-    return "gemv" if m <= GEMV_MAX_M else "gemm"
+def matmul_regime(m: int) -> Literal["gemv", "gemv_tc", "gemm"]:
+    """Decode with 1-4 rows (CUDA-core GEMV), decode with 5-16 rows (split-K tensor-core), or prefill (GEMM)."""
+    if m <= GEMV_FMA_MAX_M:
+        return "gemv"
+    return "gemv_tc" if m <= GEMV_MAX_M else "gemm"
 
 
 def autotune_enabled() -> bool:

@@ -5,7 +5,9 @@
 Legend: T tokens, H hidden size, I expert intermediate size, E experts, k = top-k, S = T*k (token, choice)
 slots, BM the M tile, P the padded slot count, NB = P / BM blocks.
 
-Pipeline of the Triton path:
+Decode (at most MOE_GEMV_MAX_SLOTS slots) takes a per-slot path: `_moe_gemv_gate_up_kernel` and
+`_moe_gemv_down_kernel` run one CUDA-core GEMV (kernels/int4_gemv.py) per (slot, N tile), reading the expert
+id straight from topk_ids. Larger batches take the grouped tensor-core path:
 1. `moe_align_block_size`: the S slots sorted by expert, each expert's run padded to a multiple of BM with a
    sentinel slot S, so every M tile of the grouped GEMMs belongs to one expert. Pure torch ops, no host
    synchronisation (the grid is sized by an upper bound and surplus programs exit at once).
@@ -28,6 +30,7 @@ from kernels import dispatch
 from kernels.int4_linear import int4_dequantize_ref, weight_strides
 
 if dispatch.has_triton():
+    from kernels.int4_gemv import _gemv_words
     from kernels.int4_linear import _dequant_words
 
 try:
@@ -188,6 +191,55 @@ if triton is not None:
                  mask=valid[:, None] & mask_n[None, :])
 
 
+if triton is not None:
+    @triton.jit
+    def _moe_gemv_gate_up_kernel(
+        x_ptr,        # [T, H]        activations
+        ids_ptr,      # [S]           int64 expert of each slot
+        w_ptr,        # [E, 2I, H/8]  int32 nibbles
+        s_ptr,        # [E, 2I, H/32] bf16 scales
+        inter_ptr,    # [S, I]        silu(gate) * up, row per slot
+        H, I, TOP_K,
+        stride_xt, stride_we, stride_wn, stride_wk, stride_se, stride_sn, stride_sk, stride_it,
+        BLOCK_N: tl.constexpr, BLOCK_KW: tl.constexpr,
+    ):
+        slot = tl.program_id(0)
+        offs_n = tl.program_id(1) * BLOCK_N + tl.arange(0, BLOCK_N)          # [BN] gate rows; +I for up
+        mask_n = offs_n < I
+        e = tl.load(ids_ptr + slot)
+        x_row = x_ptr + (slot // TOP_K) * stride_xt
+        wq = w_ptr + e * stride_we
+        ws = s_ptr + e * stride_se
+        kw = tl.cdiv(H, 8)
+        g = _gemv_words(x_row, wq, ws, offs_n, mask_n, 0, kw, H,
+                        stride_wn, stride_wk, stride_sn, stride_sk, BLOCK_N, BLOCK_KW)
+        u = _gemv_words(x_row, wq + I * stride_wn, ws + I * stride_sn, offs_n, mask_n, 0, kw, H,
+                        stride_wn, stride_wk, stride_sn, stride_sk, BLOCK_N, BLOCK_KW)
+        h = g * tl.sigmoid(g) * u
+        tl.store(inter_ptr + slot * stride_it + offs_n, h.to(inter_ptr.dtype.element_ty), mask=mask_n)
+
+    @triton.jit
+    def _moe_gemv_down_kernel(
+        inter_ptr,    # [S, I]        silu(gate) * up
+        ids_ptr,      # [S]           int64 expert of each slot
+        w_ptr,        # [E, H, I/8]   int32 nibbles
+        s_ptr,        # [E, H, I/32]  bf16 scales
+        tw_ptr,       # [S]           fp32 routing weight of each slot
+        out_ptr,      # [S, H]        fp32 weighted expert output per slot
+        H, I,
+        stride_it, stride_we, stride_wn, stride_wk, stride_se, stride_sn, stride_sk, stride_ot,
+        BLOCK_N: tl.constexpr, BLOCK_KW: tl.constexpr,
+    ):
+        slot = tl.program_id(0)
+        offs_n = tl.program_id(1) * BLOCK_N + tl.arange(0, BLOCK_N)          # [BN] output features
+        mask_n = offs_n < H
+        e = tl.load(ids_ptr + slot)
+        acc = _gemv_words(inter_ptr + slot * stride_it, w_ptr + e * stride_we, s_ptr + e * stride_se,
+                          offs_n, mask_n, 0, tl.cdiv(I, 8), I,
+                          stride_wn, stride_wk, stride_sn, stride_sk, BLOCK_N, BLOCK_KW)
+        tl.store(out_ptr + slot * stride_ot + offs_n, acc * tl.load(tw_ptr + slot), mask=mask_n)
+
+
 @dataclass(frozen=True)
 class MoeConfig:
     """Tiles of both grouped GEMMs; block_m is also the per-expert padding of the slot list."""
@@ -198,10 +250,31 @@ class MoeConfig:
     num_stages: int = 3
 
 
-def fused_moe_configs(num_slots: int, num_experts: int) -> list[MoeConfig]:
+@dataclass(frozen=True)
+class MoeGemvConfig:
+    """Tiles of the per-slot GEMV path (decode: a handful of (token, expert) slots)."""
+    block_n: int
+    block_kw: int
+    num_warps: int = 4
+    num_stages: int = 3
+
+
+# (token, expert) slots up to which decode uses the per-slot CUDA-core GEMV: every slot streams its expert's
+# weights once with no padding, sorting or tensor-core tile (4 tokens at top-8).
+MOE_GEMV_MAX_SLOTS = 32
+
+
+def fused_moe_configs(num_slots: int, num_experts: int) -> list[MoeConfig | MoeGemvConfig]:
     """Candidates keyed on the mean slots per expert; the first is the pinned default. Few slots per expert
     (decode) want the smallest tensor-core M tile (16) so padding wastes little, and narrow N tiles so the few
     active experts still spread over every SM; prefill wants large tiles for tensor-core throughput."""
+    # Interpreted programs cost ~5 ms per iteration: there only the smallest batches take the per-slot path
+    # (tests pin each path explicitly through `config=`).
+    if num_slots <= (4 if dispatch.interpreting() else MOE_GEMV_MAX_SLOTS):
+        if dispatch.interpreting():
+            return [MoeGemvConfig(32, 16)]
+        return [MoeGemvConfig(64, 32), MoeGemvConfig(128, 32), MoeGemvConfig(32, 32), MoeGemvConfig(64, 16),
+                MoeGemvConfig(128, 16, 8)]
     if dispatch.interpreting():
         return [MoeConfig(16, 32, 64)]
     per_expert = num_slots / max(num_experts, 1)
@@ -240,7 +313,33 @@ def _check_moe_args(x, topk_ids, topk_weights, w13_packed, w13_scale, w2_packed,
     return t, h, e, i
 
 
-def _launch(x, topk_ids, topk_weights, w13_packed, w13_scale, w2_packed, w2_scale, e, i, cfg: MoeConfig):
+def _launch_gemv(x, topk_ids, topk_weights, w13_packed, w13_scale, w2_packed, w2_scale, e, i,
+                 cfg: MoeGemvConfig):
+    t, h = x.shape
+    k = topk_ids.shape[1]
+    s = t * k
+    ids = topk_ids.reshape(-1)
+    q_ = [weight_strides(w13_packed, "w13_packed"), weight_strides(w13_scale, "w13_scale"),
+          weight_strides(w2_packed, "w2_packed"), weight_strides(w2_scale, "w2_scale")]
+    inter = torch.empty((s, i), device=x.device, dtype=x.dtype)
+    _moe_gemv_gate_up_kernel[(s, triton.cdiv(i, cfg.block_n))](
+        x, ids, w13_packed, w13_scale, inter, h, i, k,
+        x.stride(0), w13_packed.stride(0), *q_[0], w13_scale.stride(0), *q_[1], inter.stride(0),
+        BLOCK_N=cfg.block_n, BLOCK_KW=cfg.block_kw, num_warps=cfg.num_warps, num_stages=cfg.num_stages)
+    out_slots = torch.empty((s, h), device=x.device, dtype=torch.float32)
+    _moe_gemv_down_kernel[(s, triton.cdiv(h, cfg.block_n))](
+        inter, ids, w2_packed, w2_scale, topk_weights.reshape(-1), out_slots, h, i,
+        inter.stride(0), w2_packed.stride(0), *q_[2], w2_scale.stride(0), *q_[3], out_slots.stride(0),
+        BLOCK_N=cfg.block_n, BLOCK_KW=cfg.block_kw, num_warps=cfg.num_warps, num_stages=cfg.num_stages)
+    if k == 1:
+        return out_slots.to(x.dtype)
+    return out_slots.view(t, k, h).sum(1).to(x.dtype)
+
+
+def _launch(x, topk_ids, topk_weights, w13_packed, w13_scale, w2_packed, w2_scale, e, i,
+            cfg: MoeConfig | MoeGemvConfig):
+    if isinstance(cfg, MoeGemvConfig):
+        return _launch_gemv(x, topk_ids, topk_weights, w13_packed, w13_scale, w2_packed, w2_scale, e, i, cfg)
     t, h = x.shape
     k = topk_ids.shape[1]
     s = t * k
@@ -268,7 +367,8 @@ def _launch(x, topk_ids, topk_weights, w13_packed, w13_scale, w2_packed, w2_scal
 
 def fused_moe(x: torch.Tensor, topk_ids: torch.Tensor, topk_weights: torch.Tensor,
               w13_packed: torch.Tensor, w13_scale: torch.Tensor,
-              w2_packed: torch.Tensor, w2_scale: torch.Tensor, *, config: MoeConfig | None = None) -> torch.Tensor:
+              w2_packed: torch.Tensor, w2_scale: torch.Tensor, *,
+              config: MoeConfig | MoeGemvConfig | None = None) -> torch.Tensor:
     """Routed-expert MoE output [T, H] in x.dtype, routing weights applied (see the module docstring).
 
     x[T, H]; topk_ids[T, k] int64; topk_weights[T, k] fp32; w13_packed[E, 2I, H/8] int32 (rows 0..I-1 gate_proj,

@@ -10,8 +10,9 @@ This file holds:
 - `repack_int4`: the optional one-time load-time repack. It keeps the logical shapes ([N, K/8], [N, K/32]) and
   only changes the storage order to K-major (`stride = (1, N)`), so every 8 consecutive K rows of a kernel tile
   read one contiguous, coalesced run of N words. Launchers accept both storage orders;
-- `_int4_matmul_kernel` + the public launcher `int4_linear`: one Triton kernel for both regimes, a split-K GEMV
-  (M <= 16, decode) and a tiled GEMM (prefill); `kernels.dispatch` picks the backend and the config set.
+- `_int4_matmul_kernel`: the tensor-core kernel, a split-K GEMV for 5-16 rows and a tiled GEMM for prefill;
+- the public launcher `int4_linear`, which sends 1-4 rows to the CUDA-core GEMV of `kernels/int4_gemv.py`
+  and the rest to `_int4_matmul_kernel` (`kernels.dispatch.matmul_regime` decides).
 
 It does not own the module (`model/linear.py`) or the quantiser (`model/int4.py`).
 """
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 import torch
 
 from kernels import dispatch
+from kernels.int4_gemv import GemvConfig, int4_gemv, int4_gemv_configs
 
 _SHIFTS = torch.arange(0, 32, 4, dtype=torch.int32)  # [8]: nibble i lives in bits 4i..4i+3
 
@@ -159,7 +161,7 @@ def int4_linear_configs(m: int, n: int, k: int) -> list[Int4Config]:
     if dispatch.interpreting():
         # Each interpreted program-iteration costs ~5 ms: cover test shapes with few, large tiles.
         return [Int4Config(16, 32, 64)] if m <= 16 else [Int4Config(32, 32, 64)]
-    if dispatch.matmul_regime(m) == "gemv":
+    if dispatch.matmul_regime(m) != "gemm":
         out = []
         for bn in (32, 64, 16):
             tiles = -(-n // bn)
@@ -220,7 +222,7 @@ def _check_int4_args(x: torch.Tensor, weight_packed: torch.Tensor, weight_scale:
 
 
 def int4_linear(x: torch.Tensor, weight_packed: torch.Tensor, weight_scale: torch.Tensor,
-                weight_shape, *, config: Int4Config | None = None) -> torch.Tensor:
+                weight_shape, *, config: Int4Config | GemvConfig | None = None) -> torch.Tensor:
     """`x[..., K] @ W.T -> [..., N]` in x.dtype for W in the pack-quantized layout (row-major as in the
     checkpoint, or K-major from `repack_int4`). Triton when `kernels.dispatch` says so, else the reference.
     `config` pins a launch configuration (tests); by default it comes from `int4_linear_configs`."""
@@ -234,11 +236,31 @@ def int4_linear(x: torch.Tensor, weight_packed: torch.Tensor, weight_scale: torc
     m = x2.shape[0]
     if m == 0 or n == 0:
         return x.new_zeros((*lead, n))
+    regime = dispatch.matmul_regime(m)
     if config is None:
-        cands = int4_linear_configs(m, n, k)
-        key = (dispatch.matmul_regime(m), m if m <= 16 else triton.next_power_of_2(m), n, k, x.dtype,
-               weight_packed.stride(-1) == 1)
+        if dispatch.interpreting():
+            cands = [GemvConfig(32, 16)] if regime == "gemv" else int4_linear_configs(m, n, k)
+        elif regime == "gemv":
+            cands = int4_gemv_configs(m, n, k, _sms(x2))
+        elif regime == "gemv_tc":
+            # 5-16 rows sit where CUDA-core FMAs and padded tensor-core tiles cost about the same: time both.
+            cands = int4_linear_configs(m, n, k) + int4_gemv_configs(m, n, k, _sms(x2))[:3]
+        else:
+            cands = int4_linear_configs(m, n, k)
+        key = (regime, m if m <= 16 else triton.next_power_of_2(m), n, k, x.dtype, weight_packed.stride(-1) == 1)
         config = dispatch.pick_config("int4_linear", key, cands,
-                                      lambda c: _launch(x2, weight_packed, weight_scale, n, c, x.dtype))
-    out = _launch(x2, weight_packed, weight_scale, n, config, x.dtype)
+                                      lambda c: _launch_any(x2, weight_packed, weight_scale, n, c, x.dtype))
+    out = _launch_any(x2, weight_packed, weight_scale, n, config, x.dtype)
     return out.reshape(*lead, n)
+
+
+def _sms(t: torch.Tensor) -> int:
+    return dispatch.sm_count(t.device.index if t.device.index is not None else torch.cuda.current_device()) \
+        if t.is_cuda else 4
+
+
+def _launch_any(x2, weight_packed, weight_scale, n, cfg, out_dtype):
+    if isinstance(cfg, GemvConfig):
+        strides = (*weight_strides(weight_packed, "weight_packed"), *weight_strides(weight_scale, "weight_scale"))
+        return int4_gemv(x2, weight_packed, weight_scale, n, strides, cfg, out_dtype)
+    return _launch(x2, weight_packed, weight_scale, n, cfg, out_dtype)

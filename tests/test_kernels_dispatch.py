@@ -58,7 +58,8 @@ def test_torch_backend_routes_to_reference(monkeypatch):
 
 
 def test_regime_and_autotune_policy(monkeypatch):
-    assert dispatch.matmul_regime(1) == "gemv" and dispatch.matmul_regime(16) == "gemv"
+    assert dispatch.matmul_regime(1) == "gemv" and dispatch.matmul_regime(4) == "gemv"
+    assert dispatch.matmul_regime(5) == "gemv_tc" and dispatch.matmul_regime(16) == "gemv_tc"
     assert dispatch.matmul_regime(17) == "gemm"
     monkeypatch.setenv("TRITON_INTERPRET", "0")
     monkeypatch.setenv("UICODE_AUTOTUNE", "1")

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from kernels import dispatch, int4_linear, repack_int4, use_backend
+from kernels.int4_gemv import GemvConfig
 from kernels.int4_linear import Int4Config, int4_linear_ref
 
 DEV = "cuda" if torch.cuda.is_available() else "cpu"
@@ -99,14 +100,17 @@ def test_int4_linear_repacked_and_bf16(backend, m, n, k):
 
 
 @pytest.mark.parametrize("cfg", [
-    Int4Config(16, 16, 32, split_k=3),   # split-K with a K range that does not divide evenly (7 blocks / 3)
+    Int4Config(16, 16, 32, split_k=3),   # tensor-core split-K, a K range that does not divide evenly (7 / 3)
     Int4Config(16, 32, 64, split_k=8),   # more splits than K blocks: some programs get no work
+    GemvConfig(16, 16, split_k=3),       # CUDA-core GEMV, in-kernel split-K reduction; the last split is empty
+    GemvConfig(64, 16, split_k=1),       # CUDA-core GEMV, one N tile wider than N
 ])
 def test_int4_linear_split_k(cfg):
     with use_backend("triton"):
         packed, scale, w64 = make_weight(24, 224)
-        x = torch.randn(2, 224, device=DEV)
-        assert rel(int4_linear(x, packed, scale, (24, 224), config=cfg), x.double() @ w64.T) < 1e-5
+        for _ in range(2):  # the second call checks that the split-K workspace was left zeroed
+            x = torch.randn(2, 224, device=DEV)
+            assert rel(int4_linear(x, packed, scale, (24, 224), config=cfg), x.double() @ w64.T) < 1e-5
 
 
 def test_int4_linear_leading_dims_and_empty(backend):
@@ -141,7 +145,7 @@ def test_gemv_configs_pin_first_when_autotune_off(monkeypatch):
     from kernels.int4_linear import int4_linear_configs
     monkeypatch.setenv("TRITON_INTERPRET", "0")
     monkeypatch.setenv("UICODE_AUTOTUNE", "0")
-    cands = int4_linear_configs(1, 2048, 7168)
+    cands = int4_linear_configs(16, 2048, 7168)
     assert len(cands) > 1 and all(c.block_m == 16 for c in cands)
     assert dispatch.pick_config("t", (1,), cands, lambda c: pytest.fail("must not time")) is cands[0]
     assert all(c.split_k == 1 for c in int4_linear_configs(2048, 2048, 7168))
@@ -149,7 +153,7 @@ def test_gemv_configs_pin_first_when_autotune_off(monkeypatch):
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("n,k", [(2048, 7168), (7168, 2048), (576, 7168)])
-@pytest.mark.parametrize("m", [1, 16, 300])
+@pytest.mark.parametrize("m", [1, 3, 16, 300])
 @pytest.mark.parametrize("repacked", [False, True])
 def test_int4_linear_k25_shapes_gpu(m, n, k, repacked):
     packed, scale, w64 = make_weight(n, k, device="cuda")

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from kernels import fused_moe, repack_int4, use_backend
-from kernels.fused_moe import MoeConfig, moe_align_block_size
+from kernels.fused_moe import MoeConfig, MoeGemvConfig, moe_align_block_size
 from test_kernels_int4 import DEV, make_weight, rel
 
 
@@ -81,6 +81,17 @@ def test_fused_moe_repacked_bf16(backend):
     assert rel(out, moe_float64(x, ids, tw, *dense)) < 2e-2
 
 
+@pytest.mark.parametrize("t,k", [(1, 2), (2, 3)])
+def test_fused_moe_per_slot_gemv(t, k):
+    """The decode path (one CUDA-core GEMV per slot), H and I with word and group tails."""
+    with use_backend("triton"):
+        weights, dense = make_moe(5, 72, 40)
+        x = torch.randn(t, 72, device=DEV)
+        ids, tw = random_topk(t, 5, k)
+        out = fused_moe(x, ids, tw, *weights, config=MoeGemvConfig(32, 16))
+        assert rel(out, moe_float64(x, ids, tw, *dense)) < 1e-5
+
+
 def test_fused_moe_larger_m_tile():
     with use_backend("triton"):
         weights, dense = make_moe(3, 64, 32)
@@ -122,7 +133,7 @@ def test_fused_moe_rejects_bad_input():
 
 
 @pytest.mark.gpu
-@pytest.mark.parametrize("t", [1, 64, 300])
+@pytest.mark.parametrize("t", [1, 3, 64, 300])
 def test_fused_moe_k25_shapes_gpu(t):
     e, h, i, k = 384, 7168, 2048, 8
     # Any int32 bit pattern is a valid word of 8 nibbles: draw the words directly (packing 11 G integers
