@@ -286,3 +286,13 @@ def test_inv_freq_buffers_are_skipped(ref, tmp_path):
     path = write_with(ref, tmp_path / "c",
                       change={"model.layers.0.self_attn.rotary_emb.inv_freq": torch.ones(4)})
     load_model(path, expert_mode="packed")
+
+
+def test_mtp_layers_skipped_only_when_the_config_declares_them(ref, tmp_path):
+    mtp = {"model.layers.3.eh_proj.weight": torch.zeros(64, 128),
+           "model.layers.3.self_attn.q_a_proj.weight": torch.zeros(32, 64)}
+    cfg = text_config_dict(ref)
+    cfg["num_nextn_predict_layers"] = 1          # DeepSeek-V3 style: one MTP layer after the last layer
+    load_model(write_with(ref, tmp_path / "mtp", change=mtp, cfg=cfg), expert_mode="packed")
+    msg = load_error(write_with(ref, tmp_path / "plain", change=mtp))
+    assert "unexpected tensor model.layers.3." in msg
