@@ -19,7 +19,7 @@ import time
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QProgressBar,
                                QPushButton, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
@@ -30,7 +30,7 @@ from .autosave import Orphan, RecoveryStore, Snapshot, atomic_write_text
 from .capture import RegionCapture
 from .editor import LANGUAGE_OF_TARGET, CodeEditor
 from .history import Version, VersionHistory
-from .jobs import BackendReady, conversion_job
+from .jobs import BackendReady, conversion_job, cpu_threads_for_gui
 from .media_strip import MediaStrip, pil_to_qimage
 from .preview import PreviewPane
 from .settings import BACKEND_LABELS, BACKENDS, TARGETS, Settings
@@ -166,6 +166,7 @@ class MainWindow(QMainWindow):
         self.dialogs = dialogs or FileDialogs()
         self.pool = WorkerPool()
         self.lane = WorkerPool(max_threads=1, keep_thread=True)
+        self.autosave_lane = WorkerPool(max_threads=1)  # serial: snapshots are written in order
         self.history = VersionHistory()
         self.backend = None
         self.backend_id: tuple | None = None
@@ -407,7 +408,7 @@ class MainWindow(QMainWindow):
     def _on_inputs_changed(self) -> None:
         kept = self.strip.kept()
         if kept:
-            self.preview.set_reference(kept[0].image, QPixmap.fromImage(pil_to_qimage(kept[0].image)))
+            self.preview.set_reference(pil_to_qimage(kept[0].image))
 
     def start_capture(self) -> None:
         """Hide the window, let the compositor repaint, then show the overlays on every screen."""
@@ -462,7 +463,9 @@ class MainWindow(QMainWindow):
         api_key = self.settings.api_key() if values["backend"] == "openai" else ""
         key = backend_key(values, api_key)
         backend = self.backend if self.backend_id == key else None
-        job = conversion_job(request, key, backend, lambda: self.backend_factory(values, api_key))
+        threads = cpu_threads_for_gui(values["cpu_threads"]) \
+            if values["backend"] != "openai" and values["device"] == "cpu" else None
+        job = conversion_job(request, key, backend, lambda: self.backend_factory(values, api_key), threads)
         worker = Worker(job, name="generate")
         worker.signals.yielded.connect(self._on_event)
         worker.signals.errored.connect(self._on_generation_error)
@@ -514,8 +517,11 @@ class MainWindow(QMainWindow):
             if self.first_token_s is None:
                 self.first_token_s = time.perf_counter() - self.gen_started_at
                 self.stage_label.setText("Generating…")
+                # The busy bar animates (repaints) continuously; once code streams the editor shows progress.
+                self.progress.hide()
+            # The label is refreshed by the elapsed timer (5/s), not per token: a status-bar relayout per
+            # token costs GUI-thread time while streaming.
             self.tokens_per_s = event.tokens_per_s
-            self.speed_label.setText(f"{event.tokens_per_s:.1f} tok/s")
             self.editor.append_stream(event.text)
             self._streamed_chars += len(event.text)
             self.code_delta.emit(event.text)
@@ -525,6 +531,7 @@ class MainWindow(QMainWindow):
             self.finish_reason = result.finish_reason or "stop"
             if result.code and result.code != self.editor.toPlainText():
                 self.editor.set_code(result.code)
+            self.tokens_per_s = result.tokens_per_s
             self.speed_label.setText(f"{result.tokens_per_s:.1f} tok/s")
 
     def _on_generation_error(self, exc: BaseException) -> None:
@@ -557,6 +564,8 @@ class MainWindow(QMainWindow):
     def _tick_elapsed(self) -> None:
         if self.gen_started_at:
             self.elapsed_label.setText(f"{time.perf_counter() - self.gen_started_at:.1f} s")
+        if self.tokens_per_s:
+            self.speed_label.setText(f"{self.tokens_per_s:.1f} tok/s")
 
     def _update_backend_labels(self) -> None:
         values = self.values()
@@ -670,11 +679,15 @@ class MainWindow(QMainWindow):
         if not self.autosave_timer.isActive():
             self.autosave_timer.start(self.settings.get("autosave_ms"))
 
-    def autosave_now(self) -> bool:
-        ok = self.recovery.save(self.snapshot())
-        if not ok:
-            self.show_message(self.recovery.last_error, "warning")
-        return ok
+    def autosave_now(self, wait: bool = False) -> None:
+        """Snapshot on the GUI thread (cheap), write + fsync on the serial autosave lane (disk may be slow)."""
+        snapshot = self.snapshot()
+        worker = Worker(lambda cancel: self.recovery.save(snapshot), name="autosave")
+        worker.signals.returned.connect(
+            lambda ok: None if ok else self.show_message(self.recovery.last_error, "warning"))
+        self.autosave_lane.start(worker)
+        if wait:
+            self.autosave_lane.wait()
 
     def offer_recovery(self) -> None:
         self.orphans = self.recovery.orphaned_sessions()
@@ -719,6 +732,7 @@ class MainWindow(QMainWindow):
         self.elapsed_timer.stop()
         self.preview.timer.stop()
         self.pool.shutdown(timeout_ms)
+        self.autosave_lane.wait(timeout_ms)
         self.lane.abort_all()
         from .render_lane import close_thread_renderer
 

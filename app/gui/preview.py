@@ -17,12 +17,12 @@ runtimes inlined, so JavaScript runs in the preview (still with the network bloc
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from PIL import Image
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from .worker import Worker, WorkerPool
@@ -36,10 +36,14 @@ ScoreFn = Callable[[Image.Image, bytes], float]  # (input image, rendered PNG) -
 
 @dataclass
 class RenderOutput:
-    desktop: bytes
-    mobile: bytes
+    desktop: bytes = field(repr=False)
+    mobile: bytes = field(repr=False)
     score: float | None
     seconds: float
+    # Decoded and pre-scaled on the lane thread (QImage is thread-safe, QPixmap is not): view name →
+    # (full-size image, image scaled to the view's width at request time). Decoding a full-page PNG and
+    # smooth-scaling it took 40-240 ms of GUI-thread time per render before (bench/gui_latency.py).
+    images: dict = field(default_factory=dict, repr=False)
 
 
 def preview_document(code: str, target: str) -> str:
@@ -49,9 +53,20 @@ def preview_document(code: str, target: str) -> str:
     return preview_html(code, target)
 
 
+def _decode(data: bytes, width: int) -> tuple[QImage, QImage] | None:
+    image = QImage.fromData(data, "PNG") if data else QImage()
+    if image.isNull():
+        return None
+    scaled = image if image.width() <= width else image.scaledToWidth(
+        width, Qt.TransformationMode.SmoothTransformation)
+    return image, scaled
+
+
 def render_job(code: str, target: str, reference: Image.Image | None, render: RenderFn,
-               score: ScoreFn | None):
-    """The worker job: render both widths, score against the input. Returns RenderOutput."""
+               score: ScoreFn | None, widths: dict[str, int] | None = None):
+    """The worker job: render both widths, decode for the views, score against the input."""
+    widths = widths or {}
+
     def job(cancel) -> RenderOutput:
         t0 = time.perf_counter()
         document = preview_document(code, target)
@@ -62,7 +77,12 @@ def render_job(code: str, target: str, reference: Image.Image | None, render: Re
         value = None
         if reference is not None and score is not None and desktop:
             value = float(score(reference, desktop))
-        return RenderOutput(desktop, mobile, value, time.perf_counter() - t0)
+        images = {}
+        for view, data in (("desktop", desktop), ("mobile", mobile), ("compare", desktop)):
+            decoded = _decode(data, widths.get(view, 10 ** 6))
+            if decoded is not None:
+                images[view] = decoded
+        return RenderOutput(desktop, mobile, value, time.perf_counter() - t0, images)
     return job
 
 
@@ -73,29 +93,39 @@ class _ImageView(QScrollArea):
         self.label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.setWidget(self.label)
         self.setWidgetResizable(True)
-        self.pixmap: QPixmap | None = None
+        self.image: QImage | None = None
+        self.pixmap: QPixmap | None = None  # what is shown
 
-    def set_png(self, data: bytes) -> None:
-        pixmap = QPixmap()
-        if data and pixmap.loadFromData(data):
-            self.pixmap = pixmap
+    def fit_width(self) -> int:
+        return max(50, self.viewport().width() - 4)
+
+    def set_image(self, image: QImage, scaled: QImage | None = None) -> None:
+        self.image = image
+        if scaled is not None and scaled.width() == min(image.width(), self.fit_width()):
+            self.pixmap = QPixmap.fromImage(scaled)
+            self.label.setPixmap(self.pixmap)
+        else:
             self._fit()
 
-    def set_pixmap(self, pixmap: QPixmap) -> None:
-        self.pixmap = pixmap
-        self._fit()
+    def set_png(self, data: bytes) -> None:
+        image = QImage.fromData(data, "PNG") if data else QImage()
+        if not image.isNull():
+            self.set_image(image)
 
     def _fit(self) -> None:
-        if self.pixmap is None:
+        if self.image is None:
             return
-        width = max(50, self.viewport().width() - 4)
-        scaled = self.pixmap if self.pixmap.width() <= width else self.pixmap.scaledToWidth(
+        width = self.fit_width()
+        scaled = self.image if self.image.width() <= width else self.image.scaledToWidth(
             width, Qt.TransformationMode.SmoothTransformation)
-        self.label.setPixmap(scaled)
+        self.pixmap = QPixmap.fromImage(scaled)
+        self.label.setPixmap(self.pixmap)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self._fit()
+        if self.image is not None and (self.pixmap is None or self.pixmap.width() != min(self.image.width(),
+                                                                                         self.fit_width())):
+            self._fit()
 
 
 class PreviewPane(QWidget):
@@ -142,9 +172,9 @@ class PreviewPane(QWidget):
     def set_debounce(self, ms: int) -> None:
         self.timer.setInterval(ms)
 
-    def set_reference(self, image: Image.Image | None, pixmap: QPixmap | None) -> None:
-        if pixmap is not None:
-            self.compare_input.set_pixmap(pixmap)
+    def set_reference(self, image: QImage | None) -> None:
+        if image is not None:
+            self.compare_input.set_image(image)
 
     def request(self, code: str, target: str, reference: Image.Image | None, immediate: bool = False) -> None:
         """Ask for a render of this code; debounced and coalesced."""
@@ -165,7 +195,9 @@ class PreviewPane(QWidget):
             return  # the running render's finished slot starts the next one
         code, target, reference = self._pending
         self._pending = None
-        worker = Worker(render_job(code, target, reference, self.render, self.score), name="render")
+        widths = {"desktop": self.desktop.fit_width(), "mobile": self.mobile.fit_width(),
+                  "compare": self.compare_output.fit_width()}
+        worker = Worker(render_job(code, target, reference, self.render, self.score, widths), name="render")
         worker.signals.returned.connect(self._on_rendered)
         worker.signals.errored.connect(self._on_error)
         worker.signals.finished.connect(self._on_finished)
@@ -176,9 +208,9 @@ class PreviewPane(QWidget):
     def _on_rendered(self, out: RenderOutput) -> None:
         self.renders += 1
         self.last = out
-        self.desktop.set_png(out.desktop)
-        self.mobile.set_png(out.mobile)
-        self.compare_output.set_png(out.desktop)
+        for view, widget in (("desktop", self.desktop), ("mobile", self.mobile), ("compare", self.compare_output)):
+            if view in out.images:
+                widget.set_image(*out.images[view])
         if out.score is not None:
             self.score_label.setText(f"Visual score: {out.score:.3f} (1 = identical)")
         self.status.setText(f"Rendered in {out.seconds:.2f} s · network blocked")
