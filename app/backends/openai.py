@@ -12,6 +12,7 @@ Not here: where the key comes from (`app/config.py`), the server side (`app/serv
 from __future__ import annotations
 
 import base64
+import re
 import time
 from typing import Callable, Iterator, Sequence
 
@@ -46,6 +47,17 @@ def openai_messages(plan, media: Sequence) -> list[dict]:
             parts.append({"type": "text", "text": msg.text})
         out.append({"role": msg.role, "content": parts})
     return out
+
+
+def _detail(e) -> str:
+    """The endpoint's own error message (OpenAI error JSON), else the client's description."""
+    body = getattr(e, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        if isinstance(inner.get("message"), str):
+            return inner["message"]
+    text = str(getattr(e, "message", "") or e)
+    return re.sub(r"^Error code: \d+ - ", "", text)
 
 
 class OpenAIBackend:
@@ -85,8 +97,7 @@ class OpenAIBackend:
             msg = (f"{self.base_url}: {e.status_code} unauthorized; check the API key "
                    "(UICODE_API_KEY, OPENAI_API_KEY or api_key in the config file)")
         elif isinstance(e, o.APIStatusError):
-            detail = getattr(e, "message", "") or ""
-            msg = f"{self.base_url}: HTTP {e.status_code}: {' '.join(str(detail).split())[:300]}"
+            msg = f"{self.base_url}: HTTP {e.status_code}: {' '.join(_detail(e).split())[:300]}"
         else:
             msg = f"{self.base_url}: {' '.join(str(e).split())[:300]}"
         return BackendError(redact(msg, self._key))
