@@ -201,6 +201,10 @@ def cmd_convert(args) -> int:
     stream_stdout = args.output is None and not args.json and sys.stdout.isatty()
     for batch in batches:
         out_path = _output_path(args.output, batch.stem, args.target, len(batches))
+        if out_path is not None and not (out_path.parent.is_dir() and os.access(out_path.parent, os.W_OK)):
+            # Checked before generating so a long conversion is not lost to a typo in -o.
+            raise OutputError(f"{out_path}: cannot write (directory {out_path.parent} does not exist or is "
+                              "not writable)")
         try:
             request = ConvertRequest(media=batch.inputs, target=args.target, instruction=args.instruction,
                                      max_new_tokens=args.max_new_tokens, temperature=args.temperature,
