@@ -11,8 +11,11 @@ Which form runs: without a cache, the expanded form (training-style prefill). Wi
 the multiply-adds of the two forms for S new queries over T cached keys and picks the cheaper: per head the
 expanded form pays `T·C·(nope+v)` to rebuild keys/values plus `S·T·(nope+R+v)`, the absorbed one `S·T·(2C+R)` plus
 `S·C·(nope+v)` for the query/output absorption. For K2.5 over a long cache (T ≫ S) the crossover is S ≈ 171 new
-tokens: decode (S = 1) is ~120x cheaper absorbed; a long prefill into an empty cache (T = S) is ~3x cheaper expanded. On CPU both are plain fp32
-matmuls, so the FLOP count is what decides their speed.
+tokens: decode (S = 1) is ~120x cheaper absorbed; a long prefill into an empty cache (T = S) is ~3x cheaper
+expanded. On CPU both are plain fp32 matmuls, so the FLOP count decides their speed. Measured on the 2-core dev CPU
+(K2.5 attention dims, hidden 256, T = 1024, one layer, CPU time, busy machine so only the ratios count): S=1 absorbed
+59 ms vs expanded 408 ms; S=32 262 vs 496; S=128 738 vs 737; S=256 1139 vs 1075; S=512 2268 vs 1423 — the measured
+crossover sits where the rule puts it (S ≈ 146 at T = 1024).
 
 Shapes: B batch, S new tokens, T keys (cached + new), Hn heads, C kv_lora_rank, R rope dim, Dn qk_nope_head_dim,
 Dv v_head_dim, H hidden. This module holds the projections; the cache object and RoPE tables come from outside.

@@ -89,6 +89,8 @@ class KimiK2ForCausalLM(nn.Module):
         self.config = config
         self.model = KimiK2Model(config, dtype)
         self.lm_head = make_linear(config, "lm_head", config.hidden_size, config.vocab_size, dtype)
+        if config.tie_word_embeddings and isinstance(self.lm_head, nn.Linear):
+            self.lm_head.weight = self.model.embed_tokens.weight          # K2/K2.5 are untied; kept for tiny configs
 
     def get_input_embeddings(self) -> nn.Embedding:
         return self.model.embed_tokens
