@@ -101,13 +101,13 @@ def main(argv=None) -> int:
     ap.add_argument("--checkpoint", help="checkpoint folder (default: the scripted tiny checkpoint)")
     ap.add_argument("--runs", type=int, default=5, help="generations per preview setting (default 5)")
     ap.add_argument("--max-new-tokens", type=int, default=256)
+    ap.add_argument("--cpu-threads", type=int, default=0, help="the app's cpu_threads setting (0 = cores - 1)")
     ap.add_argument("--no-append", action="store_true", help="print only, do not touch bench/RESULTS.md")
     args = ap.parse_args(argv)
 
     from PIL import Image
-    from PySide6.QtWidgets import QApplication
-
-    from app.gui.main_window import MainWindow, build_request
+    from app.gui.main_window import MainWindow
+    from app.gui.prepare import build_request
     from app.gui.render_lane import render_png, visual_score
     from app.gui.settings import Settings
 
@@ -125,10 +125,13 @@ def main(argv=None) -> int:
     img.paste((31, 59, 115), (0, 0, 640, 90))
     img.save(mock)
 
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    from app.gui.app import make_application
+
+    app = make_application()
     settings = Settings(work / "config")
     settings.update({"backend": "checkpoint", "checkpoint_dir": str(ckpt), "max_new_tokens": args.max_new_tokens,
-                     "autosave_ms": 1000, "preview_debounce_ms": 300})
+                     "autosave_ms": 1000, "preview_debounce_ms": 300,
+                     "cpu_threads": args.cpu_threads})
     window = MainWindow(settings, render=render_png, score=visual_score, offer_recovery=False)
     window.show()
     probe = Probe()
@@ -185,6 +188,7 @@ def main(argv=None) -> int:
     section = (f"\n## GUI responsiveness while streaming (bench/gui_latency.py)\n\n"
                f"{date}; {cpu_model()}; Qt platform {app.platformName()}; load average at the end {load:.1f}; "
                f"checkpoint: {ckpt_label}; {rows[0]['new_tokens'] if rows else 0} new tokens per run; "
+               f"torch threads {__import__('torch').get_num_threads()} (setting cpu_threads={args.cpu_threads}); "
                f"tick {TICK_MS} ms; blocking = longest tick gap − tick.\n\n" + "\n".join(lines) + "\n")
     print(section)
     if not args.no_append:

@@ -4,10 +4,8 @@ Most of these run without showing a widget; the worker tests use qtbot to run th
 """
 import io
 import os
-import pathlib
 import stat
 import threading
-import time
 
 import pytest
 from PIL import Image

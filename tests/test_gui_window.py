@@ -218,7 +218,7 @@ def test_video_filmstrip_keep_and_drop_frames(qtbot, window, tmp_path):
     window.strip.set_keep(1, False)
     window.strip.set_keep(4, False)
     assert len(window.strip.kept()) == 4 and "4 of 6 video frames kept" in window.strip.summary.text()
-    from app.gui.main_window import build_request
+    from app.gui.prepare import build_request
 
     request = build_request(window.strip.items, window.values())
     assert len(request.media) == 4

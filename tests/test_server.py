@@ -244,3 +244,21 @@ def test_disconnect_mid_stream_stops_generation(server):
     stopped_after = time.monotonic() - t0
     assert _admitted(server) == 0
     assert stopped_after < 1.0, f"generation ran {stopped_after:.2f} s after the client left"
+
+
+def test_disconnect_while_waiting_for_a_non_streamed_answer(server):
+    body = json.dumps({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 4000, "temperature": 0.7,
+                       "seed": 2}).encode()
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    t0 = time.monotonic()
+    while not _admitted(server) and time.monotonic() - t0 < 10:
+        time.sleep(0.02)
+    time.sleep(0.3)  # generating now
+    sock.close()
+    t0 = time.monotonic()
+    while _admitted(server) and time.monotonic() - t0 < 10:
+        time.sleep(0.02)
+    stopped_after = time.monotonic() - t0
+    assert _admitted(server) == 0 and stopped_after < 1.0, stopped_after

@@ -263,3 +263,14 @@ def test_full_config_shapes_on_meta():
     assert sum(v.numel() for v in proj.state_dict().values()) == 54_277_888
     assert sd["encoder.blocks.26.wqkv.weight"].shape == (3456, 1152)
     assert sd["patch_embed.pos_emb.weight"].shape == (64, 64, 1152)
+
+
+@pytest.mark.gpu
+def test_tower_on_cuda_bf16_close_to_cpu_fp32():
+    grids = [(1, 6, 10), (4, 4, 4)]
+    tower = _tiny_tower(seed=7)
+    pv, gt = _inputs(grids, seed=8)
+    with torch.no_grad():
+        ref = tower(pv, gt)
+        gpu = tower.to("cuda", torch.bfloat16)(pv.to("cuda", torch.bfloat16), gt).float().cpu()
+    assert (gpu - ref).abs().max() < 0.1 * ref.abs().max()

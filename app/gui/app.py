@@ -20,7 +20,13 @@ from .settings import Settings
 SCREENSHOT_PREVIEW_WAIT_MS = 20000
 
 
+GUI_SWITCH_INTERVAL_S = 0.001
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
+    # The model runs in a worker thread and holds the GIL between torch calls; a 1 ms switch interval (default
+    # 5 ms) lets the GUI thread's slots and Python paint events in sooner while tokens stream.
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv or [sys.argv[0]])

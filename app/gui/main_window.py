@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QProgressBar,
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QProgressBar,
                                QPushButton, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from model.errors import UicodeError
@@ -28,126 +28,15 @@ from model.errors import UicodeError
 from . import inputs as inputs_mod
 from .autosave import Orphan, RecoveryStore, Snapshot, atomic_write_text
 from .capture import RegionCapture
+from .dialogs import ErrorBar, FileDialogs
 from .editor import LANGUAGE_OF_TARGET, CodeEditor
 from .history import Version, VersionHistory
 from .jobs import BackendReady, conversion_job, cpu_threads_for_gui
 from .media_strip import MediaStrip, pil_to_qimage
+from .prepare import SAVE_EXT, backend_key, build_request, default_backend_factory, describe_error
 from .preview import PreviewPane
 from .settings import BACKEND_LABELS, BACKENDS, TARGETS, Settings
 from .worker import Worker, WorkerPool
-
-SAVE_EXT = {"html": ".html", "tailwind": ".html", "react": ".jsx", "vue": ".vue"}
-
-
-class FileDialogs:
-    """The OS file dialogs; tests replace this object with one returning fixed paths."""
-
-    def open_inputs(self, parent, directory: str) -> list[str]:
-        paths, _ = QFileDialog.getOpenFileNames(
-            parent, "Open mockups or screen recordings", directory,
-            "Images and videos (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff *.mp4 *.mov *.webm *.mkv *.avi);;"
-            "All files (*)")
-        return paths
-
-    def save_code(self, parent, suggested: str) -> str:
-        path, _ = QFileDialog.getSaveFileName(parent, "Save code", suggested,
-                                              "Web code (*.html *.jsx *.vue *.js *.css);;All files (*)")
-        return path
-
-    def checkpoint_dir(self, parent, directory: str) -> str:
-        return QFileDialog.getExistingDirectory(parent, "Checkpoint folder", directory)
-
-
-class ErrorBar(QWidget):
-    """A dismissable one-line message at the top of the window (errors, warnings, recovery offers)."""
-
-    def __init__(self):
-        super().__init__()
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.actions_box = QHBoxLayout()
-        close = QPushButton("✕")
-        close.setFixedWidth(28)
-        close.clicked.connect(self.hide)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(8, 4, 8, 4)
-        row.addWidget(self.label, 1)
-        row.addLayout(self.actions_box)
-        row.addWidget(close)
-        self.kind = ""
-        self.hide()
-
-    def show_message(self, text: str, kind: str = "error", actions: list[tuple[str, Callable]] = ()) -> None:
-        colors = {"error": "#fdecea", "warning": "#fff4e5", "info": "#e8f4fd"}
-        self.setStyleSheet(f"ErrorBar {{ background: {colors.get(kind, '#eee')}; }}")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.kind = kind
-        self.label.setText(text)
-        while self.actions_box.count():
-            w = self.actions_box.takeAt(0).widget()
-            if w is not None:
-                w.deleteLater()
-        for title, callback in actions:
-            b = QPushButton(title)
-            b.clicked.connect(callback)
-            b.clicked.connect(self.hide)
-            self.actions_box.addWidget(b)
-        self.show()
-
-    def text(self) -> str:
-        return self.label.text() if self.isVisible() else ""
-
-
-def describe_error(exc: BaseException) -> str:
-    """One line for the user: our errors as-is, others with their type (never a traceback)."""
-    text = " ".join(str(exc).split())
-    if isinstance(exc, UicodeError):
-        return text or type(exc).__name__
-    if isinstance(exc, (ConnectionError, TimeoutError)):
-        return f"backend unreachable: {text or type(exc).__name__}"
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def backend_key(values: dict, api_key: str) -> tuple:
-    kind = values["backend"]
-    if kind == "openai":
-        return ("openai", values["base_url"], values["remote_model"], hash(api_key))
-    return ("local", values["checkpoint_dir"] if kind == "checkpoint" else "", values["device"])
-
-
-def default_backend_factory(values: dict, api_key: str):
-    from app.pipeline import make_backend
-
-    kind = values["backend"]
-    if kind == "openai":
-        return make_backend(kind="openai", base_url=values["base_url"], model=values["remote_model"] or None,
-                            api_key=api_key or None)
-    checkpoint = values["checkpoint_dir"] if kind == "checkpoint" else None
-    if kind == "checkpoint" and not checkpoint:
-        raise UicodeError("choose a checkpoint folder first (Backend → Checkpoint folder…)")
-    return make_backend(kind="local", checkpoint=checkpoint, device=values["device"])
-
-
-def build_request(items, values: dict, instruction: str | None = None, previous_code: str | None = None):
-    """The pure prepare step of Generate and of a follow-up edit. Raises UicodeError with what to do."""
-    from app.pipeline import ConvertRequest
-
-    media = tuple(it.image for it in items if it.keep)
-    if instruction is not None:
-        instruction = instruction.strip()
-        if not instruction:
-            raise UicodeError("type an instruction for the edit first (e.g. \"make the header dark\")")
-        if not (previous_code or "").strip():
-            raise UicodeError("there is no code to edit yet: Generate first")
-    elif not media:
-        raise UicodeError("add a mockup first: drop, paste (Ctrl+V), open or capture an image"
-                          if not items else "every input is unchecked: keep at least one image or frame")
-    return ConvertRequest(media=media, target=values["target"], instruction=instruction,
-                          previous_code=previous_code if instruction is not None else None,
-                          max_new_tokens=values["max_new_tokens"], temperature=values["temperature"],
-                          top_p=values["top_p"], seed=values["seed"])
-
 
 class MainWindow(QMainWindow):
     generation_started = Signal()

@@ -210,10 +210,7 @@ def _usable_keyring():
         backend = keyring.get_keyring()
     except Exception:  # noqa: BLE001
         return None
-    if isinstance(backend, fail.Keyring) or type(backend).__name__ in ("ChainerBackend",) and not getattr(
-            backend, "backends", None):
-        return None
-    priority = getattr(backend, "priority", 1)
-    if priority is not None and priority <= 0:
+    # `fail.Keyring` (priority 0) is what keyring falls back to when no OS keyring is reachable.
+    if isinstance(backend, fail.Keyring) or (getattr(backend, "priority", 1) or 0) <= 0:
         return None
     return keyring
