@@ -15,15 +15,13 @@ This module does not load weights (`model.loading`), sample (`model.generate`) o
 """
 from __future__ import annotations
 
-import inspect
-
 import torch
 from torch import nn
 
 from model.attention import MLAttention, RMSNorm
 from model.cache import KVCache
 from model.config import K25Config, TextConfig
-from model.linear import Int4Linear, make_linear
+from model.linear import make_linear
 from model.moe import MoE, SwiGLU
 from model.rope import RotaryEmbedding
 
@@ -132,17 +130,6 @@ class KimiK2ForCausalLM(nn.Module):
         return self.lm_head(hidden).float()
 
 
-def _cast_floating(module: nn.Module, dtype: torch.dtype) -> None:
-    """Cast float parameters/buffers to `dtype`, keeping the checkpoint-fixed dtypes: INT4 scales (bf16) and
-    the router correction bias (fp32)."""
-    for name, sub in module.named_modules():
-        if isinstance(sub, Int4Linear):
-            continue
-        for pname, p in list(sub.named_parameters(recurse=False)):
-            if p.is_floating_point() and pname != "e_score_correction_bias" and p.dtype != dtype:
-                setattr(sub, pname, nn.Parameter(p.detach().to(dtype), requires_grad=p.requires_grad))
-
-
 def build_model(config, device: torch.device | str = "meta", dtype: torch.dtype | None = None) -> nn.Module:
     """The module for `config` (a `TextConfig`, `K25Config`, dict or config.json path) without loaded weights.
 
@@ -157,8 +144,4 @@ def build_model(config, device: torch.device | str = "meta", dtype: torch.dtype 
         if isinstance(config, TextConfig):
             return KimiK2ForCausalLM(config, dtype=dtype)
         from model.multimodal import KimiK25ForConditionalGeneration  # written beside the vision tower
-        if "dtype" in inspect.signature(KimiK25ForConditionalGeneration).parameters:
-            return KimiK25ForConditionalGeneration(config, dtype=dtype)
-        model = KimiK25ForConditionalGeneration(config)
-        _cast_floating(model, dtype or torch_dtype(config.text.dtype))
-        return model
+        return KimiK25ForConditionalGeneration(config, dtype=dtype)
