@@ -161,11 +161,12 @@ def mla_decode_configs(batch: int, heads: int, tmax: int) -> list[MlaConfig]:
     times (the rest come from L2) but risk spilling, so they are tried, not assumed."""
     if dispatch.interpreting():
         return [MlaConfig(16, 32, 64)]
-    # On an H100 (64 x 4K, 64 heads) (32, 64, 512, 8 warps, 2 stages) won the first six candidates at 43% of
-    # copy bandwidth; the rest widen the search around it.
-    return [MlaConfig(32, 64, 512, 8, 2), MlaConfig(16, 64, 512, 4, 2), MlaConfig(32, 32, 512, 8, 2),
-            MlaConfig(64, 32, 512, 8, 2), MlaConfig(64, 64, 512, 8, 2), MlaConfig(32, 64, 512, 4, 2),
-            MlaConfig(32, 128, 512, 8, 2), MlaConfig(64, 32, 512, 4, 2), MlaConfig(32, 64, 512, 8, 3)]
+    # H100, 64 heads: (64 heads, 64 rows, 8 warps) won at 64 x 32K (73% of copy bandwidth), (32, 128) at
+    # 64 x 4K (56%), (16, 64) at 1 x 128K (40%). Each split writes a [heads, 512] fp32 partial, which at 4K
+    # context is ~14% extra traffic: larger min_chunk values (fewer splits) are offered for that reason.
+    return [MlaConfig(64, 64, 512, 8, 2), MlaConfig(32, 128, 512, 8, 2), MlaConfig(16, 64, 512, 4, 2),
+            MlaConfig(64, 64, 2048, 8, 2), MlaConfig(32, 128, 2048, 8, 2), MlaConfig(64, 64, 1024, 8, 2),
+            MlaConfig(32, 64, 1024, 4, 2), MlaConfig(16, 64, 1024, 4, 2), MlaConfig(32, 64, 512, 8, 3)]
 
 
 def _num_splits(batch: int, head_blocks: int, tmax: int, cfg: MlaConfig, sms: int) -> int:
