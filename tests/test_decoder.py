@@ -387,3 +387,38 @@ def test_int4_linear_on_meta_has_checkpoint_shapes():
 def test_text_model_class(pair):
     _, ours = pair
     assert isinstance(ours, KimiK2ForCausalLM) and ours.config.n_routed_experts == 8
+
+
+def test_softmax_greedy_router_matches_float64():
+    """DeepSeek-V2-style routing (softmax scores, plain top-k, no bias, no renormalisation)."""
+    d = {**DeepseekV3Config(**TINY).to_dict(), "scoring_func": "softmax", "topk_method": "greedy",
+         "norm_topk_prob": False, "routed_scaling_factor": 1.5}
+    gate = MoEGate(load_config(d), dtype=torch.float32)
+    assert gate.e_score_correction_bias is None
+    x = torch.randn(7, TINY["hidden_size"])
+    with torch.no_grad():
+        idx, w = gate(x)
+    probs = (x.double() @ gate.weight.double().T).softmax(-1)
+    top = probs.topk(2, dim=-1)
+    assert torch.equal(idx.sort(-1).values, top.indices.sort(-1).values)
+    torch.testing.assert_close(w.double().sort(-1).values, (top.values * 1.5).sort(-1).values, rtol=1e-5, atol=1e-7)
+
+
+def test_logits_to_keep_and_inputs_embeds(pair):
+    _, ours = pair
+    ids = torch.randint(0, TINY["vocab_size"], (2, 6), generator=torch.Generator().manual_seed(13))
+    with torch.no_grad():
+        full = ours(ids)
+        last = ours(ids, logits_to_keep=1)
+        via_embeds = ours(inputs_embeds=ours.get_input_embeddings()(ids))
+    assert last.shape == (2, 1, TINY["vocab_size"])
+    torch.testing.assert_close(last[:, 0], full[:, -1])
+    torch.testing.assert_close(via_embeds, full)
+    with pytest.raises(ValueError):
+        ours(ids, inputs_embeds=ours.get_input_embeddings()(ids))
+
+
+def test_tied_embeddings_share_the_weight():
+    m = build_model(load_config({**DeepseekV3Config(**TINY).to_dict(), "tie_word_embeddings": True}),
+                    device="cpu", dtype=torch.float32)
+    assert m.lm_head.weight is m.model.embed_tokens.weight
