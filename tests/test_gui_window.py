@@ -222,3 +222,68 @@ def test_video_filmstrip_keep_and_drop_frames(qtbot, window, tmp_path):
 
     request = build_request(window.strip.items, window.values())
     assert len(request.media) == 4
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_uicode_gui_help_documents_the_options():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "app.cli", "gui", "--help"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    for option in ("INPUT", "--checkpoint", "--backend", "--base-url", "--target", "--device", "Ctrl+V", "Esc"):
+        assert option in out.stdout, option
+
+
+def test_uicode_gui_with_a_file_opens_with_the_image_loaded(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    mock = png_file(tmp_path / "mock.png", color=(250, 20, 200), size=(160, 100))
+    shot = tmp_path / "window.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-m", "app.cli", "gui", str(mock), "--config-dir", str(tmp_path / "cfg"),
+                          "--screenshot", str(shot)], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    # The thumbnail of the magenta mockup is in the strip.
+    assert (np.abs(pixels - (250, 20, 200)).sum(axis=2) < 10).sum() > 1000
+
+
+def test_captured_region_becomes_an_input(qtbot, window):
+    image = QImage(80, 40, QImage.Format.Format_RGB32)
+    image.fill(QColor(255, 128, 0))
+    with qtbot.waitSignal(window.inputs_loaded, timeout=10000):
+        window._on_captured(image)
+    (item,) = window.strip.items
+    assert item.label == "screen capture" and item.image.size == (80, 40)
+    assert window.isVisible()
+
+
+def test_settings_dialog_is_generated_from_the_schema_and_persists(qtbot, window, monkeypatch):
+    import app.gui.settings as settings_mod
+    from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLineEdit
+
+    from app.gui.settings_dialog import SettingsDialog
+
+    monkeypatch.setattr(settings_mod, "_usable_keyring", lambda: None)
+    dialog = SettingsDialog(window.settings, window)
+    qtbot.addWidget(dialog)
+    for s in settings_mod.SCHEMA:
+        if s.group != "Internal":
+            assert dialog.findChild(object, f"setting-{s.key}") is not None, s.key
+    dialog.findChild(QComboBox, "setting-target").setCurrentIndex(settings_mod.TARGETS.index("vue"))
+    dialog.findChild(QDoubleSpinBox, "setting-temperature").setValue(0.4)
+    dialog.findChild(QLineEdit, "setting-api_key").setText("sk-abc")
+    assert "plain text" in dialog.key_note.text()
+    dialog.accept()
+    again = Settings(window.settings.directory)
+    assert again.get("target") == "vue" and again.get("temperature") == pytest.approx(0.4)
+    assert again.api_key() == "sk-abc"

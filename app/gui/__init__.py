@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config-dir", metavar="DIR", help="settings/autosave folder (default: per-user config)")
     p.add_argument("--generate", action="store_true", help="start generating once the inputs are loaded")
     p.add_argument("--screenshot", metavar="PNG",
-                   help="after --generate finishes, save a screenshot of the window there and quit")
+                   help="save a screenshot of the window there and quit: after --generate finishes, "
+                   "else once the inputs are loaded (scripted runs, tests)")
     p.add_argument("--no-restore", action="store_true", help="do not offer to restore unsaved work at start")
     return p
 

@@ -2,7 +2,8 @@
 
 `run(args)` is `uicode gui`'s body (argument parsing lives in `app/gui/__init__.py`, which does not import Qt).
 `--generate` and `--screenshot` make a scripted run possible (used by the Xvfb test and for demos): load the
-inputs, generate, wait for the preview, save a screenshot of the window, quit with 0 (1 if the conversion failed).
+inputs, generate, wait for the preview, save a screenshot of the window, quit with 0 (1 if the conversion failed
+or an input could not be loaded). `--screenshot` alone saves the window once the inputs are loaded.
 """
 from __future__ import annotations
 
@@ -90,16 +91,18 @@ def run(args) -> int:
         window.generation_finished.connect(finish_with_screenshot)
 
     if args.inputs:
-        if args.generate:
-            def go(count: int) -> None:
-                window.inputs_loaded.disconnect(go)
-                if count:
-                    window.generate()
-                elif args.screenshot:
+        def on_loaded(count: int) -> None:
+            window.inputs_loaded.disconnect(on_loaded)
+            if args.generate and count:
+                window.generate()
+            elif args.screenshot:
+                # Without --generate (or when nothing loaded): the screenshot shows the loaded inputs.
+                if not count:
                     outcome["code"] = 1
-                    save_window_screenshot(window, args.screenshot)
-                    window.close()
-            window.inputs_loaded.connect(go)
+                QTimer.singleShot(200, lambda: (save_window_screenshot(window, args.screenshot), window.close()))
+        window.inputs_loaded.connect(on_loaded)
         window.load_paths(args.inputs)
+    elif args.screenshot:
+        QTimer.singleShot(500, lambda: (save_window_screenshot(window, args.screenshot), window.close()))
     code = app.exec()
     return outcome["code"] or code
