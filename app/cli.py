@@ -156,6 +156,14 @@ class _Progress:
         sys.stderr.flush()
         self.live = True
 
+    def loading(self, done: int, total: int) -> None:
+        """Checkpoint loading progress (bytes), as a live percentage on a terminal."""
+        if self.quiet or not self.tty or total <= 0:
+            return
+        sys.stderr.write(f"\r  loading {100 * done / total:5.1f}% of {total / 2**20:.0f} MiB ")
+        sys.stderr.flush()
+        self.live = True
+
     def clear(self) -> None:
         if self.live:
             sys.stderr.write("\r\033[K")
@@ -196,6 +204,9 @@ def cmd_convert(args) -> int:
                            base_url=args.base_url, model=args.model)
     for w in getattr(backend, "warnings", ()):
         progress.line(f"warning: {w}")
+    progress.line(f"loading {backend.describe()}")
+    backend.load(progress.loading)
+    progress.clear()
     pipeline = Pipeline(backend)
     failed = 0
     stream_stdout = args.output is None and not args.json and sys.stdout.isatty()

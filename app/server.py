@@ -40,6 +40,7 @@ from model.errors import MediaError, UicodeError
 LOOPBACK_HOSTS = {"localhost"}
 DEFAULT_TEMPERATURE = 0.6  # K2.5 instant mode (spec §5.3)
 DEFAULT_TOP_P = 0.95
+DISCONNECT_POLL_S = 0.1  # how often a non-streamed request checks that its client is still there
 
 
 @dataclass(frozen=True)
@@ -391,15 +392,21 @@ def create_app(backend, *, api_key: str | None = None, limits: Limits = Limits()
 
     async def _complete(request: Request, queue: asyncio.Queue, cancel: threading.Event, rid: str, created: int):
         text, done = [], None
+        last_check = time.monotonic()
         try:
             while True:
                 try:
-                    item = await asyncio.wait_for(queue.get(), timeout=0.25)
+                    item = await asyncio.wait_for(queue.get(), timeout=DISCONNECT_POLL_S)
                 except asyncio.TimeoutError:
+                    item = ()
+                # Tokens may arrive faster than the poll interval, so check the client on time, not on idleness.
+                if time.monotonic() - last_check >= DISCONNECT_POLL_S:
+                    last_check = time.monotonic()
                     if await request.is_disconnected():
                         cancel.set()
                         return JSONResponse({"error": {"message": "client disconnected", "type": "cancelled",
                                                        "code": None}}, status_code=499)
+                if item == ():
                     continue
                 if item is None:
                     break
