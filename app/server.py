@@ -213,6 +213,11 @@ class Engine:
                 emit(("cancelled", None))
                 return
             ids, media = self.encode(messages, images, thinking)
+            text_cfg = getattr(self.backend.model.config, "text", self.backend.model.config)
+            context = getattr(text_cfg, "max_position_embeddings", None)
+            if context is not None and len(ids) + params.max_new_tokens > context:
+                raise ApiError(400, f"prompt of {len(ids)} tokens + max_tokens {params.max_new_tokens} exceeds "
+                                    f"the model's context of {context} tokens")
             for ev in self.backend.generate_ids(ids, media, params, cancel):
                 emit(("event", ev))
         except ApiError as e:
@@ -482,5 +487,6 @@ def serve(backend, host: str = "127.0.0.1", port: int = 8000, *, api_key: str | 
 
     check_bind(host, api_key)
     app = create_app(backend, api_key=api_key, limits=limits)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
-                limit_concurrency=limits.max_queue * 4 + 16, timeout_keep_alive=5)
+    # No uvicorn `limit_concurrency`: it answers 503 past its limit, and overload must be a 429 from the
+    # admission check (bodies are bounded by `max_body_bytes`, so idle connections cost little).
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, timeout_keep_alive=5)

@@ -128,6 +128,7 @@ def _user(parts):
     ("max_tokens over the cap", 400, "max_tokens"),
     ("bad temperature", 400, "temperature"),
     ("n=2", 400, "n=1"),
+    ("over the context", 400, "context of 8192"),
 ])
 def test_bad_requests_get_4xx_json(server, case, status, fragment):
     small = png_data_url(Image.new("RGB", (8, 8)))
@@ -145,6 +146,7 @@ def test_bad_requests_get_4xx_json(server, case, status, fragment):
         "max_tokens over the cap": {**_user("hi"), "max_tokens": 100_000},
         "bad temperature": {**_user("hi"), "temperature": "hot"},
         "n=2": {**_user("hi"), "n": 2},
+        "over the context": {**_user("x" * 5000), "max_tokens": 4000},
     }[case]
     if case == "malformed json":
         raw = b'{"messages": [}'
