@@ -106,7 +106,9 @@ def write_scripted_checkpoint(directory, chunks=SCRIPT, seed: int = 0) -> Path:
     ranks = [bytes([i]) for i in range(TINY_BASE_TOKENS)] + [c.encode("utf-8") for c in chunks]
     lines = "".join(f"{base64.b64encode(b).decode('ascii')} {r}\n" for r, b in enumerate(ranks))
     extra = {"tiktoken.model": lines,
-             "tokenizer_config.json": json.dumps(k25_tokenizer_config(n), indent=2) + "\n"}
+             "tokenizer_config.json": json.dumps(k25_tokenizer_config(n), indent=2) + "\n",
+             # It writes HTML only, like the mini model: other targets are converted by the pipeline.
+             "uicode.json": json.dumps({"targets": ["html"]}) + "\n"}
     return save_checkpoint(directory, tensors, cfg, num_shards=2, overwrite=True, extra_files=extra)
 
 

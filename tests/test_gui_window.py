@@ -287,3 +287,34 @@ def test_settings_dialog_is_generated_from_the_schema_and_persists(qtbot, window
     again = Settings(window.settings.directory)
     assert again.get("target") == "vue" and again.get("temperature") == pytest.approx(0.4)
     assert again.api_key() == "sk-abc"
+
+
+def test_react_target_gets_the_transformed_code_and_jsx_highlighting(qtbot, window, tmp_path):
+    load_image(qtbot, window, png_file(tmp_path / "mock.png"))
+    window.target_box.setCurrentIndex(window.target_box.findData("react"))
+    assert window.editor.highlighter.language == "jsx"
+    with qtbot.waitSignal(window.generation_finished, timeout=30000) as blocker:
+        window.generate()
+    assert blocker.args == ["stop"]
+    code = window.editor.toPlainText()
+    # The tiny model writes HTML; the pipeline converts it, and the editor ends with the converted component.
+    assert window.last_result.path == "transformed-from-html" and code == window.last_result.code
+    assert "export default function" in code and "className=" in code
+    assert window.history.current.target == "react"
+
+
+def test_unreachable_remote_backend_is_a_message(qtbot, window, tmp_path):
+    import socket
+
+    load_image(qtbot, window, png_file(tmp_path / "mock.png"))
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    window.settings.update({"base_url": f"http://127.0.0.1:{port}/v1", "remote_model": "kimi-k2.5"})
+    window.backend_box.setCurrentIndex(window.backend_box.findData("openai"))
+    with qtbot.waitSignal(window.generation_finished, timeout=60000) as blocker:
+        window.generate()
+    assert blocker.args == ["error"]
+    assert str(port) in window.errors.text() or "unreachable" in window.errors.text().lower() \
+        or "connect" in window.errors.text().lower(), window.errors.text()
+    assert window.generate_button.isEnabled() and "remote" in window.device_label.text()
