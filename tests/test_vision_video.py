@@ -132,3 +132,30 @@ def test_bad_videos(tmp_path):
     (tmp_path / "cut.mp4").write_bytes(good[:200])
     with pytest.raises(MediaError, match="cut.mp4"):
         load_video(tmp_path / "cut.mp4", mode="keyframes")
+
+
+class _MisreportingCapture:
+    """A real capture whose container metadata reports a wrong frame count (common with some muxers)."""
+
+    def __init__(self, cap, count):
+        self._cap, self._count = cap, count
+
+    def get(self, prop):
+        import cv2
+        return self._count if prop == cv2.CAP_PROP_FRAME_COUNT else self._cap.get(prop)
+
+    def __getattr__(self, name):
+        return getattr(self._cap, name)
+
+
+@pytest.mark.parametrize("reported", [150, 40, 0])   # too many, too few, unknown
+def test_wrong_container_frame_count_still_uses_true_count(tmp_path, monkeypatch, reported):
+    import vision.video as vv
+    p = _write(tmp_path / "clip.mp4", _coded(90), 30)
+    honest = load_video(p)
+    real_open = vv._open
+    monkeypatch.setattr(vv, "_open", lambda path, label: _MisreportingCapture(real_open(path, label), reported))
+    v = load_video(p)
+    assert v.num_frames == 90 and v.indices == honest.indices == [0, 18, 36, 53, 71, 89]
+    for a, b in zip(v.frames, honest.frames):
+        np.testing.assert_array_equal(a, b)
