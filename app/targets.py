@@ -17,183 +17,22 @@ keep the rendering identical (tests render both in Chromium and compare pixels):
 
 `preview_html(code, target)` returns a standalone page for any target with the vendored builds from
 `assets/vendor/` inlined (React/ReactDOM 18 UMD + Babel standalone for JSX, Vue 3 global build, Tailwind's
-browser runtime), so nothing is fetched when it renders. The CSS and HTML parsing here is deliberately
-small: enough for the pages the model and the corpus write, not a general browser engine.
+browser runtime), so nothing is fetched when it renders. HTML and CSS parsing live in `app/markup.py`.
 """
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from html import escape as _html_escape
-from html.parser import HTMLParser
 from pathlib import Path
+
+from app.markup import (VOID, WS, Comment, Decl, Element, Rule, Text, collapse_ws, find_all, find_first, is_block,
+                        parse_css, parse_declarations, parse_html, rule_css, serialize, specificity, split_page,
+                        text_of)
 
 VENDOR_DIR = Path(__file__).resolve().parent.parent / "assets" / "vendor"
 TAILWIND_CDN = "https://cdn.jsdelivr.net/npm/@tailwindcss/browser@4.3.3"
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-RAW_TEXT = {"script", "style"}
-# Elements that are block-level by default: whitespace between two of them never renders.
-BLOCK = {
-    "address", "article", "aside", "blockquote", "body", "dd", "details", "dialog", "div", "dl", "dt",
-    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "head",
-    "header", "hgroup", "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table",
-    "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "style", "script", "title", "meta", "link", "br",
-    "caption", "colgroup", "col", "option", "optgroup", "legend", "menu",
-}
-_WS = " \t\n\r\f"
-
-
-# ----------------------------------------------------------------------------------------------- HTML tree
-@dataclass
-class Element:
-    tag: str
-    attrs: list[tuple[str, str | None]]
-    children: list = field(default_factory=list)
-
-    def get(self, name: str) -> str | None:
-        for k, v in self.attrs:
-            if k == name:
-                return v
-        return None
-
-    def set(self, name: str, value: str | None) -> None:
-        for i, (k, _) in enumerate(self.attrs):
-            if k == name:
-                self.attrs[i] = (name, value)
-                return
-        self.attrs.append((name, value))
-
-    def has(self, name: str) -> bool:
-        return any(k == name for k, _ in self.attrs)
-
-    def drop(self, name: str) -> None:
-        self.attrs = [(k, v) for k, v in self.attrs if k != name]
-
-
-@dataclass
-class Text:
-    data: str
-
-
-@dataclass
-class Comment:
-    data: str
-
-
-@dataclass
-class Decl:
-    data: str
-
-
-class _TreeBuilder(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = Element("#document", [])
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag, attrs):
-        el = Element(tag, list(attrs))
-        self.stack[-1].children.append(el)
-        if tag not in VOID:
-            self.stack.append(el)
-
-    def handle_startendtag(self, tag, attrs):
-        self.stack[-1].children.append(Element(tag, list(attrs)))
-
-    def handle_endtag(self, tag):
-        for i in range(len(self.stack) - 1, 0, -1):
-            if self.stack[i].tag == tag:
-                del self.stack[i:]
-                return
-
-    def handle_data(self, data):
-        self.stack[-1].children.append(Text(data))
-
-    def handle_comment(self, data):
-        self.stack[-1].children.append(Comment(data))
-
-    def handle_decl(self, decl):
-        self.stack[-1].children.append(Decl(decl))
-
-
-def parse_html(html: str) -> Element:
-    """A forgiving DOM-like tree (`#document` root); entities are decoded in text and attribute values."""
-    b = _TreeBuilder()
-    b.feed(html)
-    b.close()
-    return b.root
-
-
-def find_all(node, tag: str):
-    if isinstance(node, Element):
-        if node.tag == tag:
-            yield node
-        for c in node.children:
-            yield from find_all(c, tag)
-
-
-def _find(node, tag: str) -> Element | None:
-    return next(find_all(node, tag), None)
-
-
-def _text_of(el: Element) -> str:
-    return "".join(c.data for c in el.children if isinstance(c, Text))
-
-
-def serialize(node, *, raw_text: bool = True) -> str:
-    """HTML text of a node; attribute values and text are re-escaped (raw text inside style/script)."""
-    if isinstance(node, Text):
-        return _html_escape(node.data, quote=False)
-    if isinstance(node, Comment):
-        return f"<!--{node.data}-->"
-    if isinstance(node, Decl):
-        return f"<!{node.data}>"
-    if node.tag == "#document":
-        return "".join(serialize(c) for c in node.children)
-    attrs = "".join(f" {k}" if v is None else f' {k}="{_html_escape(v, quote=True)}"' for k, v in node.attrs)
-    if node.tag in VOID:
-        return f"<{node.tag}{attrs}>"
-    if node.tag in RAW_TEXT and raw_text:
-        inner = "".join(c.data for c in node.children if isinstance(c, Text))
-    else:
-        inner = "".join(serialize(c) for c in node.children)
-    return f"<{node.tag}{attrs}>{inner}</{node.tag}>"
-
-
-@dataclass
-class Page:
-    """The parts of an HTML page a component needs: its CSS, its title, and the body element."""
-
-    css: str
-    title: str | None
-    body: Element
-
-
-def split_page(html: str) -> Page:
-    doc = parse_html(html)
-    css = "\n".join(_text_of(s).strip("\n") for s in find_all(doc, "style"))
-    title_el = _find(doc, "title")
-    body = _find(doc, "body")
-    if body is None:
-        # A fragment: everything that is not head material is the body.
-        body = Element("body", [], [c for c in doc.children
-                                    if not (isinstance(c, Element) and c.tag in ("head", "style", "title",
-                                                                                   "meta", "link", "script"))
-                                    and not isinstance(c, Decl)])
-        html_el = _find(doc, "html")
-        if html_el is not None:
-            body.children = [c for c in html_el.children if not (isinstance(c, Element) and c.tag == "head")]
-    return Page(css, _text_of(title_el).strip() if title_el is not None else None, body)
-
-
-def _is_block(node) -> bool:
-    return isinstance(node, (Comment, Decl)) or (isinstance(node, Element) and node.tag in BLOCK)
-
-
-def _collapse(s: str) -> str:
-    return re.sub(f"[{_WS}]+", " ", s)
 
 
 # -------------------------------------------------------------------------------------------------- React
@@ -229,35 +68,9 @@ def _camel(prop: str) -> str:
     return head + "".join(p.capitalize() for p in parts[1:])
 
 
-def parse_declarations(text: str) -> list[tuple[str, str]]:
-    """`a: b; c: d` → [(a, b), (c, d)], honouring quotes and parentheses (data: URLs, font lists)."""
-    out, buf, depth, quote = [], "", 0, ""
-    for ch in text + ";":
-        if quote:
-            buf += ch
-            if ch == quote:
-                quote = ""
-            continue
-        if ch in "\"'":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == ";" and depth == 0:
-            if ":" in buf:
-                k, v = buf.split(":", 1)
-                if k.strip() and v.strip():
-                    out.append((k.strip().lower() if not k.strip().startswith("--") else k.strip(), v.strip()))
-            buf = ""
-            continue
-        buf += ch
-    return out
-
-
 def _jsx_string(value: str) -> str:
     """An attribute value: a plain "..." when JSX would read it back unchanged, else a JS expression."""
-    if any(c in value for c in '"&\\\n{}') or value != value.strip(_WS):
+    if any(c in value for c in '"&\\\n{}') or value != value.strip(WS):
         return "{" + json.dumps(value, ensure_ascii=False) + "}"
     return f'"{value}"'
 
@@ -274,7 +87,7 @@ def _jsx_attrs(el: Element) -> str:
         chosen = [o for o in find_all(el, "option") if o.has("selected")]
         if chosen:
             o = chosen[0]
-            attrs.append(("value", o.get("value") if o.get("value") is not None else _collapse(_text_of(o)).strip()))
+            attrs.append(("value", o.get("value") if o.get("value") is not None else collapse_ws(text_of(o)).strip()))
     for k, v in attrs:
         if k.startswith("on"):
             continue  # string event handlers have no JSX meaning
@@ -318,19 +131,19 @@ def _jsx_children(el: Element, indent: int, pre: bool) -> list[str]:
             if pre:
                 lines.append(pad + "{" + json.dumps(c.data, ensure_ascii=False) + "}")
                 continue
-            s = _collapse(c.data)
+            s = collapse_ws(c.data)
             prev_el = kids[i - 1] if i > 0 else None
             next_el = kids[i + 1] if i + 1 < len(kids) else None
             if s.strip() == "":
                 # Whitespace between two siblings renders as a space unless both are blocks.
-                if prev_el is not None and next_el is not None and not (_is_block(prev_el) and _is_block(next_el)):
+                if prev_el is not None and next_el is not None and not (is_block(prev_el) and is_block(next_el)):
                     lines.append(pad + '{" "}')
                 elif (prev_el is None or next_el is None) and el.tag in _INLINE_PARENTS_KEEP_EDGE_SPACE \
                         and (prev_el is not None or next_el is not None):
                     lines.append(pad + '{" "}')
                 continue
-            lead = s[0] == " " and prev_el is not None and not _is_block(prev_el)
-            trail = s[-1] == " " and next_el is not None and not _is_block(next_el)
+            lead = s[0] == " " and prev_el is not None and not is_block(prev_el)
+            trail = s[-1] == " " and next_el is not None and not is_block(next_el)
             text = _jsx_text(s.strip(" "))
             lines.append(pad + ('{" "}' if lead else "") + text + ('{" "}' if trail else ""))
         else:
@@ -341,7 +154,7 @@ def _jsx_children(el: Element, indent: int, pre: bool) -> list[str]:
 def _jsx_inline(node) -> str:
     """Mixed content on one line: JSX keeps spaces inside a line, so the text nodes match the HTML's."""
     if isinstance(node, Text):
-        return _jsx_text(_collapse(node.data))
+        return _jsx_text(collapse_ws(node.data))
     if isinstance(node, (Comment, Decl)):
         return ""
     lines = _jsx_element(node, 0)
@@ -358,12 +171,12 @@ def _jsx_element(el: Element, indent: int, pre: bool = False) -> list[str]:
     if el.tag in ("script",):
         return []
     if el.tag == "textarea":
-        text = _text_of(el)
+        text = text_of(el)
         if text:
             attrs += " defaultValue=" + "{" + json.dumps(text.removeprefix("\n"), ensure_ascii=False) + "}"
         return [f"{pad}<{tag}{attrs} />"]
     if el.tag == "style":
-        return [f"{pad}<style>{{{json.dumps(_text_of(el), ensure_ascii=False)}}}</style>"]
+        return [f"{pad}<style>{{{json.dumps(text_of(el), ensure_ascii=False)}}}</style>"]
     if el.tag in VOID or not el.children:
         return [f"{pad}<{tag}{attrs} />"]
     is_pre = pre or el.tag in ("pre",)
@@ -415,7 +228,7 @@ def _vue_inline(node) -> str:
     """Mixed text-and-element content on one line: Vue's `condense` mode drops whitespace-only text that
     contains a newline, so inline content must not be broken across lines."""
     if isinstance(node, Text):
-        return _html_escape(_collapse(node.data), quote=False).replace("{{", "{{ '{{' }}")
+        return _html_escape(collapse_ws(node.data), quote=False).replace("{{", "{{ '{{' }}")
     if isinstance(node, (Comment, Decl)):
         return ""
     if node.tag in ("pre", "textarea"):
@@ -427,7 +240,7 @@ def _vue_inline(node) -> str:
 
 
 def _mixed(el: Element) -> bool:
-    return any(isinstance(c, Text) and c.data.strip(_WS) for c in el.children)
+    return any(isinstance(c, Text) and c.data.strip(WS) for c in el.children)
 
 
 def _vue_nodes(el: Element, indent: int) -> list[str]:
@@ -438,16 +251,16 @@ def _vue_nodes(el: Element, indent: int) -> list[str]:
         if isinstance(c, Comment):
             out.append(f"{pad}<!--{c.data}-->")
         elif isinstance(c, Text):
-            s = _collapse(c.data)
+            s = collapse_ws(c.data)
             prev_el = kids[i - 1] if i > 0 else None
             next_el = kids[i + 1] if i + 1 < len(kids) else None
             if s.strip() == "":
-                if prev_el is not None and next_el is not None and not (_is_block(prev_el) and _is_block(next_el)):
+                if prev_el is not None and next_el is not None and not (is_block(prev_el) and is_block(next_el)):
                     out.append(pad + "{{ ' ' }}")
                 continue
             text = _html_escape(s.strip(" "), quote=False).replace("{{", "{{ '{{' }}")
-            lead = s[0] == " " and prev_el is not None and not _is_block(prev_el)
-            trail = s[-1] == " " and next_el is not None and not _is_block(next_el)
+            lead = s[0] == " " and prev_el is not None and not is_block(prev_el)
+            trail = s[-1] == " " and next_el is not None and not is_block(next_el)
             out.append(pad + ("{{ ' ' }}" if lead else "") + text + ("{{ ' ' }}" if trail else ""))
         elif c.tag in ("script", "style"):
             continue
@@ -484,92 +297,6 @@ def html_to_vue(html: str) -> str:
     if page.css.strip():
         parts += ["<style>", page.css.strip("\n"), "</style>", ""]
     return "\n".join(parts)
-
-
-# --------------------------------------------------------------------------------------------------- CSS
-@dataclass
-class Rule:
-    selector: str
-    decls: list[tuple[str, str]]
-    media: str | None = None  # the enclosing @media prelude, if any
-    raw: str | None = None  # an at-rule kept verbatim (@font-face, @keyframes, @import, unknown)
-
-
-def _strip_css_comments(css: str) -> str:
-    return re.sub(r"/\*.*?\*/", "", css, flags=re.S)
-
-
-def _blocks(css: str):
-    """Top-level `prelude { body }` pairs and bare `@import …;` statements, brace-balanced."""
-    i, n = 0, len(css)
-    while i < n:
-        while i < n and css[i] in _WS:
-            i += 1
-        if i >= n:
-            return
-        j = i
-        quote = ""
-        while j < n and (quote or css[j] not in "{;"):
-            if quote and css[j] == quote:
-                quote = ""
-            elif not quote and css[j] in "\"'":
-                quote = css[j]
-            j += 1
-        if j >= n:
-            return
-        if css[j] == ";":
-            yield css[i:j].strip(), None
-            i = j + 1
-            continue
-        depth, k = 1, j + 1
-        while k < n and depth:
-            if css[k] == "{":
-                depth += 1
-            elif css[k] == "}":
-                depth -= 1
-            k += 1
-        yield css[i:j].strip(), css[j + 1:k - 1]
-        i = k
-
-
-def parse_css(css: str) -> list[Rule]:
-    rules: list[Rule] = []
-    for prelude, body in _blocks(_strip_css_comments(css)):
-        if body is None:
-            rules.append(Rule(prelude, [], raw=prelude + ";"))
-        elif prelude.lower().startswith("@media"):
-            media = prelude[len("@media"):].strip()
-            for sel, inner in _blocks(body):
-                if inner is None or sel.startswith("@"):
-                    rules.append(Rule(sel, [], raw=f"@media {media}{{{sel}{{{inner}}}}}" if inner else sel))
-                else:
-                    rules.append(Rule(sel, parse_declarations(inner), media=media))
-        elif prelude.startswith("@"):
-            rules.append(Rule(prelude, [], raw=f"{prelude}{{{body}}}"))
-        else:
-            rules.append(Rule(prelude, parse_declarations(body)))
-    return rules
-
-
-def _rule_css(r: Rule) -> str:
-    if r.raw is not None:
-        return r.raw
-    body = ";".join(f"{p}:{v}" for p, v in r.decls)
-    return f"@media {r.media}{{{r.selector}{{{body}}}}}" if r.media else f"{r.selector}{{{body}}}"
-
-
-def specificity(selector: str) -> tuple[int, int, int]:
-    """(ids, classes/attributes/pseudo-classes, types/pseudo-elements) of one complex selector."""
-    s = re.sub(r"\"[^\"]*\"|'[^']*'", "", selector)
-    s = re.sub(r":(?:not|is|has)\(([^)]*)\)", r" \1", s)  # their argument counts; :where would not
-    s = re.sub(r":where\([^)]*\)", "", s)
-    ids = len(re.findall(r"#[\w-]+", s))
-    pseudo_el = len(re.findall(r"::[\w-]+", s))
-    s = re.sub(r"::[\w-]+", "", s)
-    classes = len(re.findall(r"\.[\w-]+|\[[^\]]*\]|:[\w-]+", s))
-    s = re.sub(r"#[\w-]+|\.[\w-]+|\[[^\]]*\]|:[\w-]+(\([^)]*\))?", "", s)
-    types = len([t for t in re.split(r"[\s>+~,]+", s) if t and t != "*"])
-    return ids, classes, types + pseudo_el
 
 
 # ---------------------------------------------------------------------------------------------- Tailwind
@@ -693,7 +420,7 @@ def _variant_of(rule: Rule) -> tuple[str, str] | None:
 def html_to_tailwind(html: str) -> str:
     """The same page with its class rules turned into Tailwind utilities (see the module docstring)."""
     doc = parse_html(html)
-    rules = parse_css("\n".join(_text_of(s) for s in find_all(doc, "style")))
+    rules = parse_css("\n".join(text_of(s) for s in find_all(doc, "style")))
     by_class: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {}
     leftover: list[Rule] = []
     for r in rules:
@@ -729,23 +456,23 @@ def html_to_tailwind(html: str) -> str:
 
     weak = [r for r in leftover if r.raw is None and specificity(r.selector) < (0, 1, 0)]
     strong = [r for r in leftover if r not in weak]
-    head = _find(doc, "head")
+    head = find_first(doc, "head")
     if head is None:
         head = Element("head", [])
-        html_el = _find(doc, "html")
+        html_el = find_first(doc, "html")
         (html_el.children if html_el is not None else doc.children).insert(0, head)
     tw = ['@layer theme, base, components, utilities;',
           '@import "tailwindcss/theme.css" layer(theme);',
           '@import "tailwindcss/utilities.css" layer(utilities);']
     if weak:
-        tw += ["@layer base {", *("  " + _rule_css(r) for r in weak), "}"]
+        tw += ["@layer base {", *("  " + rule_css(r) for r in weak), "}"]
     head.children.append(Text("\n"))
     head.children.append(Element("script", [("src", TAILWIND_CDN)]))
     head.children.append(Text("\n"))
     head.children.append(Element("style", [("type", "text/tailwindcss")], [Text("\n" + "\n".join(tw) + "\n")]))
     if strong:
         head.children.append(Text("\n"))
-        head.children.append(Element("style", [], [Text("\n" + "\n".join(_rule_css(r) for r in strong) + "\n")]))
+        head.children.append(Element("style", [], [Text("\n" + "\n".join(rule_css(r) for r in strong) + "\n")]))
     head.children.append(Text("\n"))
     return serialize(doc)
 

@@ -11,7 +11,8 @@ import shutil
 
 import pytest
 
-from app.targets import (html_to_react, html_to_tailwind, html_to_vue, parse_css, preview_html, specificity,
+from app.markup import parse_css, specificity
+from app.targets import (html_to_react, html_to_tailwind, html_to_vue, preview_html,
                          transform, utility_for, _merge)
 
 TRICKY = """<!DOCTYPE html>
