@@ -540,8 +540,9 @@ def preview_html(code: str, target: str) -> str:
                 + _script(_vendor("babel.min.js"))
                 # Mounted on <body> itself so body-level CSS (flex bodies, `body > x`) applies as in the page.
                 # One function scope: top-level `const`s must not clash when a renderer reuses its page.
-                + _script(f"(() => {{\n{src}\nReactDOM.createRoot(document.body).render("
-                          f"React.createElement({comp}));\n}})();", ' type="text/babel" data-presets="react"')
+                + _script(f"(() => {{\n{src}\nconst root = ReactDOM.createRoot(document.body);\n"
+                          # flushSync: the page is complete when the load event fires (screenshots wait for it).
+                          f"ReactDOM.flushSync(() => root.render(React.createElement({comp})));\n}})();", ' type="text/babel" data-presets="react"')
                 + "</head><body></body></html>")
     if target == "vue":
         tpl = re.search(r"<template>(.*)</template>", code, re.S)
