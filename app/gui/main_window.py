@@ -38,6 +38,11 @@ from .preview import PreviewPane
 from .settings import BACKEND_LABELS, BACKENDS, TARGETS, Settings
 from .worker import Worker, WorkerPool
 
+def preload_engine() -> None:
+    import app.pipeline  # noqa: F401  (pulls in torch, vision and the backends)
+    import vision.preprocess  # noqa: F401
+
+
 class MainWindow(QMainWindow):
     generation_started = Signal()
     code_delta = Signal(str)
@@ -74,6 +79,9 @@ class MainWindow(QMainWindow):
         self._build(render, score)
         self._load_settings_into_controls()
         self._update_controls()
+        # The window is up in ~1 s; importing the engine (torch, vision, pipeline) takes several more. Do it now,
+        # in the background, so the first drop or Generate does not wait for it.
+        self.pool.start(Worker(lambda cancel: preload_engine(), name="preload"))
         if offer_recovery:
             self.offer_recovery()
 
