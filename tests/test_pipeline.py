@@ -175,3 +175,20 @@ def test_best_of_renders_and_scores(tiny):
     r = Pipeline(tiny).convert(ConvertRequest(media=(mockup(),), max_new_tokens=4, best_of=2))
     assert len(r.candidate_scores) == 2 and all(0.0 <= s <= 1.0 for s in r.candidate_scores)
     assert r.score == max(r.candidate_scores)
+
+
+def test_previews_are_complete_when_app_render_screenshots():
+    """`--best-of` scores native React/Vue/Tailwind code through `app.render` (screenshot at the load event):
+    the preview must already show the finished page then."""
+    from PIL import ImageChops
+
+    from app.render import Renderer
+    from app.targets import preview_html
+    from test_targets import TRICKY
+
+    with Renderer(js=True) as r:
+        ref = r.render(TRICKY, width=1024, height=700, blocks=False).image().convert("RGB")
+        for target in ("react", "vue", "tailwind"):
+            got = r.render(preview_html(transform(TRICKY, target), target), width=1024, height=700,
+                           blocks=False).image().convert("RGB")
+            assert got.size == ref.size and ImageChops.difference(ref, got).getbbox() is None, target

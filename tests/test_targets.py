@@ -219,17 +219,3 @@ def test_targets_render_identically(browser_page, target):
         assert got.size == ref.size, f"{name} as {target}: page size {got.size} != {ref.size}"
         assert ImageChops.difference(ref, got).getbbox() is None, f"{name} as {target}: pixels differ"
 
-
-def test_previews_are_complete_when_app_render_screenshots(browser_page):
-    """`--best-of` scores native React/Vue/Tailwind code through `app.render` (screenshot at the load event):
-    the preview must already show the finished page then."""
-    from PIL import ImageChops
-
-    from app.render import Renderer
-
-    with Renderer(js=True) as r:
-        ref = r.render(TRICKY, width=1024, height=700, blocks=False).image().convert("RGB")
-        for target in ("react", "vue", "tailwind"):
-            got = r.render(preview_html(transform(TRICKY, target), target), width=1024, height=700,
-                           blocks=False).image().convert("RGB")
-            assert got.size == ref.size and ImageChops.difference(ref, got).getbbox() is None, target
