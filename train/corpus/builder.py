@@ -39,12 +39,13 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _init_worker() -> None:
+def _init_worker(own_process: bool = True) -> None:
     global _renderer
     from app.render import Renderer
 
-    # Each worker is one process on a small machine: keep BLAS/OpenMP from oversubscribing it.
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if own_process:
+        # Each worker is one process on a small machine: keep BLAS/OpenMP from oversubscribing it.
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
     _renderer = Renderer()
     _renderer.start()
 
@@ -138,7 +139,7 @@ def build(out_dir: str | Path, *, count: int, seed: int = 0, split: str = "train
     t0 = time.perf_counter()
     if todo:
         if workers <= 1:
-            _init_worker()
+            _init_worker(own_process=False)
             try:
                 for job in todo:
                     build_one(job)
