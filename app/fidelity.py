@@ -15,6 +15,12 @@ before matching (our DOM probe already yields one block per text node, i.e. per 
 When the candidate has no text at all the four block metrics are 0, as in Design2Code, and
 `overall` is visual / 5.
 
+Range, measured on held-out corpus pages (stored renders, 2-core machine): a page against itself
+scores 1.0 on every metric; 30 pairs of *unrelated* pages average block_match 0.10, text 0.64,
+position 0.52, color 0.61, visual 0.58, overall 0.49 (as in Design2Code, the per-match metrics
+only average over what did match, so block_match is the one that separates unrelated pages).
+Scoring one pair takes ~0.23 s, mostly SSIM and PNG decoding.
+
 Also: `image_score` — a reference-free score of a candidate render against an input picture (for
 `convert --best-of`: SSIM, plus the block metrics against OCR lines of the picture when given), and
 `check_html` — a well-formedness check for generated HTML.
