@@ -19,6 +19,7 @@ from test_vision_moonvit import transformers_tower
 K25_JSON = "assets/configs/kimi-k2.5.json"
 
 
+@pytest.mark.slow   # ~14 s idle: building the 208,550-tensor K2.5 on meta
 def test_real_k25_layout_on_meta():
     from model import build_model
     m = build_model(K25_JSON, device="meta")
