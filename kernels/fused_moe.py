@@ -272,11 +272,11 @@ def fused_moe_configs(num_slots: int, num_experts: int) -> list[MoeConfig | MoeG
     # (tests pin each path explicitly through `config=`).
     if num_slots <= (4 if dispatch.interpreting() else MOE_GEMV_MAX_SLOTS):
         if dispatch.interpreting():
-            return [MoeGemvConfig(32, 16)]
+            return [MoeGemvConfig(64, 32)]
         return [MoeGemvConfig(64, 32), MoeGemvConfig(128, 32), MoeGemvConfig(32, 32), MoeGemvConfig(64, 16),
                 MoeGemvConfig(128, 16, 8)]
     if dispatch.interpreting():
-        return [MoeConfig(16, 32, 64)]
+        return [MoeConfig(16, 64, 128)]
     per_expert = num_slots / max(num_experts, 1)
     if per_expert <= 4:
         return [MoeConfig(16, 32, 256, 4, 4), MoeConfig(16, 64, 128, 4, 4), MoeConfig(16, 32, 128, 4, 4),

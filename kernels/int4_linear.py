@@ -159,8 +159,9 @@ def int4_linear_configs(m: int, n: int, k: int) -> list[Int4Config]:
     N tiles alone give fewer than ~2 waves of programs on a 132-SM device, since each split costs an atomic
     pass over the output. Prefill (GEMM regime): square-ish tiles, no split-K (enough M x N tiles already)."""
     if dispatch.interpreting():
-        # Each interpreted program-iteration costs ~5 ms: cover test shapes with few, large tiles.
-        return [Int4Config(16, 32, 64)] if m <= 16 else [Int4Config(32, 32, 64)]
+        # Each interpreted program-iteration costs ~5 ms (60-120 ms on a loaded 2-core machine): cover test and
+        # tiny-model shapes with few, large tiles.
+        return [Int4Config(16, 64, 128)] if m <= 16 else [Int4Config(32, 64, 128)]
     if dispatch.matmul_regime(m) != "gemm":
         out = []
         for bn in (32, 64, 16):
@@ -239,7 +240,7 @@ def int4_linear(x: torch.Tensor, weight_packed: torch.Tensor, weight_scale: torc
     regime = dispatch.matmul_regime(m)
     if config is None:
         if dispatch.interpreting():
-            cands = [GemvConfig(32, 16)] if regime == "gemv" else int4_linear_configs(m, n, k)
+            cands = [GemvConfig(128, 32)] if regime == "gemv" else int4_linear_configs(m, n, k)
         elif regime == "gemv":
             cands = int4_gemv_configs(m, n, k, _sms(x2))
         elif regime == "gemv_tc":
