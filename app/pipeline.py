@@ -3,7 +3,8 @@
 `Pipeline(backend).stream(request, cancel)` yields `Status`, `CodeDelta` and one `Finished` (see
 `app/events.py`); `convert(request)` runs it to the end. Steps:
 
-1. load and validate the inputs (`app.media`: images, videos; bad ones raise `MediaError`);
+1. load and validate the inputs (`app.media`: images, videos; bad ones raise `MediaError`); for a model
+   trained with text-augmented prompts (`ocr_prompt` in its uicode.json) the images' OCR lines are read;
 2. plan the prompt (`app.prompts.plan_prompt`): the model writes the requested target when it was trained
    for it, else HTML that `app.targets.transform` converts afterwards (result `path` says which);
 3. stream from the backend, showing only code (`app.extract.CodeStream`) with the decode speed;
@@ -108,8 +109,14 @@ class Pipeline:
         for i, src in enumerate(request.media):
             media.append(load_media(src))
             yield Status("media", f"read {media[-1].name}", (i + 1) / max(n_in, 1))
+        ocr_text = None
+        images = [m for m in media if isinstance(m, ImageInput)]
+        if getattr(self.backend, "ocr_prompt", False) and images:
+            yield Status("ocr", "reading the text in the input (OCR)", None)
+            ocr_text = ocr_prompt_text(images)
         plan = plan_prompt(request.target, [slot_of(m) for m in media], instruction=request.instruction,
-                           previous_code=request.previous_code, native_targets=self.backend.native_targets)
+                           previous_code=request.previous_code, native_targets=self.backend.native_targets,
+                           ocr_text=ocr_text)
         yield Status("load", f"preparing {self.backend.describe()}", None)
         self.backend.load()
         n = request.best_of
@@ -183,6 +190,22 @@ class Pipeline:
                     continue
                 shot = r.render(page, width=width, height=height, full_page=True, max_height=4000)
                 c.score = float(image_score(reference, shot, ocr_lines).overall)
+
+
+def ocr_prompt_text(images) -> str | None:
+    """The inputs' text lines serialised as the mini model saw them in training (`vision.ocr.serialize_lines`,
+    coordinates on a 0-100 grid of each image); None when Tesseract is unavailable."""
+    from vision.ocr import OcrError, ocr_image, serialize_lines
+
+    parts = []
+    for k, im in enumerate(images):
+        try:
+            res = ocr_image(im.image)
+        except OcrError:
+            return None
+        text = serialize_lines(res.lines, im.image.width, im.image.height)
+        parts.append(text if len(images) == 1 else f"Image {k + 1}:\n{text}")
+    return "\n".join(parts)
 
 
 def request_with(request: ConvertRequest, **changes) -> ConvertRequest:

@@ -104,7 +104,9 @@ def plan_prompt(
 
     target: one of TARGETS; media: the slots in input order (at least one unless `previous_code` is given);
     instruction: the user's extra words ("make the header dark"); previous_code: the current code, for a
-    follow-up edit; native_targets: the targets the backend's model writes itself.
+    follow-up edit; native_targets: the targets the backend's model writes itself; ocr_text: the input's text
+    lines (`vision.ocr.serialize_lines`) for models trained with them in the prompt (Design2Code's
+    text-augmented prompting), placed after the task sentence under OCR_HEADER.
     """
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
@@ -113,7 +115,7 @@ def plan_prompt(
     model_target = target if target in native_targets else "html"
     path = PATH_MODEL if model_target == target else PATH_TRANSFORMED
     lines = [_task_text(media)] if media else []
-    if ocr_text:
+    if ocr_text and ocr_text.strip():
         lines.append(OCR_HEADER + ocr_text.strip())
     if previous_code is not None:
         lang = FENCE_LANG[model_target]

@@ -39,6 +39,20 @@ def test_plan_multi_image_video_and_followup():
         plan_prompt("svelte", [IMG])
 
 
+def test_plan_with_ocr_text_and_chat_messages():
+    from model.chat import ImagePart, TextPart, VideoPart
+
+    from app.prompts import OCR_HEADER, chat_messages
+
+    p = plan_prompt("html", [IMG, MediaSlot("video", (0.0, 2.0))], ocr_text="[10,5,30,4] Pricing\n")
+    assert f"\n{OCR_HEADER}[10,5,30,4] Pricing" in p.messages[1].text
+    assert plan_prompt("html", [IMG], ocr_text="  ").messages[1].text == "Write the code for this user interface."
+    sys_msg, user = chat_messages(p)
+    assert sys_msg.role == "system" and sys_msg.content == SYSTEM_PROMPTS["html"]
+    assert [type(x) for x in user.content] == [ImagePart, VideoPart, TextPart]
+    assert user.content[1].chunk_starts_s == (0.0, 2.0) and user.content[2].text == p.messages[1].text
+
+
 def test_plan_batches(tmp_path):
     d = tmp_path / "shots"
     d.mkdir()
@@ -136,6 +150,31 @@ def test_transformed_target_says_so(tiny):
     assert r.path == PATH_TRANSFORMED and r.target == "react"
     assert r.code == transform(extract_code(r.raw_text, "html"), "react")
     assert "export default function App()" in r.code
+
+
+def test_ocr_prompt_models_get_the_inputs_text(tiny):
+    from PIL import ImageFont
+
+    from app.media import ImageInput
+    from app.pipeline import ocr_prompt_text
+
+    im = Image.new("RGB", (420, 120), "white")
+    ImageDraw.Draw(im).text((20, 30), "Pricing plans", fill="black", font=ImageFont.load_default(size=36))
+    text = ocr_prompt_text([ImageInput(im, "x")])
+    assert text is not None and "Pricing" in text and text.startswith("[")
+    (tiny.checkpoint / "uicode.json").write_text('{"targets": ["html"], "ocr_prompt": true}')
+    try:
+        backend = make_backend("local", checkpoint=tiny.checkpoint)
+        backend.model, backend.tokenizer = tiny.model, tiny.tokenizer
+        events = list(Pipeline(backend).stream(ConvertRequest(media=(im,), max_new_tokens=2)))
+        plain = Pipeline(tiny).convert(ConvertRequest(media=(im,), max_new_tokens=2))
+    finally:
+        (tiny.checkpoint / "uicode.json").unlink()
+    assert backend.ocr_prompt and any(isinstance(e, Status) and e.stage == "ocr" for e in events)
+    # The OCR block (header + lines) is in the prompt: byte-level tokens, so its length in characters.
+    from app.prompts import OCR_HEADER
+
+    assert events[-1].result.prompt_tokens == plain.prompt_tokens + len(f"\n{OCR_HEADER}{text}".encode())
 
 
 def test_cancel_keeps_partial_result(tiny):

@@ -7,9 +7,10 @@ videos); the plan's messages become K2.5 chat token ids through `model.chat.enco
 owns one set of buffers (the server runs one generation at a time anyway).
 
 The default checkpoint is the project's mini model in `assets/mini/`. The targets a checkpoint writes
-natively come from an optional `uicode.json` beside its config (`{"targets": ["html"]}`); the mini model
-is trained on HTML only, so without that file the default checkpoint counts as HTML-only and any other
-checkpoint (the real K2.5) as writing every target.
+natively come from an optional `uicode.json` beside its config (`{"targets": ["html"], "ocr_prompt": true}`,
+written by `train/export.py`); `ocr_prompt` says the model was trained with the input's OCR text in the
+prompt. Without that file the default checkpoint counts as HTML-only and any other checkpoint (the real K2.5)
+as writing every target, without OCR text.
 
 Not here: prompt planning, code extraction, the HTTP server (`app/server.py` wraps this class).
 """
@@ -28,15 +29,18 @@ from model.errors import UicodeError
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "assets" / "mini"
 
 
-def _native_targets(ckpt: Path, is_default: bool) -> tuple[str, ...]:
+def _read_meta(ckpt: Path, is_default: bool) -> tuple[tuple[str, ...], bool]:
+    """(native targets, whether prompts carry OCR text) from the checkpoint's optional uicode.json."""
     meta = ckpt / "uicode.json"
     if meta.is_file():
         try:
-            targets = json.loads(meta.read_text(encoding="utf-8")).get("targets", list(TARGETS))
+            data = json.loads(meta.read_text(encoding="utf-8"))
+            targets = data.get("targets", list(TARGETS))
+            ocr = bool(data.get("ocr_prompt", False))
         except (OSError, ValueError, AttributeError) as e:
             raise BackendError(f"{meta}: not a valid uicode.json ({e})") from None
-        return tuple(t for t in targets if t in TARGETS) or ("html",)
-    return ("html",) if is_default else TARGETS
+        return tuple(t for t in targets if t in TARGETS) or ("html",), ocr
+    return (("html",) if is_default else TARGETS), False
 
 
 class LocalBackend:
@@ -54,7 +58,7 @@ class LocalBackend:
                 raise BackendError(f"{self.checkpoint}: no such checkpoint directory")
             raise BackendError(f"{self.checkpoint}: not a checkpoint (no config.json)")
         self.device = device
-        self.native_targets = _native_targets(self.checkpoint, is_default)
+        self.native_targets, self.ocr_prompt = _read_meta(self.checkpoint, is_default)
         self.model = None
         self.tokenizer = None
         self._load_lock = threading.Lock()
@@ -90,33 +94,25 @@ class LocalBackend:
     def encode(self, plan, media: Sequence) -> tuple[list[int], dict | None]:
         """Prompt token ids (media pads expanded) and the encoder kwargs for `plan` with `media`."""
         from app.media import ImageInput
-        from model.chat import DEFAULT_SYSTEM_PROMPT, ImagePart, Message, TextPart, VideoPart, encode_chat
+        from app.prompts import chat_messages
+        from model.chat import DEFAULT_SYSTEM_PROMPT, encode_chat
         from vision.preprocess import pack_media, preprocess_image
         from vision.video import video_chunks
 
         self.load()
         if media and not self.multimodal:
             raise BackendError(f"{self.checkpoint}: a text-only checkpoint cannot read images or video")
-        items, counts, media_iter = [], [], iter(media)
-        messages = []
-        for msg in plan.messages:
-            parts = []
-            for slot in msg.media:
-                src = next(media_iter)
-                if isinstance(src, ImageInput):
-                    item = preprocess_image(src.image)
-                    items.append(item)
-                    counts.append(item.num_tokens)
-                    parts.append(ImagePart(src.name))
-                else:
-                    chunks = video_chunks(src.as_video())
-                    items += [c.item for c in chunks]
-                    counts += [c.num_tokens for c in chunks]
-                    parts.append(VideoPart(tuple(c.start_s for c in chunks)))
-            if msg.text:
-                parts.append(TextPart(msg.text))
-            messages.append(Message(msg.role, parts if msg.media else msg.text))
-        ids = encode_chat(self.tokenizer, messages, counts, thinking=plan.thinking,
+        items, counts = [], []
+        for src in media:
+            if isinstance(src, ImageInput):
+                item = preprocess_image(src.image)
+                items.append(item)
+                counts.append(item.num_tokens)
+            else:
+                chunks = video_chunks(src.as_video())
+                items += [c.item for c in chunks]
+                counts += [c.num_tokens for c in chunks]
+        ids = encode_chat(self.tokenizer, chat_messages(plan), counts, thinking=plan.thinking,
                           default_system_prompt=DEFAULT_SYSTEM_PROMPT)
         return ids, (pack_media(items) if items else None)
 
