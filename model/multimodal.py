@@ -22,7 +22,7 @@ from torch import nn
 
 from model.cache import KVCache
 from model.config import K25Config
-from model.errors import MediaError
+from model.errors import ConfigError, MediaError
 from model.model import KimiK2ForCausalLM, torch_dtype
 from vision.moonvit import MoonViT, MoonViTConfig
 from vision.projector import PatchMergerProjector, merged_token_counts, tpool_patch_merger
@@ -45,10 +45,10 @@ class KimiK25ForConditionalGeneration(nn.Module):
         if dtype is None:
             dtype = torch_dtype(config.text.dtype)
         self.config = config
-        self.vision_config = MoonViTConfig.from_vision_config(config.vision, config.text.hidden_size)
+        self.vision_config = MoonViTConfig.from_vision_config(config.vision)
         if self.vision_config.text_hidden_size != config.text.hidden_size:
-            raise ValueError(f"vision_config.text_hidden_size {self.vision_config.text_hidden_size} != "
-                             f"text_config.hidden_size {config.text.hidden_size}")
+            raise ConfigError(f"field 'vision_config.text_hidden_size' ({self.vision_config.text_hidden_size}) "
+                              f"must equal text_config.hidden_size ({config.text.hidden_size})")
         self.language_model = KimiK2ForCausalLM(config.text, dtype=dtype)
         self.vision_tower = MoonViT(self.vision_config)
         self.mm_projector = PatchMergerProjector(self.vision_config)

@@ -214,3 +214,15 @@ def test_load_model_on_tiny_k25(tiny):
     with torch.no_grad():
         torch.testing.assert_close(m(ids, **pack_media([item])), tiny.model(ids, **pack_media([item])),
                                    atol=1e-4, rtol=1e-4)
+
+
+def test_projector_width_must_match_decoder():
+    import copy
+
+    from ckpt_factory import tiny_k25_config_dict
+    from model import build_model, load_config
+    from model.errors import ConfigError
+    cfg = copy.deepcopy(tiny_k25_config_dict())
+    cfg["vision_config"]["text_hidden_size"] = cfg["text_config"]["hidden_size"] + 8
+    with pytest.raises(ConfigError, match="text_hidden_size"):
+        build_model(load_config(cfg), device="meta")
