@@ -109,6 +109,9 @@ class Pipeline:
         for i, src in enumerate(request.media):
             media.append(load_media(src))
             yield Status("media", f"read {media[-1].name}", (i + 1) / max(n_in, 1))
+        # Loaded before planning: a remote uicode server's model tells its native targets and OCR prompting.
+        yield Status("load", f"preparing {self.backend.describe()}", None)
+        self.backend.load()
         ocr_text = None
         images = [m for m in media if isinstance(m, ImageInput)]
         if getattr(self.backend, "ocr_prompt", False) and images:
@@ -117,8 +120,6 @@ class Pipeline:
         plan = plan_prompt(request.target, [slot_of(m) for m in media], instruction=request.instruction,
                            previous_code=request.previous_code, native_targets=self.backend.native_targets,
                            ocr_text=ocr_text)
-        yield Status("load", f"preparing {self.backend.describe()}", None)
-        self.backend.load()
         n = request.best_of
         temperature = request.temperature if n == 1 or request.temperature > 0 else BEST_OF_TEMPERATURE
         candidates: list[_Candidate] = []

@@ -321,7 +321,11 @@ def create_app(backend, *, api_key: str | None = None, limits: Limits = Limits()
     @app.get("/v1/models")
     async def models(request: Request):
         check_key(request)
-        return {"object": "list", "data": [{"id": name, "object": "model", "created": 0, "owned_by": "uicode"}]}
+        # "uicode" is an extension field: a uicode client adopts the model's native targets and OCR prompting,
+        # so a conversion through the server sends the same prompt the local engine would build.
+        return {"object": "list", "data": [{"id": name, "object": "model", "created": 0, "owned_by": "uicode",
+                                            "uicode": {"targets": list(backend.native_targets),
+                                                       "ocr_prompt": bool(getattr(backend, "ocr_prompt", False))}}]}
 
     @app.post("/v1/chat/completions")
     async def chat(request: Request):

@@ -133,3 +133,26 @@ def test_missing_base_url_and_bad_config(clean_env, tmp_path):
     (tmp_path / "config.toml").write_text("base_url = [unclosed\n")
     with pytest.raises(ConfigError, match="config.toml: not valid TOML"):
         OpenAIBackend()
+
+
+def test_remote_uicode_model_keeps_its_prompt_and_targets(local, tmp_path, clean_env):
+    """A mini-like model (HTML only, OCR in the prompt) behind `uicode serve`: the remote client adopts both
+    from /v1/models, so a React conversion through the server equals the local one."""
+    from PIL import ImageFont
+
+    (local.checkpoint / "uicode.json").write_text('{"targets": ["html"], "ocr_prompt": true}')
+    try:
+        mini = make_backend("local", checkpoint=local.checkpoint)
+        mini.model, mini.tokenizer = local.model, local.tokenizer  # same weights, no second load
+        im = Image.new("RGB", (360, 100), "white")
+        ImageDraw.Draw(im).text((16, 24), "Sign in", fill="black", font=ImageFont.load_default(size=32))
+        req = ConvertRequest(media=(im,), target="react", max_new_tokens=4, seed=2)
+        with ServerThread(create_app(mini)) as s:
+            remote = OpenAIBackend(s.url)
+            got = Pipeline(remote).convert(req)
+        want = Pipeline(mini).convert(req)
+    finally:
+        (local.checkpoint / "uicode.json").unlink()
+    assert remote.native_targets == ("html",) and remote.ocr_prompt
+    assert got.path == want.path == "transformed-from-html"
+    assert (got.raw_text, got.code, got.prompt_tokens) == (want.raw_text, want.code, want.prompt_tokens)

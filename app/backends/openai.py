@@ -62,7 +62,6 @@ def _detail(e) -> str:
 
 class OpenAIBackend:
     kind = "openai"
-    native_targets = TARGETS  # a general model writes every target itself
 
     def __init__(self, base_url: str | None = None, model: str | None = None, api_key: str | None = None):
         import openai
@@ -73,6 +72,10 @@ class OpenAIBackend:
         self.base_url = settings.base_url.rstrip("/")
         self.model = settings.model
         self.warnings = settings.warnings
+        # A general model writes every target itself; `load()` narrows this for a uicode server's model.
+        self.native_targets: tuple[str, ...] = TARGETS
+        self.ocr_prompt = False
+        self._loaded = False
         self._key = settings.api_key
         self._openai = openai
         self.client = openai.OpenAI(
@@ -103,17 +106,27 @@ class OpenAIBackend:
         return BackendError(redact(msg, self._key))
 
     def load(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Pick the model (the endpoint's first when none was given); proves the endpoint answers."""
-        if self.model:
+        """Pick the model (the endpoint's first when none was given) and, from a `uicode serve` endpoint, the
+        model's native targets and OCR prompting; proves the endpoint answers. Idempotent."""
+        if self._loaded:
             return
         try:
-            models = self.client.models.list()
-            ids = [m.id for m in models.data]
+            listed = list(self.client.models.list().data)
         except self._openai.OpenAIError as e:
-            raise self._error(e) from None
-        if not ids:
-            raise BackendError(f"{self.base_url}: the endpoint lists no models; pass --model")
-        self.model = ids[0]
+            if self.model is None:
+                raise self._error(e) from None
+            listed = []  # some providers refuse model listing; a named model is used as given
+        if self.model is None:
+            if not listed:
+                raise BackendError(f"{self.base_url}: the endpoint lists no models; pass --model")
+            self.model = listed[0].id
+        for m in listed:
+            meta = (getattr(m, "model_extra", None) or {}).get("uicode")
+            if m.id == self.model and isinstance(meta, dict):
+                targets = tuple(t for t in meta.get("targets", ()) if t in TARGETS)
+                self.native_targets = targets or self.native_targets
+                self.ocr_prompt = bool(meta.get("ocr_prompt", False))
+        self._loaded = True
 
     def stream(self, plan, media: Sequence, params: GenParams, cancel: CancelFlag = None) -> Iterator[Delta | Done]:
         self.load()
