@@ -126,15 +126,18 @@ def test_stdout_and_json(tmp_path, tiny, capsys):
     assert row["path"] == "model"  # a non-default checkpoint is taken to write every target itself
 
 
-def test_usage_errors(tmp_path, tiny, capsys):
+def test_usage_errors(tmp_path, tiny, capsys, monkeypatch):
+    monkeypatch.setenv("UICODE_CONFIG", str(tmp_path / "no-config.toml"))
     png = good_png(tmp_path / "m.png")
     assert main(["convert", png, "--checkpoint", tiny, "--temperature", "-1"]) == 2
     assert "temperature" in capsys.readouterr().err
     with pytest.raises(SystemExit) as e:
         main(["convert", png, "--target", "svelte"])
     assert e.value.code == 2
-    assert main(["convert", png, "--checkpoint", str(tmp_path / "none")]) == 3
+    assert main(["convert", png, "--checkpoint", str(tmp_path / "none")]) == 2
     assert "no such checkpoint" in capsys.readouterr().err
+    assert main(["convert", png, "--backend", "openai"]) == 2
+    assert "needs --base-url" in capsys.readouterr().err
     assert main([]) == 2
 
 

@@ -23,6 +23,13 @@ class BackendError(UicodeError):
     exit_code = 3
 
 
+class BackendSetupError(BackendError):
+    """The backend was set up wrongly by the user: no checkpoint where pointed, no endpoint URL (exit code 2:
+    bad usage or input, not a model failure)."""
+
+    exit_code = 2
+
+
 @dataclass(frozen=True)
 class GenParams:
     """Sampling settings shared by all backends. temperature 0 = greedy; seed None = fresh randomness."""

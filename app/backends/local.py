@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from app.backends.base import BackendError, CancelFlag, Delta, Done, GenParams
+from app.backends.base import BackendError, BackendSetupError, CancelFlag, Delta, Done, GenParams
 from app.events import TARGETS
 from model.errors import UicodeError
 
@@ -51,12 +51,12 @@ class LocalBackend:
         self.checkpoint = Path(checkpoint) if checkpoint is not None else DEFAULT_CHECKPOINT
         if not (self.checkpoint / "config.json").is_file():
             if is_default:
-                raise BackendError(
+                raise BackendSetupError(
                     f"no model at {self.checkpoint} (the embedded mini model is not installed); pass "
                     "--checkpoint DIR with a K2.5-format checkpoint, or --backend openai --base-url URL")
             if not self.checkpoint.exists():
-                raise BackendError(f"{self.checkpoint}: no such checkpoint directory")
-            raise BackendError(f"{self.checkpoint}: not a checkpoint (no config.json)")
+                raise BackendSetupError(f"{self.checkpoint}: no such checkpoint directory")
+            raise BackendSetupError(f"{self.checkpoint}: not a checkpoint (no config.json)")
         self.device = device
         self.native_targets, self.ocr_prompt = _read_meta(self.checkpoint, is_default)
         self.model = None

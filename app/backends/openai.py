@@ -16,7 +16,7 @@ import re
 import time
 from typing import Callable, Iterator, Sequence
 
-from app.backends.base import BackendError, CancelFlag, Delta, Done, GenParams, is_cancelled
+from app.backends.base import BackendError, BackendSetupError, CancelFlag, Delta, Done, GenParams, is_cancelled
 from app.config import redact, resolve_remote
 from app.events import TARGETS
 
@@ -68,7 +68,7 @@ class OpenAIBackend:
 
         settings = resolve_remote(base_url, model, api_key)
         if not settings.base_url:
-            raise BackendError("--backend openai needs --base-url (or base_url in the config file)")
+            raise BackendSetupError("--backend openai needs --base-url (or base_url in the config file)")
         self.base_url = settings.base_url.rstrip("/")
         self.model = settings.model
         self.warnings = settings.warnings
@@ -87,7 +87,7 @@ class OpenAIBackend:
         )
 
     def describe(self) -> str:
-        return f"openai-compatible {self.model or '?'} at {self.base_url}"
+        return f"openai-compatible {self.model or 'model'} at {self.base_url}"
 
     def _error(self, e: Exception) -> BackendError:
         o = self._openai
