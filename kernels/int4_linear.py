@@ -155,9 +155,10 @@ class Int4Config:
 def int4_linear_configs(m: int, n: int, k: int) -> list[Int4Config]:
     """Autotune candidates for an [m, k] x [n, k]^T product; the first is the pinned default.
 
-    Decode (GEMV regime): one 16-row M tile (the smallest tensor-core tile); split-K is offered only where the
-    N tiles alone give fewer than ~2 waves of programs on a 132-SM device, since each split costs an atomic
-    pass over the output. Prefill (GEMM regime): square-ish tiles, no split-K (enough M x N tiles already)."""
+    Decode with 5-16 rows: one 16-row M tile (the smallest tensor-core tile) and split-K, offered only while
+    the program count stays under ~8 waves of a 132-SM device, since each split costs an atomic pass over the
+    output. Prefill (GEMM regime): large tiles, no split-K (enough M x N tiles already); (128, 256, 64, 8 warps)
+    won on an H100 at 2048 x 2048 x 7168 and 2048 x 18432 x 7168."""
     if dispatch.interpreting():
         # Each interpreted program-iteration costs ~5 ms (60-120 ms on a loaded 2-core machine): cover test and
         # tiny-model shapes with few, large tiles.
@@ -171,7 +172,6 @@ def int4_linear_configs(m: int, n: int, k: int) -> list[Int4Config]:
                     if sk > 1 and (tiles * sk > 132 * 8 or k // sk < bk):
                         continue
                     out.append(Int4Config(16, bn, bk, sk, num_warps=4, num_stages=4))
-        # Pinned default: the candidate closest to 2 waves of programs.
         # Pinned default: the candidate closest to 2 waves of programs; the 8 closest are timed (each distinct
         # tile set is one more compile).
         out.sort(key=lambda c: abs(-(-n // c.block_n) * c.split_k - 264))
@@ -242,10 +242,10 @@ def int4_linear(x: torch.Tensor, weight_packed: torch.Tensor, weight_scale: torc
         if dispatch.interpreting():
             cands = [GemvConfig(128, 32)] if regime == "gemv" else int4_linear_configs(m, n, k)
         elif regime == "gemv":
-            cands = int4_gemv_configs(m, n, k, _sms(x2))
+            cands = int4_gemv_configs(m, n, k, dispatch.sm_count_of(x2))
         elif regime == "gemv_tc":
             # 5-16 rows sit where CUDA-core FMAs and padded tensor-core tiles cost about the same: time both.
-            cands = int4_linear_configs(m, n, k) + int4_gemv_configs(m, n, k, _sms(x2))[:3]
+            cands = int4_linear_configs(m, n, k) + int4_gemv_configs(m, n, k, dispatch.sm_count_of(x2))[:3]
         else:
             cands = int4_linear_configs(m, n, k)
         key = (regime, m if m <= 16 else triton.next_power_of_2(m), n, k, x.dtype, weight_packed.stride(-1) == 1)
@@ -253,11 +253,6 @@ def int4_linear(x: torch.Tensor, weight_packed: torch.Tensor, weight_scale: torc
                                       lambda c: _launch_any(x2, weight_packed, weight_scale, n, c, x.dtype))
     out = _launch_any(x2, weight_packed, weight_scale, n, config, x.dtype)
     return out.reshape(*lead, n)
-
-
-def _sms(t: torch.Tensor) -> int:
-    return dispatch.sm_count(t.device.index if t.device.index is not None else torch.cuda.current_device()) \
-        if t.is_cuda else 4
 
 
 def _launch_any(x2, weight_packed, weight_scale, n, cfg, out_dtype):

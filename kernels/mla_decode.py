@@ -180,9 +180,7 @@ def _launch(q_lat, q_pe, kv_cache, seq_lens, scale, cfg: MlaConfig) -> torch.Ten
     r = q_pe.shape[-1]
     tmax = kv_cache.shape[1]
     head_blocks = triton.cdiv(hn, cfg.block_h)
-    sms = dispatch.sm_count(q_lat.device.index if q_lat.device.index is not None else torch.cuda.current_device()) \
-        if q_lat.is_cuda else 4
-    ns = _num_splits(b, head_blocks, tmax, cfg, sms)
+    ns = _num_splits(b, head_blocks, tmax, cfg, dispatch.sm_count_of(q_lat))
     chunk = triton.cdiv(triton.cdiv(tmax, ns), cfg.block_t) * cfg.block_t
     ns = triton.cdiv(tmax, chunk)
     out = torch.empty((b, hn, c), device=q_lat.device, dtype=torch.float32)
