@@ -1,0 +1,60 @@
+"""Data preparation verbs of the mini-model recipe (`scripts/train_mini.sh`).
+
+    python -m train.prepare tokenizer-corpus OUT_DIR [--pages N]   generated HTML + prompt texts for BPE
+    python -m train.prepare pack CORPUS_DIR… OUT.pack [--workers W] screenshots + OCR + HTML in one file
+
+The tokenizer corpus is pure generation (no rendering): pages from training seeds far from the ones the
+model trains on, fenced the way the assistant writes them, plus the system prompts and OCR-line syntax
+the prompts use, so the BPE learns every string the model reads or writes.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+from app.prompts import OCR_HEADER, SYSTEM_PROMPTS
+from train.corpus.generator import generate_page, split_seeds
+from train.examples import build_pack, target_text
+from train.mini import IN_PATCH_LIMIT
+
+
+def tokenizer_corpus(out_dir: Path, pages: int = 6000, seed: int = 100000) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "pages.txt"
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as f:
+        for s in split_seeds("train", seed, pages):
+            f.write(target_text(generate_page(s).html) + "\n")
+        for text in SYSTEM_PROMPTS.values():
+            f.write(text + "\n")
+        for _ in range(3000):
+            f.write(OCR_HEADER + f"[{rng.randint(0, 100)},{rng.randint(0, 100)},{rng.randint(0, 100)},"
+                    f"{rng.randint(0, 9)}] Sign in\n")
+    return path
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m train.prepare")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("tokenizer-corpus")
+    t.add_argument("out_dir", type=Path)
+    t.add_argument("--pages", type=int, default=6000)
+    p = sub.add_parser("pack")
+    p.add_argument("paths", nargs="+", type=Path, help="corpus directories, then the output .pack")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--in-patch-limit", type=int, default=IN_PATCH_LIMIT)
+    args = ap.parse_args(argv)
+    if args.cmd == "tokenizer-corpus":
+        print(tokenizer_corpus(args.out_dir, args.pages))
+    else:
+        if len(args.paths) < 2:
+            ap.error("pack needs at least one corpus directory and the output file")
+        n = build_pack(args.paths[:-1], args.paths[-1], args.in_patch_limit, workers=args.workers)
+        print(f"{n} pages → {args.paths[-1]}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,285 @@
+"""Train the mini model image → HTML, resumably, on CPU (fp32) or CUDA (bf16 autocast), then export it.
+
+    python -m train.train --pack data/train.pack --heldout data/heldout.pack --tokenizer data/tok \
+        --run runs/mini --steps 3000 [--size base] [--device cuda] [--minutes 8] [--export assets/mini]
+
+What one run does:
+- builds `train.mini.mini_config(tokenizer.vocab_size)` without quantization (dense `nn.Linear` experts) with
+  `model.build_model`, so the trained module's `state_dict()` already has K2.5's tensor names;
+- batches examples under a token budget (`train.examples.Batcher`), loss on the assistant's tokens only;
+- AdamW with warm-up and cosine decay, gradient clipping;
+- balances the MoE the K2/DeepSeek-V3 way, without an auxiliary loss: after every step each router's
+  `e_score_correction_bias` moves by `--bias-rate` towards under-loaded experts (sign of mean load − load);
+- for the last `--qat-frac` of the steps, fake-quantizes the routed experts' weights to INT4 group 32 with a
+  straight-through estimator, so the exported INT4 experts lose almost nothing;
+- writes `RUN/state.pt` atomically every `--save-every` steps and at the end (model, optimizer, step, RNG),
+  and resumes from it; logs `RUN/log.jsonl` (loss, held-out loss, tokens/s, expert-load imbalance);
+- `--export DIR` writes the K2.5-layout checkpoint (`train/export.py`) when training ends.
+
+Not here: the corpus, the pack format and prompt encoding (`train/examples.py`), the checkpoint layout
+(`train/export.py`, `model/checkpoint.py`).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils import parametrize
+
+from model.int4 import GROUP_SIZE, compute_scales, quantize_values
+from model.model import build_model
+from model.moe import MoE, MoEGate
+from model.tokenizer import Tokenizer
+from train.examples import Batcher, collate, encode_example, load_pack
+from train.mini import mini_config, unquantized
+
+
+class FakeInt4(nn.Module):
+    """Weight parametrization: forward sees the INT4 group-32 round trip, backward the identity (STE)."""
+
+    def forward(self, w: torch.Tensor) -> torch.Tensor:
+        # the exporter's own scale and rounding rules (model.int4), without the packing round trip
+        scale = compute_scales(w, GROUP_SIZE)                                    # [N, K/32] bf16
+        expanded = scale.float().repeat_interleave(GROUP_SIZE, dim=-1)[:, :w.shape[1]]
+        wq = quantize_values(w, scale, GROUP_SIZE).float() * expanded
+        return w + (wq.to(w.dtype) - w).detach()
+
+
+def enable_qat(model: nn.Module) -> int:
+    """Fake-quantize every routed expert projection; returns how many were wrapped."""
+    n = 0
+    for mod in model.modules():
+        if isinstance(mod, MoE):
+            for expert in mod.experts:
+                for proj in (expert.gate_proj, expert.up_proj, expert.down_proj):
+                    if not parametrize.is_parametrized(proj, "weight"):
+                        parametrize.register_parametrization(proj, "weight", FakeInt4())
+                        n += 1
+    return n
+
+
+def strip_qat(model: nn.Module) -> None:
+    """Bake nothing in: remove the parametrizations and keep the latent fp weights (export quantizes them)."""
+    for mod in model.modules():
+        if parametrize.is_parametrized(mod, "weight"):
+            parametrize.remove_parametrizations(mod, "weight", leave_parametrized=False)
+
+
+class LoadBalancer:
+    """Counts expert selections per router during a step, then nudges `e_score_correction_bias`."""
+
+    def __init__(self, model: nn.Module, rate: float):
+        self.rate = rate
+        self.gates = [m for m in model.modules() if isinstance(m, MoEGate)]
+        self.counts = [None] * len(self.gates)
+        for i, g in enumerate(self.gates):
+            g.register_forward_hook(self._hook(i))
+
+    def _hook(self, i):
+        def hook(gate, _inputs, output):
+            idx = output[0]
+            c = torch.bincount(idx.reshape(-1), minlength=gate.n_experts).float()
+            self.counts[i] = c if self.counts[i] is None else self.counts[i] + c
+        return hook
+
+    @torch.no_grad()
+    def step(self) -> float:
+        """Apply the update; returns the worst max/mean load ratio seen this step (1.0 = perfectly even)."""
+        worst = 1.0
+        for g, c in zip(self.gates, self.counts):
+            if c is None or g.e_score_correction_bias is None:
+                continue
+            mean = c.mean()
+            worst = max(worst, float(c.max() / mean.clamp(min=1)))
+            g.e_score_correction_bias.add_(self.rate * torch.sign(mean - c).to(g.e_score_correction_bias.device))
+        self.counts = [None] * len(self.gates)
+        return worst
+
+
+def lr_at(step: int, total: int, peak: float, warmup: int) -> float:
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    p = min(1.0, (step - warmup) / max(1, total - warmup))
+    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+def loss_of(model: nn.Module, batch: dict, device: torch.device, autocast: bool) -> tuple[torch.Tensor, int]:
+    ids = batch["input_ids"].to(device)
+    labels = batch["labels"].to(device)
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+        logits = model(ids, pixel_values=batch["pixel_values"].to(device), grid_thws=batch["grid_thws"])
+    n = int((labels != -100).sum())
+    loss = F.cross_entropy(logits.float().view(-1, logits.shape[-1]), labels.view(-1), ignore_index=-100,
+                           reduction="sum")
+    return loss, n
+
+
+@torch.no_grad()
+def heldout_loss(model, encoded, pad_id, device, autocast, max_tokens) -> float:
+    model.eval()
+    total, count = 0.0, 0
+    for idx in Batcher(encoded, max_tokens, seed=0).epoch():
+        loss, n = loss_of(model, collate([encoded[i] for i in idx], pad_id), device, autocast)
+        total += float(loss)
+        count += n
+    model.train()
+    return total / max(1, count)
+
+
+def _save(path: Path, obj) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m train.train", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pack", required=True, help="training pack (train/examples.py build_pack)")
+    ap.add_argument("--heldout", help="held-out pack for the held-out loss")
+    ap.add_argument("--tokenizer", required=True, help="directory with tiktoken.model + tokenizer_config.json")
+    ap.add_argument("--run", required=True, help="run directory (state.pt, log.jsonl); resumes from it")
+    ap.add_argument("--size", default="base", choices=["small", "base"])
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--minutes", type=float, default=None, help="stop (and save) after this wall time")
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--batch-tokens", type=int, default=24000)
+    ap.add_argument("--bias-rate", type=float, default=1e-3)
+    ap.add_argument("--qat-frac", type=float, default=0.15)
+    ap.add_argument("--no-ocr", action="store_true", help="train without OCR text in the prompt")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--save-every", type=int, default=200)
+    ap.add_argument("--eval-every", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--export", help="write the K2.5-layout checkpoint here when done")
+    args = ap.parse_args(argv)
+
+    torch.manual_seed(args.seed)
+    device = torch.device(args.device)
+    autocast = device.type == "cuda"
+    run = Path(args.run)
+    run.mkdir(parents=True, exist_ok=True)
+    tok = Tokenizer.from_dir(args.tokenizer)
+    config = mini_config(tok.vocab_size, args.size)
+    (run / "config.json").write_text(json.dumps(config, indent=2))
+
+    examples, in_patch_limit = load_pack(args.pack)
+    t0 = time.time()
+    encoded = [encode_example(e, tok, in_patch_limit, use_ocr=not args.no_ocr) for e in examples]
+    held = []
+    if args.heldout:
+        held_ex, _ = load_pack(args.heldout)
+        held = [encode_example(e, tok, in_patch_limit, use_ocr=not args.no_ocr) for e in held_ex]
+    lens = sorted(len(e.ids) for e in encoded)
+    print(f"encoded {len(encoded)} train / {len(held)} held-out examples in {time.time() - t0:.1f}s; "
+          f"tokens median {lens[len(lens) // 2]}, max {lens[-1]}", file=sys.stderr)
+
+    model = build_model(unquantized(config), device=device, dtype=torch.float32)
+    model.to(device)
+    model.train()
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"model: {n_params / 1e6:.1f}M parameters on {device}", file=sys.stderr)
+    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim >= 2 and "embed" not in n]
+    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and not (p.ndim >= 2 and "embed" not in n)]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.95), fused=device.type == "cuda")
+    balancer = LoadBalancer(model, args.bias_rate)
+    qat_start = int(args.steps * (1 - args.qat_frac))
+
+    step, epoch, resumed = 0, 0, False
+    state_path = run / "state.pt"
+    if state_path.is_file():
+        state = torch.load(state_path, map_location=device, weights_only=False)
+        if state["step"] >= qat_start:
+            enable_qat(model)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        step, epoch, resumed = state["step"], state["epoch"], True
+        args.steps = state.get("total_steps", args.steps)
+        qat_start = int(args.steps * (1 - args.qat_frac))
+        print(f"resumed from {state_path} at step {step}", file=sys.stderr)
+
+    def save():
+        _save(state_path, {"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step,
+                           "epoch": epoch, "total_steps": args.steps, "config": config})
+
+    log = (run / "log.jsonl").open("a")
+    batcher = Batcher(encoded, args.batch_tokens, seed=args.seed)
+    start, tokens_seen, t_last = time.time(), 0, time.time()
+    done = False
+    while not done:
+        batcher.rng.seed(args.seed * 1000 + epoch)
+        batches = batcher.epoch()
+        skip = step % len(batches) if epoch == step // max(1, len(batches)) else 0
+        for idx in batches[skip:]:
+            if step >= args.steps or (args.minutes and time.time() - start > args.minutes * 60):
+                done = True
+                break
+            if args.minutes and step == 30 and not resumed:
+                # fit the schedule (decay, QAT phase) into the time budget from the measured step time
+                per_step = (time.time() - start) / step
+                fit = int(args.minutes * 60 * 0.97 / per_step)
+                if fit < args.steps:
+                    args.steps = fit
+                    qat_start = int(args.steps * (1 - args.qat_frac))
+                    print(f"{per_step:.3f}s/step: schedule fitted to {args.steps} steps, QAT from {qat_start}",
+                          file=sys.stderr)
+            if step == qat_start:
+                print(f"step {step}: INT4 quantization-aware phase on {enable_qat(model)} expert projections",
+                      file=sys.stderr)
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
+            loss_sum, n = loss_of(model, collate([encoded[i] for i in idx], tok.pad_id), device, autocast)
+            loss = loss_sum / max(1, n)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            gnorm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0))
+            opt.step()
+            imbalance = balancer.step()
+            step += 1
+            tokens_seen += n
+            if step % 20 == 0 or step == 1:
+                dt = time.time() - t_last
+                t_last = time.time()
+                rec = {"step": step, "loss": round(float(loss), 4), "gnorm": round(gnorm, 3),
+                       "lr": opt.param_groups[0]["lr"], "tok_s": round(tokens_seen / max(dt, 1e-9)),
+                       "imbalance": round(imbalance, 2), "elapsed_s": round(time.time() - start)}
+                tokens_seen = 0
+                print(json.dumps(rec), file=sys.stderr, flush=True)
+                log.write(json.dumps(rec) + "\n")
+                log.flush()
+            if held and step % args.eval_every == 0:
+                hl = heldout_loss(model, held, tok.pad_id, device, autocast, args.batch_tokens)
+                rec = {"step": step, "heldout_loss": round(hl, 4)}
+                print(json.dumps(rec), file=sys.stderr, flush=True)
+                log.write(json.dumps(rec) + "\n")
+            if step % args.save_every == 0:
+                save()
+        else:
+            epoch += 1
+    save()
+    if held:
+        hl = heldout_loss(model, held, tok.pad_id, device, autocast, args.batch_tokens)
+        rec = {"step": step, "heldout_loss": round(hl, 4), "final": True}
+        print(json.dumps(rec), file=sys.stderr, flush=True)
+        log.write(json.dumps(rec) + "\n")
+    log.close()
+    if args.export:
+        from train.export import export_checkpoint
+
+        strip_qat(model)
+        export_checkpoint(model.cpu(), config, args.tokenizer, args.export, run)
+        print(f"exported to {args.export}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
