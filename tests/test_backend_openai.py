@@ -156,3 +156,20 @@ def test_remote_uicode_model_keeps_its_prompt_and_targets(local, tmp_path, clean
     assert remote.native_targets == ("html",) and remote.ocr_prompt
     assert got.path == want.path == "transformed-from-html"
     assert (got.raw_text, got.code, got.prompt_tokens) == (want.raw_text, want.code, want.prompt_tokens)
+
+
+def test_video_travels_as_its_sampled_frames():
+    import numpy as np
+
+    from app.backends.openai import openai_messages
+    from app.media import VideoInput, slot_of
+
+    frames = tuple(np.full((28, 42, 3), 40 * i, np.uint8) for i in range(5))
+    video = VideoInput(frames, (0, 2, 4, 6, 8), 4.0, "rec.mp4")
+    assert video.chunk_starts_s == (0.0, 2.0)  # chunks of 4 sampled frames, first-frame times
+    plan = plan_prompt("html", [slot_of(video)])
+    system, user = openai_messages(plan, [video])
+    assert system == {"role": "system", "content": plan.messages[0].text}
+    kinds = [p["type"] for p in user["content"]]
+    assert kinds == ["image_url"] * 5 + ["text"]
+    assert all(p["image_url"]["url"].startswith("data:image/png;base64,") for p in user["content"][:5])
