@@ -209,7 +209,10 @@ def cmd_convert(args) -> int:
     progress.clear()
     pipeline = Pipeline(backend)
     failed = 0
-    stream_stdout = args.output is None and not args.json and sys.stdout.isatty()
+    # Code streams to a terminal only when the model writes the target itself: a transformed target exists only
+    # at the end, and a pipe or file must never hold a partial stream.
+    stream_stdout = (args.output is None and not args.json and sys.stdout.isatty()
+                     and args.target in backend.native_targets)
     for batch in batches:
         out_path = _output_path(args.output, batch.stem, args.target, len(batches))
         if out_path is not None and not (out_path.parent.is_dir() and os.access(out_path.parent, os.W_OK)):
@@ -227,7 +230,7 @@ def cmd_convert(args) -> int:
         try:
             for ev in pipeline.stream(request, cancel):
                 if isinstance(ev, Status):
-                    if ev.stage not in ("media", "done") or ev.fraction == 0.0:
+                    if ev.stage not in ("media", "done", "load") or ev.fraction == 0.0:
                         progress.line(ev.message)
                 elif isinstance(ev, CodeDelta):
                     shown += ev.text
@@ -240,7 +243,12 @@ def cmd_convert(args) -> int:
         except KeyboardInterrupt:
             cancel.set()
             progress.clear()
-            print("uicode: interrupted", file=sys.stderr)
+            if out_path is not None and shown:
+                # Nothing is lost: what was streamed so far is kept (the model's code, possibly unfinished).
+                write_atomic(out_path.with_name(out_path.name + ".partial"), shown)
+                print(f"uicode: interrupted; partial code kept in {out_path}.partial", file=sys.stderr)
+            else:
+                print("uicode: interrupted", file=sys.stderr)
             return EXIT_INTERRUPTED
         except MediaError as e:
             # A bad input fails its own request only; the batch goes on.
