@@ -26,6 +26,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from model.errors import MediaError, UicodeError
@@ -142,6 +143,7 @@ class _Progress:
         self.quiet = quiet
         self.tty = sys.stderr.isatty()
         self.live = False
+        self._last_draw = 0.0
 
     def line(self, msg: str) -> None:
         if self.quiet:
@@ -160,6 +162,10 @@ class _Progress:
         """Checkpoint loading progress (bytes), as a live percentage on a terminal."""
         if self.quiet or not self.tty or total <= 0:
             return
+        now = time.monotonic()
+        if done < total and now - self._last_draw < 0.2:  # a redraw per tensor would flood the terminal
+            return
+        self._last_draw = now
         sys.stderr.write(f"\r  loading {100 * done / total:5.1f}% of {total / 2**20:.0f} MiB ")
         sys.stderr.flush()
         self.live = True
