@@ -279,3 +279,36 @@ def test_decoder_greedy_matches_transformers_full_recomputation(tok, one_thread)
         assert ref_logits[i].max() - ref_logits[i, t] < 1e-4, (i, t, int(ref_logits[i].argmax()))
         assert our_nocache[i].max() - our_nocache[i, t] < 1e-4
     assert len(set(res.token_ids)) > 1  # not a degenerate constant sequence
+
+
+def test_multimodal_image_prompt_end_to_end(tmp_path, one_thread):
+    """A tiny kimi_k25 checkpoint with vision: chat prompt with one image, media passed to the prefill;
+    greedy tokens equal the argmax of the same model run once over the whole sequence without a cache."""
+    from PIL import Image
+
+    from ckpt_factory import write_tiny_k25_checkpoint
+    from model import load_model
+    from model.chat import ImagePart, Message, TextPart, encode_chat
+    from vision import preprocess_image
+
+    ckpt = write_tiny_k25_checkpoint(tmp_path / "ckpt", seed=5, with_vision=True)
+    model, tok = load_model(ckpt), Tokenizer.from_dir(ckpt)
+    img = Image.new("RGB", (60, 40), (200, 30, 30))
+    img.paste((20, 20, 220), (30, 0, 60, 40))
+    item = preprocess_image(img)
+    grid = torch.tensor([item.grid_thw])
+    media = {"pixel_values": item.pixel_values, "grid_thws": grid}
+    msgs = [Message("user", [ImagePart(), TextPart("Code this.")])]
+    prompt = encode_chat(tok, msgs, model.media_token_counts(grid), thinking=False)
+    assert prompt.count(tok.media_pad_id) == model.media_token_counts(grid)[0] > 1
+    _, res = run(model, tok, prompt, SamplingParams(max_new_tokens=6, ignore_eos=True), media=media)
+    full = torch.tensor([prompt + list(res.token_ids)])
+    with torch.inference_mode():
+        logits = model(full, **media)[0, len(prompt) - 1 : -1]
+    for i, t in enumerate(res.token_ids):
+        assert logits[i].max() - logits[i, t] < 1e-4
+    # the image matters: without it (pads left as plain embeddings) the first logits differ
+    with torch.inference_mode():
+        other = preprocess_image(Image.new("RGB", (60, 40), (0, 255, 0)))
+        alt = model(torch.tensor([prompt]), pixel_values=other.pixel_values, grid_thws=grid)[0, -1]
+        assert (alt - model(torch.tensor([prompt]), **media)[0, -1]).abs().max() > 1e-4
