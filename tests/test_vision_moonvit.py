@@ -274,3 +274,18 @@ def test_tower_on_cuda_bf16_close_to_cpu_fp32():
         ref = tower(pv, gt)
         gpu = tower.to("cuda", torch.bfloat16)(pv.to("cuda", torch.bfloat16), gt).float().cpu()
     assert (gpu - ref).abs().max() < 0.1 * ref.abs().max()
+
+
+def test_flop_count_matches_torch_flop_counter():
+    """bench/vision.py's FLOP model vs torch's FlopCounterMode (attention through the math SDPA, whose
+    matmuls the counter sees)."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from vision.moonvit import count_flops
+    grids = [(1, 6, 10), (3, 4, 4)]
+    tower = _tiny_tower()
+    pv, gt = _inputs(grids)
+    with torch.no_grad(), sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as fc:
+        tower(pv, gt)
+    assert fc.get_total_flops() == count_flops(grids, TINY)

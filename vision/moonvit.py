@@ -289,10 +289,11 @@ def count_flops(grids: list[tuple[int, int, int]], cfg: MoonViTConfig) -> float:
     """Multiply-add FLOPs (2 per MAC) of one encoder pass: GEMMs plus attention scores and values."""
     d, i, p = cfg.hidden_size, cfg.intermediate_size, cfg.patch_size
     n = sum(t * h * w for t, h, w in grids)
-    per_token = 2 * (3 * p * p * d / cfg.num_layers + 3 * d * d + d * d + 2 * d * i)
-    attn = sum(4 * (t * h * w) ** 2 * d for t, h, w in grids)
-    return cfg.num_layers * (n * per_token + attn)
+    patch_embed = 2 * (3 * p * p) * d                                        # per patch, once
+    blocks = 2 * cfg.num_layers * (3 * d * d + d * d + 2 * d * i)            # wqkv, wo, fc0, fc1 per patch
+    attn = 4 * d * cfg.num_layers * sum((t * h * w) ** 2 for t, h, w in grids)  # QKᵀ and PV per item
+    return float(n * (patch_embed + blocks) + attn)
 
 
-__all__ = ["MoonViTConfig", "MoonViT", "rope_2d_angles", "rope_rotations", "apply_rope_interleaved", "sincos_time_table",
-           "init_moonvit_weights", "count_flops"]
+__all__ = ["MoonViTConfig", "MoonViT", "rope_2d_angles", "rope_rotations", "apply_rope_interleaved",
+           "sincos_time_table", "init_moonvit_weights", "count_flops"]
