@@ -45,6 +45,30 @@ def cpu_model() -> str:
     return f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores)"
 
 
+def timing_application():
+    """A QApplication that also records how long each event takes to handle on the GUI thread: the blocking
+    the app itself causes, apart from time the OS gives to other processes (the tick gaps include both)."""
+    from PySide6.QtWidgets import QApplication
+
+    class TimedApplication(QApplication):
+        def __init__(self, argv):
+            super().__init__(argv)
+            self.longest: list[tuple[float, str]] = []
+            self.recording = False
+
+        def notify(self, receiver, event):  # noqa: N802 -- Qt API
+            if not self.recording:
+                return super().notify(receiver, event)
+            t0 = time.perf_counter()
+            try:
+                return super().notify(receiver, event)
+            finally:
+                self.longest.append(((time.perf_counter() - t0) * 1000.0,
+                                     f"{event.type().name} → {type(receiver).__name__}"))
+
+    return TimedApplication([sys.argv[0]])
+
+
 class Probe:
     """Records the GUI thread's tick gaps while `active`."""
 
@@ -127,6 +151,7 @@ def main(argv=None) -> int:
 
     from app.gui.app import make_application
 
+    timing_application()
     app = make_application()
     settings = Settings(work / "config")
     settings.update({"backend": "checkpoint", "checkpoint_dir": str(ckpt), "max_new_tokens": args.max_new_tokens,
@@ -151,6 +176,8 @@ def main(argv=None) -> int:
             window.editor.set_code("")
             wait_until(app, lambda: not window.preview.busy(), 60)
             probe.start()
+            app.longest = []
+            app.recording = True
             t0 = time.perf_counter()
             window.generate_button.click()
             wait_until(app, lambda: "done" in state, 600)
@@ -158,6 +185,7 @@ def main(argv=None) -> int:
             if preview:
                 wait_until(app, lambda: not window.preview.busy(), 120)
             gaps = probe.stop()
+            app.recording = False
             if run == 0:
                 continue
             result = window.last_result
@@ -166,30 +194,44 @@ def main(argv=None) -> int:
                 "stream_s": finished - t0, "max_gap_ms": max(gaps), "p99_gap_ms": sorted(gaps)[int(0.99 * (len(gaps) - 1))],
                 "ticks": len(gaps), "tok_s": result.tokens_per_s if result else float("nan"),
                 "new_tokens": result.new_tokens if result else 0, "renders": window.preview.renders,
+                "event_ms": max(app.longest) if app.longest else (0.0, ""),
+                "slow_ticks": sum(1 for g in gaps if g - TICK_MS > BUDGET_MS),
             })
+    # Same loaded backend, same request, no window work in between (before close(), which releases the model).
     request = build_request(window.strip.items, window.values())
+    import torch
+
+    from app.gui.jobs import cpu_threads_for_gui
+
+    torch.set_num_threads(cpu_threads_for_gui(args.cpu_threads))  # as the window's job does (OpenMP: per thread)
     headless = statistics.median(headless_first_token(window.backend, request) for _ in range(args.runs))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     window.close()
 
     lines = ["| live preview | runs | input→first token (GUI), median s | headless first token, median s | GUI / "
-             "headless | longest event-loop block, ms (max over runs) | p99 tick gap, ms | tokens/s | goal ≤ 50 ms |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "headless | longest tick gap − tick, ms (max over runs) | ticks > 50 ms late | p99 tick gap, ms | "
+             "longest single event handled on the GUI thread, ms | tokens/s | goal ≤ 50 ms (event) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for preview in (False, True):
         rs = [r for r in rows if r["preview"] == preview]
         first = statistics.median(r["first_token_s"] for r in rs)
         block = max(r["max_gap_ms"] for r in rs) - TICK_MS
         p99 = max(r["p99_gap_ms"] for r in rs)
         tok = statistics.median(r["tok_s"] for r in rs)
+        event_ms, event_name = max(r["event_ms"] for r in rs)
+        slow = sum(r["slow_ticks"] for r in rs)
+        ticks = sum(r["ticks"] for r in rs)
         lines.append(f"| {'on' if preview else 'off'} | {len(rs)} | {first:.3f} | {headless:.3f} | "
-                     f"{first / headless:.2f}x | {block:.1f} | {p99:.1f} | {tok:.1f} | "
-                     f"{'met' if block <= BUDGET_MS else 'missed'} |")
+                     f"{first / headless:.2f}x | {block:.1f} | {slow}/{ticks} | {p99:.1f} | {event_ms:.1f} "
+                     f"({event_name}) | {tok:.1f} | {'met' if event_ms <= BUDGET_MS else 'missed'} |")
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     section = (f"\n## GUI responsiveness while streaming (bench/gui_latency.py)\n\n"
                f"{date}; {cpu_model()}; Qt platform {app.platformName()}; load average at the end {load:.1f}; "
                f"checkpoint: {ckpt_label}; {rows[0]['new_tokens'] if rows else 0} new tokens per run; "
                f"torch threads {__import__('torch').get_num_threads()} (setting cpu_threads={args.cpu_threads}); "
-               f"tick {TICK_MS} ms; blocking = longest tick gap − tick.\n\n" + "\n".join(lines) + "\n")
+               f"tick {TICK_MS} ms. Tick gaps measure the event loop as the user feels it, including time the OS "
+               f"gives to other processes; the longest handled event is the blocking the app itself causes.\n\n"
+               + "\n".join(lines) + "\n")
     print(section)
     if not args.no_append:
         results = ROOT / "bench" / "RESULTS.md"

@@ -47,7 +47,7 @@ def test_renders_desktop_and_mobile_and_scores(qtbot, pane):
     with qtbot.waitSignal(pane.rendered, timeout=60000) as blocker:
         pane.request(page("rgb(0,128,0)"), "html", reference, immediate=True)
     out = blocker.args[0]
-    assert pane.desktop.image.width() == DESKTOP[0] and pane.mobile.image.width() == MOBILE[0]
+    assert pane.desktop.image.width == DESKTOP[0] and pane.mobile.image.width == MOBILE[0]
     assert pane.desktop.pixmap.width() <= pane.desktop.fit_width()  # shown scaled to the pane
     assert center_rgb(pane.desktop) == (0, 128, 0)
     assert out.score > 0.9 and "Visual score" in pane.score_label.text()  # a flat green page vs flat green

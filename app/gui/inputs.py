@@ -186,6 +186,15 @@ def load_video(path: str, mode: str = "sampled", cancel: threading.Event | None 
                         timestamp=stamp, meta={"size": image.size, "mode": mode})
 
 
+def pil_to_qimage(image: Image.Image):
+    """An RGB QImage copy of a PIL image (safe to make on any thread; the copy detaches from Python memory)."""
+    from PySide6.QtGui import QImage
+
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    data = rgb.tobytes("raw", "RGB")
+    return QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888).copy()
+
+
 def image_to_png_bytes(image: Image.Image) -> bytes:
     buf = io.BytesIO()
     image.save(buf, format="PNG")

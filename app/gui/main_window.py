@@ -32,11 +32,14 @@ from .dialogs import ErrorBar, FileDialogs
 from .editor import LANGUAGE_OF_TARGET, CodeEditor
 from .history import Version, VersionHistory
 from .jobs import BackendReady, conversion_job, cpu_threads_for_gui
-from .media_strip import MediaStrip, pil_to_qimage
+from .media_strip import MediaStrip
 from .prepare import SAVE_EXT, backend_key, build_request, default_backend_factory, describe_error
 from .preview import PreviewPane
 from .settings import BACKEND_LABELS, BACKENDS, TARGETS, Settings
 from .worker import Worker, WorkerPool
+
+STREAM_FLUSH_MS = 40  # at most 25 editor updates per second while streaming
+
 
 def preload_engine() -> None:
     import app.pipeline  # noqa: F401  (pulls in torch, vision and the backends)
@@ -74,6 +77,7 @@ class MainWindow(QMainWindow):
         self.tokens_per_s = 0.0
         self.last_result = None
         self._streamed_chars = 0
+        self._unflushed: list[str] = []
         self.setWindowTitle("uicode")
         self.setAcceptDrops(True)
         self._build(render, score)
@@ -183,6 +187,10 @@ class MainWindow(QMainWindow):
         self.elapsed_timer = QTimer(self)
         self.elapsed_timer.setInterval(200)
         self.elapsed_timer.timeout.connect(self._tick_elapsed)
+        self.stream_timer = QTimer(self)
+        self.stream_timer.setSingleShot(True)
+        self.stream_timer.setInterval(STREAM_FLUSH_MS)
+        self.stream_timer.timeout.connect(self.flush_stream)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.timeout.connect(self.autosave_now)
@@ -305,7 +313,7 @@ class MainWindow(QMainWindow):
     def _on_inputs_changed(self) -> None:
         kept = self.strip.kept()
         if kept:
-            self.preview.set_reference(pil_to_qimage(kept[0].image))
+            self.preview.set_reference(kept[0].image)
 
     def start_capture(self) -> None:
         """Hide the window, let the compositor repaint, then show the overlays on every screen."""
@@ -371,6 +379,7 @@ class MainWindow(QMainWindow):
         self.errors.hide()
         self.editor.set_code("")
         self._streamed_chars = 0
+        self._unflushed.clear()
         self.first_token_s = None
         self.tokens_per_s = 0.0
         self.last_result = None
@@ -419,10 +428,13 @@ class MainWindow(QMainWindow):
             # The label is refreshed by the elapsed timer (5/s), not per token: a status-bar relayout per
             # token costs GUI-thread time while streaming.
             self.tokens_per_s = event.tokens_per_s
-            self.editor.append_stream(event.text)
-            self._streamed_chars += len(event.text)
-            self.code_delta.emit(event.text)
+            self._unflushed.append(event.text)
+            if len(self._unflushed) == 1 and self._streamed_chars == 0:
+                self.flush_stream()  # the first code shows at once: input-to-first-token is what users feel
+            elif not self.stream_timer.isActive():
+                self.stream_timer.start()
         elif isinstance(event, Finished):
+            self.flush_stream()
             result = event.result
             self.last_result = result
             self.finish_reason = result.finish_reason or "stop"
@@ -431,11 +443,24 @@ class MainWindow(QMainWindow):
             self.tokens_per_s = result.tokens_per_s
             self.speed_label.setText(f"{result.tokens_per_s:.1f} tok/s")
 
+    def flush_stream(self) -> None:
+        """Append the code that arrived since the last flush: one editor update (and repaint) per
+        `STREAM_FLUSH_MS` instead of one per token, so a fast model cannot flood the GUI thread with repaints."""
+        self.stream_timer.stop()
+        if not self._unflushed:
+            return
+        text = "".join(self._unflushed)
+        self._unflushed.clear()
+        self.editor.append_stream(text)
+        self._streamed_chars += len(text)
+        self.code_delta.emit(text)
+
     def _on_generation_error(self, exc: BaseException) -> None:
         self.finish_reason = "error"
         self.show_message(describe_error(exc))
 
     def _on_generation_finished(self) -> None:
+        self.flush_stream()
         worker, self.generation = self.generation, None
         self.elapsed_timer.stop()
         self._tick_elapsed()

@@ -10,20 +10,13 @@ from __future__ import annotations
 
 from PIL import Image
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
                                QVBoxLayout, QWidget)
 
-from .inputs import InputItem
+from .inputs import InputItem, pil_to_qimage
 
 THUMB = QSize(112, 80)
-
-
-def pil_to_qimage(image: Image.Image) -> QImage:
-    rgb = image if image.mode == "RGB" else image.convert("RGB")
-    data = rgb.tobytes("raw", "RGB")
-    qimage = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)
-    return qimage.copy()  # detach from the Python buffer
 
 
 def token_estimate(items: list[InputItem]) -> int:

@@ -16,6 +16,7 @@ runtimes inlined, so JavaScript runs in the preview (still with the network bloc
 """
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -25,6 +26,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
+from .inputs import pil_to_qimage
 from .worker import Worker, WorkerPool
 
 DESKTOP = (1280, 800)
@@ -40,9 +42,9 @@ class RenderOutput:
     mobile: bytes = field(repr=False)
     score: float | None
     seconds: float
-    # Decoded and pre-scaled on the lane thread (QImage is thread-safe, QPixmap is not): view name →
-    # (full-size image, image scaled to the view's width at request time). Decoding a full-page PNG and
-    # smooth-scaling it took 40-240 ms of GUI-thread time per render before (bench/gui_latency.py).
+    # Decoded and pre-scaled on the lane thread with Pillow, which releases the GIL while it works: Qt's
+    # QImage.fromData/scaled hold it (a 1280x4000 PNG decode blocked the GUI thread for ~400 ms in a measurement
+    # on 2 cores). view name -> (full-size PIL image, QImage scaled to the view's width at request time).
     images: dict = field(default_factory=dict, repr=False)
 
 
@@ -53,13 +55,24 @@ def preview_document(code: str, target: str) -> str:
     return preview_html(code, target)
 
 
-def _decode(data: bytes, width: int) -> tuple[QImage, QImage] | None:
-    image = QImage.fromData(data, "PNG") if data else QImage()
-    if image.isNull():
+def fit_image(image: Image.Image, width: int) -> QImage:
+    """`image` scaled down to `width` (never up) as a QImage; the scaling runs in Pillow (GIL released)."""
+    if image.width > width:
+        height = max(1, round(image.height * width / image.width))
+        image = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return pil_to_qimage(image)
+
+
+def _decode(data: bytes, width: int) -> tuple[Image.Image, QImage] | None:
+    if not data:
         return None
-    scaled = image if image.width() <= width else image.scaledToWidth(
-        width, Qt.TransformationMode.SmoothTransformation)
-    return image, scaled
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except OSError:
+        return None
+    image = image.convert("RGB")
+    return image, fit_image(image, width)
 
 
 def render_job(code: str, target: str, reference: Image.Image | None, render: RenderFn,
@@ -93,37 +106,30 @@ class _ImageView(QScrollArea):
         self.label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.setWidget(self.label)
         self.setWidgetResizable(True)
-        self.image: QImage | None = None
+        self.image: Image.Image | None = None  # full size
         self.pixmap: QPixmap | None = None  # what is shown
 
     def fit_width(self) -> int:
         return max(50, self.viewport().width() - 4)
 
-    def set_image(self, image: QImage, scaled: QImage | None = None) -> None:
+    def set_image(self, image: Image.Image, scaled: QImage | None = None) -> None:
         self.image = image
-        if scaled is not None and scaled.width() == min(image.width(), self.fit_width()):
-            self.pixmap = QPixmap.fromImage(scaled)
-            self.label.setPixmap(self.pixmap)
+        if scaled is not None and scaled.width() == min(image.width, self.fit_width()):
+            self._show(scaled)
         else:
             self._fit()
 
-    def set_png(self, data: bytes) -> None:
-        image = QImage.fromData(data, "PNG") if data else QImage()
-        if not image.isNull():
-            self.set_image(image)
+    def _show(self, qimage: QImage) -> None:
+        self.pixmap = QPixmap.fromImage(qimage)
+        self.label.setPixmap(self.pixmap)
 
     def _fit(self) -> None:
-        if self.image is None:
-            return
-        width = self.fit_width()
-        scaled = self.image if self.image.width() <= width else self.image.scaledToWidth(
-            width, Qt.TransformationMode.SmoothTransformation)
-        self.pixmap = QPixmap.fromImage(scaled)
-        self.label.setPixmap(self.pixmap)
+        if self.image is not None:
+            self._show(fit_image(self.image, self.fit_width()))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self.image is not None and (self.pixmap is None or self.pixmap.width() != min(self.image.width(),
+        if self.image is not None and (self.pixmap is None or self.pixmap.width() != min(self.image.width,
                                                                                          self.fit_width())):
             self._fit()
 
@@ -172,7 +178,7 @@ class PreviewPane(QWidget):
     def set_debounce(self, ms: int) -> None:
         self.timer.setInterval(ms)
 
-    def set_reference(self, image: QImage | None) -> None:
+    def set_reference(self, image: Image.Image | None) -> None:
         if image is not None:
             self.compare_input.set_image(image)
 
