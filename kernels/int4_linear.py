@@ -57,10 +57,12 @@ def repack_int4(weight_packed: torch.Tensor, weight_scale: torch.Tensor) -> tupl
 
 def weight_strides(t: torch.Tensor, name: str) -> tuple[int, int]:
     """(stride over N, stride over K-columns) of a packed/scale tensor in either accepted storage order:
-    row-major as in the checkpoint, or K-major from `repack_int4`. Anything else is a caller bug."""
+    row-major as in the checkpoint, or K-major from `repack_int4`, each possibly a row slice of a larger such
+    tensor (the decoder's per-expert views into its stacked gate/up weights: unit stride, outer stride larger
+    than the slice). Anything else is a caller bug."""
     sn, sk = t.stride(-2), t.stride(-1)
     rows, cols = t.shape[-2], t.shape[-1]
-    if (sk == 1 and sn == cols) or (sn == 1 and sk == rows) or rows == 1 or cols == 1:
+    if (sk == 1 and sn >= cols) or (sn == 1 and sk >= rows) or rows == 1 or cols == 1:
         return sn, sk
     raise ValueError(f"{name}: storage must be row-major or K-major (repack_int4); got shape "
                      f"{tuple(t.shape)} strides {tuple(t.stride())}")

@@ -4,8 +4,8 @@
   `kv_b_proj`, then ordinary causal attention with a 192-dim QK and a 128-dim V (K2.5 sizes).
 - Absorbed form over the latent cache, spec §2.5: `W_UK` is folded into the query and `W_UV` applied after the
   attention, so the attention itself is MQA with a 576-dim QK (`[c ; k_pe]`) and V = the first 512 dims of the
-  same cached vector. `mla_attend_latent` is that inner attention, kept as one function so a kernel
-  (`kernels.mla_decode`) can replace it.
+  same cached vector. `mla_attend_latent` is that inner attention in PyTorch; for one new token per sequence
+  (decode) on the Triton backend `kernels.mla_decode` replaces it (the dispatcher decides per call).
 
 Which form runs: without a cache, the expanded form (training-style prefill). With a cache, `use_absorbed` compares
 the multiply-adds of the two forms for S new queries over T cached keys and picks the cheaper: per head the
@@ -26,6 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+import kernels
+from kernels import dispatch
 from model.cache import KVCache
 from model.config import TextConfig
 from model.linear import dense_weight, make_linear
@@ -156,7 +158,13 @@ class MLAttention(nn.Module):
         w = dense_weight(self.kv_b_proj, q_nope.dtype).view(self.n_heads, self.nope + self.v_dim, self.kv_lora)
         w_uk, w_uv = w[:, :self.nope], w[:, self.nope:]                      # [Hn, Dn, C], [Hn, Dv, C]
         q_lat = torch.einsum("bshd,hdc->bhsc", q_nope, w_uk)                 # [B, Hn, S, C]
-        o_lat = mla_attend_latent(q_lat, q_pe.transpose(1, 2), latent, self.scale, start)
+        if s == 1 and dispatch.use_triton_for(q_lat, latent):
+            # decode: one query per sequence sees all T = start + 1 positions (the causal mask is a no-op)
+            lens = torch.full((b,), latent.shape[1], dtype=torch.int32, device=latent.device)
+            o_lat = kernels.mla_decode(q_lat[:, :, 0].contiguous(), q_pe[:, 0].contiguous(), latent, lens,
+                                       self.scale).to(q_lat.dtype).unsqueeze(2)   # [B, Hn, 1, C]
+        else:
+            o_lat = mla_attend_latent(q_lat, q_pe.transpose(1, 2), latent, self.scale, start)
         o = torch.einsum("bhsc,hvc->bshv", o_lat, w_uv)                      # [B, S, Hn, Dv]
         return o.reshape(b, s, self.n_heads * self.v_dim)
 

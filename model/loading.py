@@ -24,9 +24,16 @@ Dense fp32 is 15-100x faster than the packed reference (which unpacks the whole 
 8.3 MB per projection). So: dequantize when the dense experts need at most `DEQUANT_MEMORY_FRACTION` of
 the memory available at load (the rest stays for the KV cache, activations and the desktop), otherwise
 stay packed; on CUDA always packed (the Triton kernel reads the packed form). Torch's int4 kernel fed
-*bf16* activations beats dense fp32 for decode (0.4-0.75x its time) at 1/5 of its memory, so it is the
-better packed CPU path where bf16 activation rounding is acceptable; that choice belongs to
-`kernels.int4_linear`, not to loading.
+*bf16* activations beats dense fp32 for decode (0.4-0.75x its time) at 1/5 of its memory, so when the
+dense experts do not fit and the kernels backend is torch, "auto" picks `Int4Linear`'s "int4pack" mode
+(bf16 activation rounding) instead of the packed reference, which unpacks every weight per call.
+
+Kernel layouts (`prepare_kernels`): with the Triton backend on CUDA (`kernels.dispatch`), the loader lays the
+packed weights out once for the kernels: each MoE layer stacks its experts into `kernels.fused_moe`'s K-major
+layout (`MoE.prepare_fused`; the experts' checkpoint buffers become views into it, so nothing is held twice)
+and every other packed `Int4Linear` is repacked K-major in place (`Int4Linear.prepare("repacked")`). The
+absorbed MLA decode needs no layout; it routes to `kernels.mla_decode` per call. `state_dict()` keeps the
+checkpoint's names, shapes, dtypes and values throughout.
 
 Not here: the on-disk format (`model/checkpoint.py`), INT4 maths (`model/int4.py`), the modules.
 """
@@ -39,10 +46,12 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from kernels import dispatch
 from model.checkpoint import TORCH_TO_ST, CheckpointDir
 from model.config import K25Config, load_config
 from model.errors import CheckpointError
 from model.linear import Int4Linear
+from model.moe import MoE
 
 # Checkpoint-name prefix → canonical name prefix (the multimodal module's names). First match wins.
 # One table for every layout seen (DeepSeek-V3 `convert.py` style); a text-only module drops the
@@ -134,29 +143,60 @@ def _available_memory() -> int | None:
 
 def choose_expert_mode(model: nn.Module, device: torch.device, dtype: torch.dtype) -> str:
     """"dequantized" when the dense experts fit in DEQUANT_MEMORY_FRACTION of available memory on
-    CPU, else "packed" (always on accelerators). See the table in the module docstring."""
+    CPU; otherwise "int4pack" on CPU with the torch kernels backend when torch's INT4 kernel takes every
+    shape, else "packed" (always on accelerators). See the table in the module docstring."""
     if device.type != "cpu":
         return "packed"
-    dense = sum(m.out_features * m.in_features * dtype.itemsize
-                for m in model.modules() if isinstance(m, Int4Linear))
+    int4 = [m for m in model.modules() if isinstance(m, Int4Linear)]
+    dense = sum(m.out_features * m.in_features * dtype.itemsize for m in int4)
     avail = _available_memory()
-    return "dequantized" if avail is not None and dense <= DEQUANT_MEMORY_FRACTION * avail else "packed"
+    if avail is not None and dense <= DEQUANT_MEMORY_FRACTION * avail:
+        return "dequantized"
+    if dispatch.backend() == "torch" and int4 and all(m.int4pack_supported() for m in int4):
+        return "int4pack"
+    return "packed"
+
+
+def use_kernel_layouts(device: torch.device, expert_mode: str) -> bool:
+    """The default of `load_model(fused_kernels=None)`: packed weights on CUDA with the Triton backend."""
+    return device.type == "cuda" and expert_mode == "packed" and dispatch.backend() == "triton"
+
+
+@torch.no_grad()
+def prepare_kernels(model: nn.Module) -> dict[str, int]:
+    """Lay packed INT4 weights out for the Triton kernels, once (module docstring). Idempotent; returns the
+    counts {"fused_moe_layers": ..., "repacked_linears": ...}."""
+    fused: set[int] = set()
+    n_moe = 0
+    for m in model.modules():
+        if isinstance(m, MoE) and m.prepare_fused():
+            n_moe += 1
+            fused.update(id(lin) for e in m.experts for lin in (e.gate_proj, e.up_proj, e.down_proj))
+    n_lin = 0
+    for m in model.modules():
+        if isinstance(m, Int4Linear) and id(m) not in fused and m.mode in ("packed", "repacked"):
+            m.prepare("repacked")
+            n_lin += 1
+    return {"fused_moe_layers": n_moe, "repacked_linears": n_lin}
 
 
 def load_model(checkpoint_dir, device="cpu", dtype: torch.dtype | None = None, *,
-               expert_mode: str | None = None,
+               expert_mode: str | None = None, fused_kernels: bool | None = None,
                progress: Callable[[int, int], None] | None = None) -> nn.Module:
     """Load a K2.5-format checkpoint directory (text-only `kimi_k2`/`deepseek_v3` or `kimi_k25`).
 
     `dtype`: float weights' dtype (default fp32 on CPU, the config's dtype elsewhere). `expert_mode`:
-    "auto" (see module docstring), "packed" or "dequantized"; default: the environment variable
-    UICODE_EXPERT_MODE, else "auto". `progress(done_bytes, total_bytes)` is
-    called as tensors are materialised. Returns the module in eval mode without gradients."""
+    "auto" (see module docstring), "packed", "dequantized" or "int4pack"; default: the environment
+    variable UICODE_EXPERT_MODE, else "auto". `fused_kernels`: lay packed weights out for the Triton
+    kernels (`prepare_kernels`); default (None) on CUDA with the Triton backend, True forces it (tests
+    under the interpreter). `progress(done_bytes, total_bytes)` is called as tensors are materialised.
+    Returns the module in eval mode without gradients."""
     from model.model import build_model, torch_dtype
 
     expert_mode = expert_mode or os.environ.get("UICODE_EXPERT_MODE", "auto").strip().lower()
-    if expert_mode not in ("auto", "packed", "dequantized"):
-        raise ValueError(f"expert_mode must be 'auto', 'packed' or 'dequantized', got {expert_mode!r}")
+    if expert_mode not in ("auto", "packed", "dequantized", "int4pack"):
+        raise ValueError(f"expert_mode must be 'auto', 'packed', 'dequantized' or 'int4pack', "
+                         f"got {expert_mode!r}")
     ckpt = CheckpointDir(checkpoint_dir)
     config = load_config(ckpt.config_path)
     device = torch.device(device)
@@ -189,6 +229,9 @@ def load_model(checkpoint_dir, device="cpu", dtype: torch.dtype | None = None, *
         if isinstance(m, Int4Linear):
             m.prepare(mode, dtype=float_dtype)
     model.expert_mode = mode
+    if fused_kernels is None:
+        fused_kernels = use_kernel_layouts(device, mode)
+    model.kernel_layouts = prepare_kernels(model) if fused_kernels else None
     model.checkpoint_dir = str(ckpt.path)
     model.eval()
     model.requires_grad_(False)
@@ -261,5 +304,5 @@ def checkpoint_size(checkpoint_dir) -> int:
     return sum(ckpt.info(n).nbytes for n in ckpt.names)
 
 
-__all__ = ["load_model", "choose_expert_mode", "canonical_name", "module_name", "checkpoint_size",
-           "PREFIX_MAP", "DTYPE_RULES", "DEQUANT_MEMORY_FRACTION"]
+__all__ = ["load_model", "choose_expert_mode", "prepare_kernels", "use_kernel_layouts", "canonical_name",
+           "module_name", "checkpoint_size", "PREFIX_MAP", "DTYPE_RULES", "DEQUANT_MEMORY_FRACTION"]

@@ -7,11 +7,16 @@
   scores for expert *selection* only (`noaux_tc`); group-limited selection keeps the `topk_group` best of `n_group`
   groups (a group scores the sum of its top-2 biased scores, as DeepSeek-V3) before the top-k; the chosen experts'
   un-biased scores are renormalised (`norm_topk_prob`) and multiplied by `routed_scaling_factor`.
-- `MoE`: routed experts + shared expert. The CPU path sorts the (token, slot) pairs by expert once and runs each
-  expert that received tokens on its rows, accumulating with `index_add_` — no work for idle experts.
+- `MoE`: routed experts + shared expert. The reference path (`routed`, the CPU path) sorts the (token, slot) pairs
+  by expert once and runs each expert that received tokens on its rows, accumulating with `index_add_` — no work
+  for idle experts. The fused path (Triton backend, after `prepare_fused()` at load) calls `kernels.fused_moe`
+  once per layer on the experts stacked as `w13_packed [E, 2I, H/8]` (gate rows then up rows), `w13_scale
+  [E, 2I, H/32]`, `w2_packed [E, H, I/8]`, `w2_scale [E, H, I/32]`, K-major storage (`kernels.repack_int4`).
+  Those are non-persistent buffers; each expert's persistent `weight_packed`/`weight_scale` becomes a view into
+  them, so the weights are held once and `state_dict()` keeps the checkpoint's names, shapes and values.
+  `kernels.dispatch` decides per call which path runs (never an import-time swap).
 
 Shapes: T tokens (B·S flattened), H hidden, E routed experts, K experts per token, I expert width.
-Fused GPU MoE kernels (`kernels.fused_moe`) are wired in elsewhere; this module is the reference path.
 """
 from __future__ import annotations
 
@@ -19,8 +24,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+import kernels
+from kernels import dispatch
 from model.config import TextConfig
-from model.linear import make_linear
+from model.linear import Int4Linear, make_linear
+
+FUSED_BUFFERS = ("w13_packed", "w13_scale", "w2_packed", "w2_scale")
 
 
 class SwiGLU(nn.Module):
@@ -95,6 +104,64 @@ class MoE(nn.Module):
         if cfg.n_shared_experts:
             self.shared_experts = SwiGLU(cfg, f"{name}.shared_experts", cfg.hidden_size,
                                          cfg.moe_intermediate_size * cfg.n_shared_experts, dtype)
+        for buf in FUSED_BUFFERS:                                             # set by prepare_fused()
+            self.register_buffer(buf, None, persistent=False)
+
+    def _expert_linears(self) -> list[tuple[nn.Module, nn.Module, nn.Module]]:
+        return [(e.gate_proj, e.up_proj, e.down_proj) for e in self.experts]
+
+    @torch.no_grad()
+    def prepare_fused(self) -> bool:
+        """Stack the routed experts into the fused kernel's layout (module docstring), once, and make each
+        expert's INT4 buffers views into it. Returns False (and drops any fused layout) when the experts are
+        not plain packed `Int4Linear`s (float experts, or a dense/int4pack runtime copy), which then keep the
+        reference path."""
+        lins = self._expert_linears()
+        if not all(isinstance(m, Int4Linear) and m.weight_dense is None and m.weight_int4pack is None
+                   for trio in lins for m in trio):
+            for buf in FUSED_BUFFERS:
+                setattr(self, buf, None)
+            return False
+        gate, _, down = lins[0]
+        n_exp, inter, hidden = len(lins), gate.out_features, down.out_features
+
+        def kmajor(like: torch.Tensor, rows: int) -> torch.Tensor:
+            # [E, rows, cols] with storage [E, cols, rows]: K-major per expert, as `kernels.repack_int4` makes
+            return torch.empty(n_exp, like.shape[1], rows, dtype=like.dtype, device=like.device).transpose(1, 2)
+
+        w13p, w13s = kmajor(gate.weight_packed, 2 * inter), kmajor(gate.weight_scale, 2 * inter)
+        w2p, w2s = kmajor(down.weight_packed, hidden), kmajor(down.weight_scale, hidden)
+        for e, (g, u, d) in enumerate(lins):
+            w13p[e, :inter].copy_(g.weight_packed)
+            w13p[e, inter:].copy_(u.weight_packed)
+            w13s[e, :inter].copy_(g.weight_scale)
+            w13s[e, inter:].copy_(u.weight_scale)
+            w2p[e].copy_(d.weight_packed)
+            w2s[e].copy_(d.weight_scale)
+            # the originals are released here: every expert now reads (and state_dict() returns) the views
+            g.weight_packed, g.weight_scale = w13p[e, :inter], w13s[e, :inter]
+            u.weight_packed, u.weight_scale = w13p[e, inter:], w13s[e, inter:]
+            d.weight_packed, d.weight_scale = w2p[e], w2s[e]
+            for m in (g, u, d):
+                m.mode = "repacked"
+        self.w13_packed, self.w13_scale, self.w2_packed, self.w2_scale = w13p, w13s, w2p, w2s
+        return True
+
+    def _fused_views_intact(self) -> bool:
+        """True while the experts' buffers still alias the stacked ones. `load_state_dict(assign=True)`,
+        `.to(...)` or a dtype cast replace them with separate tensors; the caller then re-stacks."""
+        g, d = self.experts[0].gate_proj, self.experts[-1].down_proj
+        return (g.weight_packed.data_ptr() == self.w13_packed.data_ptr()
+                and g.weight_scale.data_ptr() == self.w13_scale.data_ptr()
+                and d.weight_packed.data_ptr() == self.w2_packed[-1].data_ptr()
+                and d.weight_scale.data_ptr() == self.w2_scale[-1].data_ptr())
+
+    def use_fused(self, x: torch.Tensor) -> bool:
+        """Whether this call takes `kernels.fused_moe`: a fused layout exists and the dispatcher sends these
+        tensors to Triton (CUDA, or the interpreter in tests)."""
+        if self.w13_packed is None or not dispatch.use_triton_for(x, self.w13_packed):
+            return False
+        return self._fused_views_intact() or self.prepare_fused()
 
     def routed(self, x: torch.Tensor, idx: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """Σ_k weights[t,k] · expert_{idx[t,k]}(x[t]) for x `[T, H]`, idx/weights `[T, K]` → `[T, H]`."""
@@ -120,7 +187,11 @@ class MoE(nn.Module):
         shape = x.shape
         flat = x.reshape(-1, shape[-1])
         idx, weights = self.gate(flat)
-        out = self.routed(flat, idx, weights)
+        if self.use_fused(flat):
+            out = kernels.fused_moe(flat, idx, weights, self.w13_packed, self.w13_scale,
+                                    self.w2_packed, self.w2_scale)
+        else:
+            out = self.routed(flat, idx, weights)
         if self.shared_experts is not None:
             out = out + self.shared_experts(flat)
         return out.view(shape)
