@@ -16,7 +16,9 @@ Runtime layouts are chosen by whoever loads the weights, through `prepare(mode)`
 - `"int4pack"` (CPU, torch backend): torch's own INT4 CPU kernel (`torch._weight_int4pack_mm_for_cpu`) with bf16
   activations, from a one-time conversion kept in non-persistent buffers (~1.25x the packed bytes; the
   checkpoint's tensors stay memory-mapped). 0.35-0.75x the time of dense fp32 at ~1/5 its memory
-  (bench/RESULTS.md), at bf16 rounding of the activations. Needs out % 16 == 0 and in % 32 == 0.
+  (bench/RESULTS.md), at bf16 rounding of the activations. Needs out % 16 == 0 and in % 32 == 0. Through this
+  module on the loaded 2-core dev CPU, 2048x7168, one token: 5.8 ms vs 17 ms dense fp32 and 810 ms for the
+  packed reference; the one-time conversion costs ~0.3 s per such projection.
 This module does not quantize (see `model.int4` / `model.quantize`) and does not decide which mode to use.
 """
 from __future__ import annotations
