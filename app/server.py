@@ -330,19 +330,26 @@ def create_app(backend, *, api_key: str | None = None, limits: Limits = Limits()
     @app.post("/v1/chat/completions")
     async def chat(request: Request):
         check_key(request)
-        body = await read_body(request)
-        messages, images = parse_messages(body, limits)
-        params = parse_params(body, limits)
-        tk = body.get("chat_template_kwargs") or {}
-        thinking = bool(tk.get("thinking", False)) if isinstance(tk, dict) else False
-        stream = bool(body.get("stream", False))
-        so = body.get("stream_options") or {}
-        include_usage = bool(so.get("include_usage")) if isinstance(so, dict) else False
+        # The slot is taken before the body is read, so an overloaded server answers 429 without reading or
+        # decoding anything, and the count cannot overshoot between an await and the increment.
         if engine.admitted >= limits.max_queue:
             raise ApiError(429, f"server busy: {engine.admitted} requests queued (limit {limits.max_queue}); retry",
                            "rate_limit_error", "queue_full")
         engine.admitted += 1
         loop = asyncio.get_running_loop()
+        try:
+            body = await read_body(request)
+            # Base64 and image decoding off the event loop: a large image would stall every other client.
+            messages, images = await loop.run_in_executor(None, parse_messages, body, limits)
+            params = parse_params(body, limits)
+        except BaseException:
+            engine.admitted -= 1
+            raise
+        tk = body.get("chat_template_kwargs") or {}
+        thinking = bool(tk.get("thinking", False)) if isinstance(tk, dict) else False
+        stream = bool(body.get("stream", False))
+        so = body.get("stream_options") or {}
+        include_usage = bool(so.get("include_usage")) if isinstance(so, dict) else False
         queue: asyncio.Queue = asyncio.Queue()
         cancel = threading.Event()
 

@@ -156,6 +156,7 @@ def test_bad_requests_get_4xx_json(server, case, status, fragment):
     assert code == status, payload
     assert isinstance(payload, dict) and fragment in payload["error"]["message"]
     assert "Traceback" not in json.dumps(payload)
+    assert _admitted(server) == 0  # a refused request gives its queue slot back
 
 
 def test_api_key_required_and_checked(backend):
