@@ -142,8 +142,11 @@ def main(argv=None) -> int:
     else:
         from test_gui_checkpoint import write_scripted_checkpoint
 
-        ckpt = write_scripted_checkpoint(work / "ckpt")
-        ckpt_label = "scripted tiny kimi_k25 (tests/test_gui_checkpoint.py)"
+        from test_gui_checkpoint import SCRIPT
+
+        # The page's body repeats until max_new_tokens: a stream as long as a real page's.
+        ckpt = write_scripted_checkpoint(work / "ckpt", loop_to=SCRIPT.index("<main>\n"))
+        ckpt_label = "scripted tiny kimi_k25 (tests/test_gui_checkpoint.py, looping body)"
     mock = work / "mock.png"
     img = Image.new("RGB", (640, 400), (244, 246, 251))
     img.paste((31, 59, 115), (0, 0, 640, 90))

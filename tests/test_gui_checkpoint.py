@@ -43,7 +43,9 @@ PAGE = "".join(SCRIPT)
 GAIN = 40.0
 
 
-def write_scripted_checkpoint(directory, chunks=SCRIPT, seed: int = 0) -> Path:
+def write_scripted_checkpoint(directory, chunks=SCRIPT, seed: int = 0, loop_to: int | None = None) -> Path:
+    """`loop_to`: the last chunk is followed by chunk `loop_to` instead of `<|im_end|>`, so generation runs to
+    max_new_tokens (long streams for bench/gui_latency.py)."""
     from ckpt_factory import TINY_BASE_TOKENS, tiny_k25_config_dict
 
     from model import build_model, load_config
@@ -99,7 +101,10 @@ def write_scripted_checkpoint(directory, chunks=SCRIPT, seed: int = 0) -> Path:
         embed[first + i, i + 1] = 1.0
         if i + 1 < len(chunks):
             head[first + i + 1, i + 1] = GAIN
-    head[ids["<|im_end|>"], len(chunks)] = GAIN
+    if loop_to is None:
+        head[ids["<|im_end|>"], len(chunks)] = GAIN
+    else:
+        head[first + loop_to, len(chunks)] += GAIN
     tensors["language_model.model.embed_tokens.weight"] = embed
     tensors["language_model.lm_head.weight"] = head
 

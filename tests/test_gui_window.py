@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.gui.main_window import MainWindow  # noqa: E402
 from app.gui.settings import Settings  # noqa: E402
-from test_gui_checkpoint import PAGE, SCRIPT, scripted_checkpoint  # noqa: E402,F401  (fixture)
+from test_gui_checkpoint import PAGE, scripted_checkpoint  # noqa: E402,F401  (fixture)
 
 
 class StubDialogs:
