@@ -43,6 +43,26 @@ def _read_meta(ckpt: Path, is_default: bool) -> tuple[tuple[str, ...], bool]:
     return (("html",) if is_default else TARGETS), False
 
 
+def _read_patch_limits(ckpt: Path) -> tuple[int, int]:
+    """(patches per image, patches per video frame) from `preprocessor_config.json`'s `media_proc_cfg`, as
+    K2.5's processor reads them; K2.5's defaults (16384, 4096) when the file is absent. The mini model is
+    trained with a smaller budget, and the prompt's `<|media_pad|>` count must match what it was trained on."""
+    from vision.preprocess import IN_PATCH_LIMIT, IN_PATCH_LIMIT_EACH_FRAME
+
+    path = ckpt / "preprocessor_config.json"
+    if not path.is_file():
+        return IN_PATCH_LIMIT, IN_PATCH_LIMIT_EACH_FRAME
+    try:
+        cfg = json.loads(path.read_text(encoding="utf-8")).get("media_proc_cfg", {})
+        image = int(cfg.get("in_patch_limit", IN_PATCH_LIMIT))
+        frame = int(cfg.get("in_patch_limit_each_frame", IN_PATCH_LIMIT_EACH_FRAME))
+    except (OSError, ValueError, TypeError, AttributeError) as e:
+        raise BackendError(f"{path}: not a valid preprocessor config ({e})") from None
+    if image < 4 or frame < 4:
+        raise BackendError(f"{path}: patch limits must be at least 4, got {image} and {frame}")
+    return image, frame
+
+
 class LocalBackend:
     kind = "local"
 
@@ -59,6 +79,7 @@ class LocalBackend:
             raise BackendSetupError(f"{self.checkpoint}: not a checkpoint (no config.json)")
         self.device = device
         self.native_targets, self.ocr_prompt = _read_meta(self.checkpoint, is_default)
+        self.patch_limit, self.frame_patch_limit = _read_patch_limits(self.checkpoint)
         self.model = None
         self.tokenizer = None
         self._load_lock = threading.Lock()
@@ -105,11 +126,11 @@ class LocalBackend:
         items, counts = [], []
         for src in media:
             if isinstance(src, ImageInput):
-                item = preprocess_image(src.image)
+                item = preprocess_image(src.image, in_patch_limit=self.patch_limit)
                 items.append(item)
                 counts.append(item.num_tokens)
             else:
-                chunks = video_chunks(src.as_video())
+                chunks = video_chunks(src.as_video(), in_patch_limit=self.frame_patch_limit)
                 items += [c.item for c in chunks]
                 counts += [c.num_tokens for c in chunks]
         ids = encode_chat(self.tokenizer, chat_messages(plan), counts, thinking=plan.thinking,
