@@ -172,6 +172,9 @@ class MainWindow(QMainWindow):
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
         self.progress.setTextVisible(False)
+        policy = self.progress.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # showing/hiding it must not re-lay out the window mid-stream
+        self.progress.setSizePolicy(policy)
         self.progress.hide()
         self.stage_label = QLabel("Ready")
         self.model_label = QLabel("model: –")

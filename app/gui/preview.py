@@ -55,11 +55,11 @@ def preview_document(code: str, target: str) -> str:
     return preview_html(code, target)
 
 
-def fit_image(image: Image.Image, width: int) -> QImage:
+def fit_image(image: Image.Image, width: int, resample=Image.Resampling.LANCZOS) -> QImage:
     """`image` scaled down to `width` (never up) as a QImage; the scaling runs in Pillow (GIL released)."""
     if image.width > width:
         height = max(1, round(image.height * width / image.width))
-        image = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        image = image.resize((width, height), resample, reducing_gap=2.0)
     return pil_to_qimage(image)
 
 
@@ -108,6 +108,13 @@ class _ImageView(QScrollArea):
         self.setWidgetResizable(True)
         self.image: Image.Image | None = None  # full size
         self.pixmap: QPixmap | None = None  # what is shown
+        # Re-fitting after a resize runs on the GUI thread, so it waits until resizing settles: layouts
+        # nudge these views by a few pixels while code streams (status text, strip summary), and re-scaling
+        # a full-page screenshot each time stalled the event loop for 350-450 ms in bench/gui_latency.py.
+        self.refit_timer = QTimer(self)
+        self.refit_timer.setSingleShot(True)
+        self.refit_timer.setInterval(250)
+        self.refit_timer.timeout.connect(self._fit)
 
     def fit_width(self) -> int:
         return max(50, self.viewport().width() - 4)
@@ -123,15 +130,19 @@ class _ImageView(QScrollArea):
         self.pixmap = QPixmap.fromImage(qimage)
         self.label.setPixmap(self.pixmap)
 
+    REFIT_SLACK = 24  # px; a picture a little narrower or wider than its view is fine until the next render
+
     def _fit(self) -> None:
-        if self.image is not None:
-            self._show(fit_image(self.image, self.fit_width()))
+        if self.image is None:
+            return
+        want = min(self.image.width, self.fit_width())
+        if self.pixmap is None or abs(self.pixmap.width() - want) > self.REFIT_SLACK:
+            self._show(fit_image(self.image, self.fit_width(), Image.Resampling.BILINEAR))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self.image is not None and (self.pixmap is None or self.pixmap.width() != min(self.image.width,
-                                                                                         self.fit_width())):
-            self._fit()
+        if self.image is not None:
+            self.refit_timer.start()
 
 
 class PreviewPane(QWidget):
