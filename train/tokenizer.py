@@ -133,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     ranks = export_k25(tok, args.out_dir)
+    if len(ranks) + NUM_RESERVED_SPECIAL_TOKENS < args.vocab_size:
+        print(f"train.tokenizer: warning: the corpus yields only {len(ranks)} ranks, so the vocabulary is "
+              f"{len(ranks) + NUM_RESERVED_SPECIAL_TOKENS}, not {args.vocab_size}; use a larger corpus or a smaller "
+              "--vocab-size (the model's vocab_size must match)", file=sys.stderr)
     print(
         f"trained on {len(texts)} files ({sum(map(len, texts)):,} chars): {len(ranks)} ranks + "
         f"{NUM_RESERVED_SPECIAL_TOKENS} specials = vocab {len(ranks) + NUM_RESERVED_SPECIAL_TOKENS} → {args.out_dir}"
