@@ -185,13 +185,15 @@ def worker_hf(path: str, prompt: list[int], n_new: int) -> dict:
     t0 = time.perf_counter()
     model = DeepseekV3ForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
     load_s = time.perf_counter() - t0
-    kw = dict(do_sample=False, eos_token_id=None, pad_token_id=0)
     ids = torch.tensor([prompt])
+    # an explicit mask: without one, generate() treats every prompt token equal to pad_token_id as padding
+    kw = dict(do_sample=False, eos_token_id=None, pad_token_id=0)
+    mask = torch.ones_like(ids)
     with torch.inference_mode():
-        model.generate(ids[:, :16], max_new_tokens=8, min_new_tokens=8, **kw)  # warm-up
+        model.generate(ids[:, :16], attention_mask=mask[:, :16], max_new_tokens=8, min_new_tokens=8, **kw)  # warm-up
         stamp = Stamp()
         t0, c0 = time.perf_counter(), time.process_time()
-        out = model.generate(ids, max_new_tokens=n_new, min_new_tokens=n_new,
+        out = model.generate(ids, attention_mask=mask, max_new_tokens=n_new, min_new_tokens=n_new,
                              logits_processor=LogitsProcessorList([stamp]), **kw)
         t1, c1 = time.perf_counter(), time.process_time()
     (w_first, c_first) = stamp.times[0]
