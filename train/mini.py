@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import copy
 
+from model.quantize import k25_quantization_config
+
 # A 1280×800 desktop screenshot becomes 40×25 patches → 260 decoder tokens; a full-page 1280×2400
 # page 22×70 → 385 tokens. Enough to see boxes, alignment and colours; OCR supplies the words.
 IN_PATCH_LIMIT = 1024
@@ -36,27 +38,6 @@ MEDIA_PROC_CFG = {
     "temporal_merge_kernel_size": 4,
     "timestamp_mode": "hh:mm:ss.fff",
 }
-
-QUANTIZATION_CONFIG = {
-    "quant_method": "compressed-tensors",
-    "format": "pack-quantized",
-    "quantization_status": "compressed",
-    "kv_cache_scheme": None,
-    "config_groups": {
-        "group_0": {
-            "targets": ["Linear"],
-            "input_activations": None,
-            "output_activations": None,
-            "weights": {
-                "num_bits": 4, "type": "int", "symmetric": True, "strategy": "group", "group_size": 32,
-                "dynamic": False, "observer": "minmax", "observer_kwargs": {}, "actorder": None,
-                "block_structure": None,
-            },
-        }
-    },
-    "ignore": ["lm_head", "re:.*self_attn.*", "re:.*shared_experts.*", "re:.*mlp\\.(gate|up|gate_up|down)_proj.*"],
-}
-
 
 def mini_config(vocab_size: int, size: str = "base") -> dict:
     """The kimi_k25 config.json of the mini model for a tokenizer of `vocab_size` ids (ranks + 256 specials)."""
@@ -109,7 +90,7 @@ def mini_config(vocab_size: int, size: str = "base") -> dict:
         "eos_token_id": n + 1,
         "pad_token_id": n + 255,
         "torch_dtype": "bfloat16",
-        "quantization_config": copy.deepcopy(QUANTIZATION_CONFIG),
+        "quantization_config": k25_quantization_config(),
     }
     vision = {
         "patch_size": 14,
@@ -144,7 +125,7 @@ def mini_config(vocab_size: int, size: str = "base") -> dict:
         "video_placeholder": "<|kimi_k25_video_placeholder|>",
         "tie_word_embeddings": False,
         "torch_dtype": "bfloat16",
-        "quantization_config": copy.deepcopy(QUANTIZATION_CONFIG),
+        "quantization_config": k25_quantization_config(),
     }
 
 
