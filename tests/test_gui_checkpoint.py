@@ -117,6 +117,33 @@ def write_scripted_checkpoint(directory, chunks=SCRIPT, seed: int = 0, loop_to: 
     return save_checkpoint(directory, tensors, cfg, num_shards=2, overwrite=True, extra_files=extra)
 
 
+class TorchKernels:
+    """A real backend whose generation runs the kernels' PyTorch path (`kernels.dispatch.use_backend("torch")`),
+    which is what the app runs on a CPU without `TRITON_INTERPRET`. The suite sets `TRITON_INTERPRET=1` so that
+    kernel tests exercise Triton; under the interpreter a decode step of this checkpoint costs ~0.3 s, which the
+    GUI tests (about the window, not the kernels) do not need to pay. Everything else is the real backend."""
+
+    def __init__(self, backend):
+        self._backend = backend
+
+    def __getattr__(self, name):
+        return getattr(self._backend, name)
+
+    def stream(self, *args, **kwargs):
+        from kernels.dispatch import use_backend
+
+        with use_backend("torch"):  # a context variable: set in the worker thread that drains this generator
+            yield from self._backend.stream(*args, **kwargs)
+
+
+def torch_kernels_factory(values: dict, api_key: str):
+    """The window's default backend factory, with local backends wrapped in `TorchKernels`."""
+    from app.gui.prepare import default_backend_factory
+
+    backend = default_backend_factory(values, api_key)
+    return TorchKernels(backend) if values["backend"] != "openai" else backend
+
+
 @pytest.fixture(scope="session")
 def scripted_checkpoint(tmp_path_factory) -> Path:
     return write_scripted_checkpoint(tmp_path_factory.mktemp("scripted") / "ckpt")
@@ -128,7 +155,7 @@ def test_scripted_checkpoint_streams_the_page_through_the_pipeline(scripted_chec
     from app.events import CodeDelta, Finished
     from app.pipeline import ConvertRequest, Pipeline, make_backend
 
-    backend = make_backend("local", checkpoint=str(scripted_checkpoint))
+    backend = TorchKernels(make_backend("local", checkpoint=str(scripted_checkpoint)))
     request = ConvertRequest(media=(Image.new("RGB", (56, 56), (30, 60, 120)),), target="html",
                              max_new_tokens=64, seed=0)
     events = list(Pipeline(backend).stream(request, threading.Event()))

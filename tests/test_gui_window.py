@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.gui.main_window import MainWindow  # noqa: E402
 from app.gui.settings import Settings  # noqa: E402
-from test_gui_checkpoint import PAGE, scripted_checkpoint  # noqa: E402,F401  (fixture)
+from test_gui_checkpoint import PAGE, scripted_checkpoint, torch_kernels_factory  # noqa: E402,F401  (fixture)
 
 
 class StubDialogs:
@@ -47,7 +47,8 @@ def window(qtbot, tmp_path, scripted_checkpoint):
     settings = Settings(tmp_path / "config")
     settings.update({"backend": "checkpoint", "checkpoint_dir": str(scripted_checkpoint), "live_preview": False,
                      "max_new_tokens": 64, "autosave_ms": 300})
-    w = MainWindow(settings, dialogs=StubDialogs(), render=None, offer_recovery=False)
+    w = MainWindow(settings, dialogs=StubDialogs(), render=None, offer_recovery=False,
+                   backend_factory=torch_kernels_factory)
     qtbot.addWidget(w)
     w.show()
     yield w

@@ -37,7 +37,10 @@ def test_real_window_converts_a_sample_and_saves_a_screenshot(tmp_path, sample, 
     shot = SHOT_DIR / "xvfb_window.png"
     if shot.exists():
         shot.unlink()
-    env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "UICODE_CONFIG_DIR": str(tmp_path / "config")}
+    # The app as users run it on a CPU: the kernels' PyTorch path, not the Triton interpreter of the test suite.
+    env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "UICODE_CONFIG_DIR": str(tmp_path / "config"),
+           "UICODE_KERNELS": "torch"}
+    env.pop("TRITON_INTERPRET", None)
     cmd = [sys.executable, "-m", "app.gui", str(sample), "--checkpoint", str(scripted_checkpoint), "--generate",
            "--screenshot", str(shot), "--no-restore"]
     out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
