@@ -1,6 +1,6 @@
 """Export a trained mini model as a K2.5-layout checkpoint: the form `assets/mini/` ships in.
 
-`export_checkpoint(model, config, tokenizer_dir, out_dir, run_dir)` writes, atomically:
+`export_checkpoint(model, config, tokenizer_dir, out_dir)` writes, atomically:
 - sharded safetensors + `model.safetensors.index.json` with K2.5's tensor names (`language_model.…`,
   `vision_tower.…`, `mm_projector.…`), floats in bf16, the routers' `e_score_correction_bias` in fp32,
   the routed experts INT4 (`model.quantize.quantize_state_dict`: compressed-tensors pack-quantized,
@@ -41,13 +41,16 @@ def export_state_dict(model: nn.Module, config: dict) -> dict[str, torch.Tensor]
     return quantize_state_dict(sd, config)
 
 
-def export_checkpoint(model: nn.Module, config: dict, tokenizer_dir, out_dir, run_dir=None,
-                      card: str | None = None) -> Path:
+def export_checkpoint(model: nn.Module, config: dict, tokenizer_dir, out_dir, *,
+                      in_patch_limit: int = MEDIA_PROC_CFG["in_patch_limit"], card: str | None = None) -> Path:
+    """`in_patch_limit`: the patch budget the model was trained with (the prompt's media-token count
+    depends on it, so the app must preprocess with the same)."""
     tokenizer_dir = Path(tokenizer_dir)
+    media = dict(MEDIA_PROC_CFG, in_patch_limit=in_patch_limit, in_patch_limit_each_frame=in_patch_limit)
     extra = {
         "tiktoken.model": tokenizer_dir / "tiktoken.model",
         "tokenizer_config.json": tokenizer_dir / "tokenizer_config.json",
-        "preprocessor_config.json": json.dumps({"media_proc_cfg": MEDIA_PROC_CFG}, indent=2) + "\n",
+        "preprocessor_config.json": json.dumps({"media_proc_cfg": media}, indent=2) + "\n",
         "uicode.json": json.dumps({"targets": ["html"], "ocr_prompt": True}, indent=2) + "\n",
     }
     if card is not None:

@@ -44,6 +44,7 @@ def mini_config(vocab_size: int, size: str = "base") -> dict:
     n = vocab_size - 256  # first special id, as in K2.5 (163584 = [BOS])
     dims = {
         # hidden, layers, heads, q_lora, kv_lora, nope, rope, v, dense I, experts, top-k, expert I, vit dims
+        "tiny": (64, 2, 2, 32, 32, 16, 8, 16, 128, 4, 2, 64, (32, 1, 2, 64)),  # tests only
         "small": (256, 4, 4, 128, 96, 32, 16, 32, 768, 8, 2, 256, (128, 3, 4, 512)),
         "base": (384, 6, 6, 192, 128, 32, 16, 32, 1024, 16, 2, 256, (192, 4, 4, 768)),
     }[size]

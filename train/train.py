@@ -146,7 +146,7 @@ def main(argv=None) -> int:
     ap.add_argument("--heldout", help="held-out pack for the held-out loss")
     ap.add_argument("--tokenizer", required=True, help="directory with tiktoken.model + tokenizer_config.json")
     ap.add_argument("--run", required=True, help="run directory (state.pt, log.jsonl); resumes from it")
-    ap.add_argument("--size", default="base", choices=["small", "base"])
+    ap.add_argument("--size", default="base", choices=["tiny", "small", "base"])
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--minutes", type=float, default=None, help="stop (and save) after this wall time")
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -194,7 +194,7 @@ def main(argv=None) -> int:
     balancer = LoadBalancer(model, args.bias_rate)
     qat_start = int(args.steps * (1 - args.qat_frac))
 
-    step, epoch, resumed = 0, 0, False
+    step, epoch, resumed, fitted = 0, 0, False, False
     state_path = run / "state.pt"
     if state_path.is_file():
         state = torch.load(state_path, map_location=device, weights_only=False)
@@ -203,13 +203,15 @@ def main(argv=None) -> int:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         step, epoch, resumed = state["step"], state["epoch"], True
-        args.steps = state.get("total_steps", args.steps)
+        if state.get("fitted"):  # the schedule was fitted to a time budget: keep it
+            args.steps = state["total_steps"]
         qat_start = int(args.steps * (1 - args.qat_frac))
+        fitted = bool(state.get("fitted"))
         print(f"resumed from {state_path} at step {step}", file=sys.stderr)
 
     def save():
         _save(state_path, {"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step,
-                           "epoch": epoch, "total_steps": args.steps, "config": config})
+                           "epoch": epoch, "total_steps": args.steps, "fitted": fitted, "config": config})
 
     log = (run / "log.jsonl").open("a")
     batcher = Batcher(encoded, args.batch_tokens, seed=args.seed)
@@ -228,7 +230,7 @@ def main(argv=None) -> int:
                 per_step = (time.time() - start) / step
                 fit = int(args.minutes * 60 * 0.97 / per_step)
                 if fit < args.steps:
-                    args.steps = fit
+                    args.steps, fitted = fit, True
                     qat_start = int(args.steps * (1 - args.qat_frac))
                     print(f"{per_step:.3f}s/step: schedule fitted to {args.steps} steps, QAT from {qat_start}",
                           file=sys.stderr)
@@ -249,7 +251,7 @@ def main(argv=None) -> int:
             if step % 20 == 0 or step == 1:
                 dt = time.time() - t_last
                 t_last = time.time()
-                rec = {"step": step, "loss": round(float(loss), 4), "gnorm": round(gnorm, 3),
+                rec = {"step": step, "loss": round(float(loss.detach()), 4), "gnorm": round(gnorm, 3),
                        "lr": opt.param_groups[0]["lr"], "tok_s": round(tokens_seen / max(dt, 1e-9)),
                        "imbalance": round(imbalance, 2), "elapsed_s": round(time.time() - start)}
                 tokens_seen = 0
@@ -276,7 +278,7 @@ def main(argv=None) -> int:
         from train.export import export_checkpoint
 
         strip_qat(model)
-        export_checkpoint(model.cpu(), config, args.tokenizer, args.export, run)
+        export_checkpoint(model.cpu(), config, args.tokenizer, args.export, in_patch_limit=in_patch_limit)
         print(f"exported to {args.export}", file=sys.stderr)
     return 0
 

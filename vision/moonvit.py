@@ -110,6 +110,8 @@ class PosEmbDividedFixed(nn.Module):
     def __init__(self, cfg: MoonViTConfig):
         super().__init__()
         self.weight = nn.Parameter(torch.empty(cfg.pos_emb_height, cfg.pos_emb_width, cfg.hidden_size))
+        if not self.weight.is_meta:  # every other parameter gets torch's default init; never leave garbage
+            nn.init.normal_(self.weight, std=0.02)
         # The time table is not in the checkpoint (spec §3.3) and is tiny (t ≤ 4 rows), so it is computed
         # when used rather than kept as a buffer that a meta-device build would leave unmaterialised.
         self.num_frames = cfg.pos_emb_time

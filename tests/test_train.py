@@ -1,0 +1,138 @@
+"""The mini-model recipe: prompt encoding, OCR imitation, fake-quant, load balancing, train → export → load."""
+import io
+import json
+import random
+
+import pytest
+import torch
+from PIL import Image
+
+from model.tokenizer import Tokenizer
+from train.examples import Batcher, Example, collate, encode_example, ocr_like_lines, target_text
+from train.mini import mini_config, unquantized
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+TOK_DIR = ROOT / "assets" / "mini"
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return Tokenizer.from_dir(TOK_DIR)
+
+
+def _example(seed: int, size=(320, 200)) -> Example:
+    img = Image.new("RGB", size, (250, 250, 250))
+    img.paste((37, 99, 235), (20, 20, 120, 60))
+    buf = io.BytesIO()
+    img.save(buf, format="WEBP", quality=90)
+    html = f"<!DOCTYPE html><html><body><h1>Page {seed}</h1></body></html>"
+    return Example(seed, buf.getvalue(), "[6,10,31,20] Page", html)
+
+
+def test_encode_example_is_the_production_prompt_plus_fenced_target(tok):
+    enc = encode_example(_example(1), tok, in_patch_limit=1024)
+    prompt, target = enc.ids[:enc.loss_start], enc.ids[enc.loss_start:]
+    assert prompt.count(tok.media_pad_id) == enc.item.num_tokens
+    text = tok.decode(prompt)
+    assert text.endswith("<|im_assistant|>assistant<|im_middle|><think></think>")  # instant mode
+    assert "[6,10,31,20] Page" in text  # the OCR lines reach the user turn
+    assert target[-1] == tok.im_end_id
+    assert tok.decode(target[:-1]) == target_text(_example(1).html)
+
+
+def test_collate_labels_are_next_tokens_of_the_target_only(tok):
+    encs = [encode_example(_example(i), tok, 1024) for i in (1, 22)]
+    batch = collate(encs, tok.pad_id)
+    for b, e in enumerate(encs):
+        labels = batch["labels"][b]
+        assert (labels[:e.loss_start - 1] == -100).all()
+        assert labels[e.loss_start - 1:len(e.ids) - 1].tolist() == e.ids[e.loss_start:]
+        assert (labels[len(e.ids) - 1:] == -100).all()
+    assert batch["grid_thws"].tolist() == [list(e.item.grid_thw) for e in encs]
+    assert batch["pixel_values"].shape[0] == sum(e.item.pixel_values.shape[0] for e in encs)
+
+
+def test_batcher_respects_the_token_budget_and_covers_every_example(tok):
+    encs = [encode_example(_example(i), tok, 1024) for i in range(6)]
+    budget = 3 * max(len(e.ids) for e in encs)
+    batches = Batcher(encs, budget, seed=0).epoch()
+    assert sorted(i for b in batches for i in b) == list(range(6))
+    assert all(len(b) * max(len(encs[i].ids) for i in b) <= budget for b in batches)
+
+
+def test_ocr_like_lines_merge_a_row_and_drop_icons():
+    blocks = [["Home", 10, 10, 40, 16, [0, 0, 0]], ["Pricing", 56, 10, 50, 16, [0, 0, 0]],
+              ["★", 400, 10, 12, 16, [0, 0, 0]], ["Title", 10, 60, 80, 30, [0, 0, 0]]]
+    merged = []
+    for seed in range(40):
+        lines = ocr_like_lines(blocks, random.Random(seed))
+        texts = [ln.text for ln in lines]
+        merged.append(any(t.startswith("Home P") for t in texts))
+        assert "Title" in texts or len(texts) <= 3  # a block on its own row stays its own line
+    assert sum(merged) >= 30  # the two close words on one row come out as one line unless one is dropped
+    drop_rate = sum("★" in ln.text for s in range(200) for ln in ocr_like_lines(blocks, random.Random(s))) / 200
+    assert drop_rate < 0.3  # icon glyphs are mostly missed, as Tesseract does
+
+
+def test_fake_int4_forward_is_the_compressed_tensors_round_trip_and_backward_is_identity():
+    from tests.ckpt_factory import ct_quantize
+    from train.train import FakeInt4
+
+    w = torch.randn(16, 64, requires_grad=True)
+    out = FakeInt4()(w)
+    _, _, _, deq = ct_quantize(w.detach())  # compressed-tensors' own quantize → dequantize
+    torch.testing.assert_close(out.detach(), deq.to(out.dtype), rtol=0, atol=1e-6)
+    out.sum().backward()
+    assert torch.equal(w.grad, torch.ones_like(w))
+
+
+def test_load_balancer_raises_the_bias_of_idle_experts():
+    from model.moe import MoEGate
+    from model.config import load_config
+    from train.train import LoadBalancer
+
+    cfg = load_config(unquantized(mini_config(4004, "tiny"))).text
+    gate = MoEGate(cfg)
+    with torch.no_grad():
+        gate.weight.zero_()
+        gate.weight[0] += 1.0  # expert 0 wins for positive inputs
+    lb = LoadBalancer(gate, rate=0.01)
+    gate(torch.ones(32, cfg.hidden_size))
+    before = gate.e_score_correction_bias.clone()
+    lb.step()
+    delta = gate.e_score_correction_bias - before
+    # top-2 of 4: expert 0 and one other took all 64 selections; the two idle experts move up, the busy down
+    assert delta[0] < 0
+    assert int((delta > 0).sum()) == cfg.n_routed_experts - cfg.num_experts_per_tok
+    assert int((delta < 0).sum()) == cfg.num_experts_per_tok
+
+
+def test_train_resume_export_and_load_end_to_end(tmp_path, tok):
+    import gzip
+
+    from model import load_model
+    from model.generate import SamplingParams, generate_text
+    from train.train import main
+
+    pack = tmp_path / "train.pack"
+    examples = [_example(i).__dict__ for i in range(4)]
+    with gzip.open(pack, "wb") as fh:
+        torch.save({"version": 1, "in_patch_limit": 256, "examples": examples}, fh)
+    run, out = tmp_path / "run", tmp_path / "mini"
+    common = ["--pack", str(pack), "--heldout", str(pack), "--tokenizer", str(TOK_DIR), "--run", str(run),
+              "--size", "tiny", "--device", "cpu", "--batch-tokens", "4000", "--warmup", "1", "--qat-frac", "0.5",
+              "--eval-every", "100", "--save-every", "1"]
+    assert main(common + ["--steps", "2"]) == 0
+    assert torch.load(run / "state.pt", weights_only=False)["step"] == 2
+    assert main(common + ["--steps", "3", "--export", str(out)]) == 0  # resumes, enters QAT, exports
+    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log if "heldout_loss" in r] == [2, 3]  # the second run resumed at 2
+    names = set(json.loads((out / "model.safetensors.index.json").read_text())["weight_map"])
+    assert "language_model.model.layers.1.mlp.experts.0.down_proj.weight_packed" in names
+    assert "vision_tower.patch_embed.pos_emb.weight" in names
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["model_type"] == "kimi_k25" and cfg["quantization_config"]["format"] == "pack-quantized"
+    assert json.loads((out / "preprocessor_config.json").read_text())["media_proc_cfg"]["in_patch_limit"] == 256
+    model = load_model(out)
+    res = generate_text(model, Tokenizer.from_dir(out), [1, 2, 3], SamplingParams(max_new_tokens=3, temperature=0))
+    assert res.new_tokens >= 1
