@@ -149,6 +149,12 @@ def scripted_checkpoint(tmp_path_factory) -> Path:
     return write_scripted_checkpoint(tmp_path_factory.mktemp("scripted") / "ckpt")
 
 
+@pytest.fixture(scope="session")
+def looping_checkpoint(tmp_path_factory) -> Path:
+    """The same page whose body repeats until max_new_tokens: a long stream."""
+    return write_scripted_checkpoint(tmp_path_factory.mktemp("looping") / "ckpt", loop_to=SCRIPT.index("<main>\n"))
+
+
 def test_scripted_checkpoint_streams_the_page_through_the_pipeline(scripted_checkpoint):
     from PIL import Image
 

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.gui.main_window import MainWindow  # noqa: E402
 from app.gui.settings import Settings  # noqa: E402
-from test_gui_checkpoint import PAGE, scripted_checkpoint, torch_kernels_factory  # noqa: E402,F401  (fixture)
+from test_gui_checkpoint import (PAGE, SCRIPT, looping_checkpoint, scripted_checkpoint,  # noqa: E402,F401
+                                 torch_kernels_factory)
 
 
 class StubDialogs:
@@ -121,7 +122,10 @@ def test_open_dialog_and_bad_file_shows_an_error_in_the_window(qtbot, window, tm
     assert "add a mockup first" in window.errors.text()
 
 
-def test_generate_streams_into_the_editor_in_many_steps(qtbot, window, tmp_path):
+def test_generate_streams_into_the_editor_in_many_steps(qtbot, window, tmp_path, looping_checkpoint):
+    # A long stream (the page body repeats up to max_new_tokens), so that the editor's coalesced updates (one
+    # per 40 ms) are many even when the CPU path runs a token every few milliseconds.
+    window.settings.update({"checkpoint_dir": str(looping_checkpoint), "max_new_tokens": 400})
     load_image(qtbot, window, png_file(tmp_path / "mock.png"))
     lengths = []
     window.code_delta.connect(lambda _t: lengths.append(len(window.editor.toPlainText())))
@@ -130,21 +134,31 @@ def test_generate_streams_into_the_editor_in_many_steps(qtbot, window, tmp_path)
         window.generate_button.click()
         assert not window.generate_button.isEnabled() and window.stop_button.isEnabled()
         assert window.editor.isReadOnly()
-    with qtbot.waitSignal(window.generation_finished, timeout=30000) as blocker:
+    with qtbot.waitSignal(window.generation_finished, timeout=60000) as blocker:
         pass
-    assert blocker.args == ["stop"]
-    assert window.editor.toPlainText().strip() == PAGE.strip()
-    # Several editor updates, not one (updates are coalesced to one per 40 ms, so not one per token).
-    assert len(lengths) >= 4 and lengths == sorted(lengths) and lengths[0] < lengths[-1]
+    assert blocker.args == ["length"]  # it ran to max_new_tokens
+    text = window.editor.toPlainText()
+    head = "".join(SCRIPT[:SCRIPT.index("<main>\n") + 1])
+    assert text.startswith(head) and text.count("<h2>Streaming</h2>") > 3
+    assert len(lengths) >= 4 and lengths == sorted(lengths) and lengths[0] < lengths[-1]  # many steps, not one
     assert window.generate_button.isEnabled() and not window.stop_button.isEnabled()
     assert "tok/s" in window.speed_label.text() and window.speed_label.text() != "– tok/s"
-    assert window.model_label.text() == f"model: {pathlib.Path(window.settings.get('checkpoint_dir')).name}"
+    assert window.model_label.text() == f"model: {looping_checkpoint.name}"
     assert window.device_label.text() == "device: cpu"
     assert window.first_token_s is not None and window.first_token_s > 0
     assert len(window.history) == 1 and window.history.current.source == "generated"
 
 
-def test_stop_mid_stream_keeps_partial_code_and_reenables_controls(qtbot, window, tmp_path):
+def test_generate_ends_with_the_whole_page(qtbot, window, tmp_path):
+    load_image(qtbot, window, png_file(tmp_path / "mock.png"))
+    with qtbot.waitSignal(window.generation_finished, timeout=30000) as blocker:
+        window.generate()
+    assert blocker.args == ["stop"]
+    assert window.editor.toPlainText().strip() == PAGE.strip() == window.last_result.code.strip()
+
+
+def test_stop_mid_stream_keeps_partial_code_and_reenables_controls(qtbot, window, tmp_path, looping_checkpoint):
+    window.settings.update({"checkpoint_dir": str(looping_checkpoint), "max_new_tokens": 2000})
     load_image(qtbot, window, png_file(tmp_path / "mock.png"))
     seen = []
 
@@ -154,11 +168,13 @@ def test_stop_mid_stream_keeps_partial_code_and_reenables_controls(qtbot, window
             window.stop_button.click()
 
     window.code_delta.connect(on_delta)
-    with qtbot.waitSignal(window.generation_finished, timeout=30000) as blocker:
+    with qtbot.waitSignal(window.generation_finished, timeout=60000) as blocker:
         window.generate()
     assert blocker.args == ["cancelled"]
     partial = window.editor.toPlainText()
-    assert partial and PAGE.startswith(partial) and len(partial) < len(PAGE)
+    body = "".join(SCRIPT[SCRIPT.index("<main>\n"):])
+    full_stream = PAGE + body * 100  # what 2000 tokens of the looping page would be
+    assert partial and full_stream.startswith(partial) and len(partial) < len(full_stream) // 2
     assert partial == "".join(seen)
     assert window.generate_button.isEnabled() and window.target_box.isEnabled()
     assert not window.stop_button.isEnabled() and not window.editor.isReadOnly()
