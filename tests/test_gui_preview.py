@@ -29,6 +29,12 @@ def pane(qapp):
     lane.wait(20000)
     lane.start(Worker(lambda cancel: close_thread_renderer(), name="close-renderer"))
     lane.wait(20000)
+    # Delete the widget now, while the application exists; a module-scoped widget left to interpreter exit
+    # would be destroyed after QApplication.
+    import shiboken6
+
+    p.close()
+    shiboken6.delete(p)
 
 
 def page(color: str, extra: str = "") -> str:

@@ -39,6 +39,7 @@ from .settings import BACKEND_LABELS, BACKENDS, TARGETS, Settings
 from .worker import Worker, WorkerPool
 
 STREAM_FLUSH_MS = 40  # at most 25 editor updates per second while streaming
+STREAM_PREVIEW_MS = 1500
 
 
 def preload_engine() -> None:
@@ -550,7 +551,11 @@ class MainWindow(QMainWindow):
         if not self.busy:
             self._update_controls()
         if self.settings.get("live_preview"):
-            self.preview.request(self.editor.toPlainText(), self.values()["target"], self._reference())
+            # While streaming, a render at most every STREAM_PREVIEW_MS: each one costs Chromium CPU time that the
+            # model and the GUI thread share on small machines; the final render follows at once when it ends.
+            delay = max(STREAM_PREVIEW_MS, self.settings.get("preview_debounce_ms")) if self.busy else None
+            self.preview.request(self.editor.toPlainText(), self.values()["target"], self._reference(),
+                                 delay_ms=delay)
 
     def _on_target_changed(self, index: int) -> None:
         target = TARGETS[index]

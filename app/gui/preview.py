@@ -193,8 +193,9 @@ class PreviewPane(QWidget):
         if image is not None:
             self.compare_input.set_image(image)
 
-    def request(self, code: str, target: str, reference: Image.Image | None, immediate: bool = False) -> None:
-        """Ask for a render of this code; debounced and coalesced."""
+    def request(self, code: str, target: str, reference: Image.Image | None, immediate: bool = False,
+                delay_ms: int | None = None) -> None:
+        """Ask for a render of this code; debounced (by `delay_ms`, else the pane's interval) and coalesced."""
         if not self.enabled or not code.strip():
             return
         self._pending = (code, target, reference)
@@ -202,7 +203,7 @@ class PreviewPane(QWidget):
             self.timer.stop()
             self._start_render()
         elif not self.timer.isActive():
-            self.timer.start()
+            self.timer.start(delay_ms if delay_ms is not None else self.timer.interval())
 
     def busy(self) -> bool:
         return self._running is not None or self._pending is not None or self.timer.isActive()
