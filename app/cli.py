@@ -41,6 +41,12 @@ class OutputError(UicodeError):
     exit_code = EXIT_USAGE
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` via a temp file in the same directory and a rename (no partial files)."""
     path = Path(path)
@@ -54,6 +60,7 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as e:
         raise OutputError(f"{path}: cannot write ({e.strerror or e})") from None
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; an output file gets the user's usual mode
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             if not text.endswith("\n"):

@@ -176,3 +176,12 @@ def test_console_script_prints_no_traceback(tmp_path):
                        timeout=120, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert p.stderr.strip() == f"uicode: {tmp_path / 'missing.png'}: no such file"
+
+
+def test_write_atomic_gives_the_file_the_users_usual_mode(tmp_path):
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "out.html", "<p>x</p>")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out.html").stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600
