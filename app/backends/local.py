@@ -43,7 +43,7 @@ def _read_meta(ckpt: Path, is_default: bool) -> tuple[tuple[str, ...], bool]:
     return (("html",) if is_default else TARGETS), False
 
 
-def _read_patch_limits(ckpt: Path) -> tuple[int, int]:
+def read_patch_limits(ckpt: Path) -> tuple[int, int]:
     """(patches per image, patches per video frame) from `preprocessor_config.json`'s `media_proc_cfg`, as
     K2.5's processor reads them; K2.5's defaults (16384, 4096) when the file is absent. The mini model is
     trained with a smaller budget, and the prompt's `<|media_pad|>` count must match what it was trained on."""
@@ -79,7 +79,7 @@ class LocalBackend:
             raise BackendSetupError(f"{self.checkpoint}: not a checkpoint (no config.json)")
         self.device = device
         self.native_targets, self.ocr_prompt = _read_meta(self.checkpoint, is_default)
-        self.patch_limit, self.frame_patch_limit = _read_patch_limits(self.checkpoint)
+        self.patch_limit, self.frame_patch_limit = read_patch_limits(self.checkpoint)
         self.model = None
         self.tokenizer = None
         self._load_lock = threading.Lock()

@@ -47,6 +47,21 @@ def preload_engine() -> None:
     import vision.preprocess  # noqa: F401
 
 
+def _patch_limit(kind: str, values: dict) -> int | None:
+    """The image patch budget of a local checkpoint (its preprocessor_config.json), for the token estimate;
+    None (K2.5's default) for remote backends or when it cannot be read."""
+    from app.backends.base import BackendError
+    from app.backends.local import DEFAULT_CHECKPOINT, read_patch_limits
+
+    if kind == "openai":
+        return None
+    path = DEFAULT_CHECKPOINT if kind == "mini" else pathlib.Path(values.get("checkpoint_dir") or "")
+    try:
+        return read_patch_limits(path)[0] if path.is_dir() else None
+    except BackendError:
+        return None
+
+
 class MainWindow(QMainWindow):
     generation_started = Signal()
     code_delta = Signal(str)
@@ -512,6 +527,7 @@ class MainWindow(QMainWindow):
             values, self.settings.api_key() if kind == "openai" else "")
         self.model_label.setText(f"model: {model}" + ("" if loaded else " (not loaded)"))
         self.device_label.setText(f"device: {device}")
+        self.strip.set_patch_limit(_patch_limit(kind, values))
 
     # ================================================================================================ editing ====
     def _reference(self):

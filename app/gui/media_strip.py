@@ -19,12 +19,11 @@ from .inputs import InputItem, pil_to_qimage
 THUMB = QSize(112, 80)
 
 
-def token_estimate(items: list[InputItem]) -> int:
-    try:
-        from vision import image_token_count
-    except ImportError:
-        from vision.preprocess import image_token_count
-    return sum(image_token_count(*it.image.size) for it in items)
+def token_estimate(items: list[InputItem], patch_limit: int | None = None) -> int:
+    """Decoder tokens the kept images become under the backend's patch budget (K2.5's 16384 by default)."""
+    from vision.preprocess import IN_PATCH_LIMIT, image_token_count
+
+    return sum(image_token_count(*it.image.size, in_patch_limit=patch_limit or IN_PATCH_LIMIT) for it in items)
 
 
 class _List(QListWidget):
@@ -63,6 +62,7 @@ class MediaStrip(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.items: list[InputItem] = []
+        self.patch_limit: int | None = None  # the backend's image patch budget; None = K2.5's default
         self.list = _List()
         self.list.dropped.connect(self.dropped)
         self.list.itemChanged.connect(self._on_item_changed)
@@ -144,6 +144,11 @@ class MediaStrip(QWidget):
             if item.group and item.group in groups:
                 self.set_keep(row, keep)
 
+    def set_patch_limit(self, limit: int | None) -> None:
+        if limit != self.patch_limit:
+            self.patch_limit = limit
+            self._refresh_summary()
+
     def _refresh_summary(self) -> None:
         kept = self.kept()
         if not self.items:
@@ -155,7 +160,7 @@ class MediaStrip(QWidget):
         if frames:
             parts.append(f"{kept_frames} of {frames} video frames kept")
         try:
-            parts.append(f"≈{token_estimate(kept):,} image tokens")
+            parts.append(f"≈{token_estimate(kept, self.patch_limit):,} image tokens")
         except Exception:  # noqa: BLE001 -- the estimate is a hint only
             pass
         self.summary.setText(" · ".join(parts))
