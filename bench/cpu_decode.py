@@ -24,7 +24,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from bench.report import append_results, cpu_model  # noqa: E402
 
 # K2.5's shape family at ~40M parameters (K2.5: hidden 7168, 61 layers, 64 heads, q_lora 1536,
 # kv_lora 512, rope 64 / nope 128 / v 128, 384 experts top-8 of width 2048, 1 shared, vocab 163,840).
@@ -216,15 +217,6 @@ def run_worker(engine: str, path: Path, prompt: list[int], n_new: int, threads: 
 
 # ------------------------------------------------------------------------------------------ report
 
-def cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        name = next(l.split(":", 1)[1].strip() for l in out.splitlines() if l.startswith("Model name"))
-    except (OSError, StopIteration):
-        name = platform.processor() or "unknown CPU"
-    return f"{name}, {len(os.sched_getaffinity(0))} of {os.cpu_count()} cores usable"
-
-
 def read_bandwidth() -> float:
     """Bytes/s of summing a 256 MB fp32 tensor (best of 3) with the process's threads: the rate at which
     weights can stream from DRAM. Measured in every worker right after its run (same load)."""
@@ -365,11 +357,7 @@ def main(argv=None) -> int:
     )
     print(section)
     if not args.no_append:
-        results = ROOT / "bench" / "RESULTS.md"
-        if not results.exists():
-            results.write_text("# Benchmark results\n\nMeasured tables appended by the scripts in bench/.\n")
-        with results.open("a") as f:
-            f.write(section)
+        append_results(section)
     return 0
 
 

@@ -18,7 +18,6 @@ import argparse
 import datetime
 import os
 import pathlib
-import platform
 import statistics
 import sys
 import tempfile
@@ -31,18 +30,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from bench.report import append_results, cpu_model  # noqa: E402
+
 TICK_MS = 5
 BUDGET_MS = 50.0
-
-
-def cpu_model() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()} ({os.cpu_count()} cores)"
-    except OSError:
-        pass
-    return f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores)"
 
 
 def timing_application():
@@ -237,11 +228,7 @@ def main(argv=None) -> int:
                + "\n".join(lines) + "\n")
     print(section)
     if not args.no_append:
-        results = ROOT / "bench" / "RESULTS.md"
-        if not results.exists():
-            results.write_text("# Benchmark results\n\nMeasured tables appended by the scripts in bench/.\n")
-        with results.open("a") as f:
-            f.write(section)
+        append_results(section)
     return 0
 
 

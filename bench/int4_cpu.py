@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,6 +23,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.report import append_results, cpu_model  # noqa: E402
 from kernels.int4_linear import int4_linear_ref  # noqa: E402
 from model.int4 import dequantize_int4, quantize_int4, unpack_int4  # noqa: E402
 
@@ -40,17 +39,6 @@ def _time(fn, reps: int) -> float:
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times) * 1e3
-
-
-def _cpu_name() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name:"):
-                return line.split(":", 1)[1].strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def run(reps: int = 5) -> list[str]:
@@ -92,16 +80,13 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=5)
     args = ap.parse_args()
     rows = run(args.reps)
-    head = (f"## INT4 expert matmul on CPU ({_cpu_name()}, {torch.get_num_threads()} threads, torch "
+    head = (f"## INT4 expert matmul on CPU ({cpu_model()}, {torch.get_num_threads()} threads, torch "
             f"{torch.__version__}, {datetime.date.today().isoformat()}"
             f"{', load average %.1f' % os.getloadavg()[0] if hasattr(os, 'getloadavg') else ''})")
     text = "\n".join([head, "", *rows, ""])
     print(text)
     if args.write:
-        path = Path(__file__).with_name("RESULTS.md")
-        prefix = "" if path.exists() else "# Measured results\n\n"
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(prefix + text + "\n")
+        append_results(text)
     return 0
 
 

@@ -26,6 +26,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.report import append_results  # noqa: E402
 from vision.moonvit import MoonViT, MoonViTConfig, count_flops, init_moonvit_weights  # noqa: E402
 from vision.preprocess import pack_media, preprocess_image  # noqa: E402
 from vision.projector import PatchMergerProjector, tpool_patch_merger  # noqa: E402
@@ -147,12 +149,7 @@ def main() -> None:
     text = "\n".join(head + rows) + "\n"
     print(text)
     if not args.no_append:
-        path = ROOT / "bench" / "RESULTS.md"
-        prefix = "" if path.exists() and path.read_text().endswith("\n\n") else "\n"
-        if not path.exists():
-            prefix = "# Benchmark results\n\n"
-        with path.open("a") as f:
-            f.write(prefix + text + "\n")
+        append_results(text)
 
 
 if __name__ == "__main__":
