@@ -104,6 +104,26 @@ class LoadBalancer:
         return worst
 
 
+@torch.no_grad()
+def init_from_checkpoint(model: nn.Module, ckpt_dir) -> None:
+    """Start from an exported K2.5-layout checkpoint (e.g. the shipped `assets/mini`): float tensors as stored,
+    INT4 experts dequantized to the dense weights they stand for. Strict: every name must match."""
+    from model.checkpoint import CheckpointDir
+    from model.int4 import dequantize_int4
+
+    ckpt = CheckpointDir(ckpt_dir)
+    names = set(ckpt.names)
+    state = {}
+    for name in names:
+        if name.endswith("weight_packed"):
+            base = name[: -len("weight_packed")]
+            state[base + "weight"] = dequantize_int4(ckpt.tensor(name), ckpt.tensor(base + "weight_scale"),
+                                                     ckpt.tensor(base + "weight_shape"))
+        elif not name.endswith(("weight_scale", "weight_shape")):
+            state[name] = ckpt.tensor(name).float()
+    model.load_state_dict(state, strict=True)
+
+
 def lr_at(step: int, total: int, peak: float, warmup: int) -> float:
     if step < warmup:
         return peak * (step + 1) / warmup
@@ -160,6 +180,7 @@ def main(argv=None) -> int:
     ap.add_argument("--eval-every", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--export", help="write the K2.5-layout checkpoint here when done")
+    ap.add_argument("--init", help="start from this exported checkpoint (ignored when resuming a run)")
     args = ap.parse_args(argv)
 
     torch.manual_seed(args.seed)
@@ -183,6 +204,9 @@ def main(argv=None) -> int:
           f"tokens median {lens[len(lens) // 2]}, max {lens[-1]}", file=sys.stderr)
 
     model = build_model(unquantized(config), device=device, dtype=torch.float32)
+    if args.init and not (run / "state.pt").is_file():
+        init_from_checkpoint(model, args.init)
+        print(f"initialised from {args.init}", file=sys.stderr)
     model.to(device)
     model.train()
     n_params = sum(p.numel() for p in model.parameters())
