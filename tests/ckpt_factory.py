@@ -272,21 +272,21 @@ def tiny_tokenizer_files() -> dict[str, str]:
             "tokenizer_config.json": json.dumps(k25_tokenizer_config(TINY_BASE_TOKENS), indent=2) + "\n"}
 
 
-@torch.no_grad()
-def write_tiny_k25_checkpoint(directory, seed: int = 0, with_vision: bool = True, *, shards: int = 2) -> Path:
-    """A tiny random checkpoint in the real K2.5 layout: `kimi_k25` config with text + vision
-    (or a text-only `kimi_k2` one), INT4 routed experts, sharded, with tokenizer files."""
-    from model import build_model, load_config
+NORM_SUFFIXES = ("norm.weight", "norm0.weight", "norm1.weight", "final_layernorm.weight", "pre_norm.weight")
+
+
+def random_tensors(model, seed: int, norm=lambda name, shape, g: 1.0 + 0.05 * torch.randn(shape, generator=g)):
+    """Random checkpoint tensors for every entry of `model.state_dict()` (a meta-device model): INT4 triples
+    for `Int4Linear`s (quantized from a fan-in-scaled normal weight), a small random correction bias, norm
+    weights from `norm(name, shape, generator)`, 0.02-scaled vectors, fan-in-scaled matrices."""
     from model.int4 import quantize_int4
 
-    cfg_dict = tiny_k25_config_dict(with_vision)
-    m = build_model(load_config(cfg_dict), device="meta")   # names and shapes only
     g = torch.Generator().manual_seed(seed)
     tensors = {}
-    for name, t in m.state_dict().items():
+    for name, t in model.state_dict().items():
         if name.endswith("weight_packed"):
             base = name[: -len("weight_packed")]
-            lin = m.get_submodule(base.rstrip("."))
+            lin = model.get_submodule(base.rstrip("."))
             w = torch.randn(lin.out_features, lin.in_features, generator=g) / math.sqrt(lin.in_features)
             tensors[base + "weight_packed"], tensors[base + "weight_scale"], tensors[base + "weight_shape"] = \
                 quantize_int4(w)
@@ -294,16 +294,25 @@ def write_tiny_k25_checkpoint(directory, seed: int = 0, with_vision: bool = True
             continue
         elif name.endswith("e_score_correction_bias"):
             tensors[name] = 0.1 * torch.randn(t.shape, generator=g)
-        elif t.is_floating_point():
-            if name.endswith(("norm.weight", "norm0.weight", "norm1.weight", "final_layernorm.weight",
-                              "pre_norm.weight")):
-                tensors[name] = 1.0 + 0.05 * torch.randn(t.shape, generator=g)
-            elif t.ndim == 1:
-                tensors[name] = 0.02 * torch.randn(t.shape, generator=g)
-            else:
-                fan_in = math.prod(t.shape[1:]) if t.ndim > 1 else t.shape[0]
-                tensors[name] = torch.randn(t.shape, generator=g) / math.sqrt(fan_in)
-        else:
+        elif not t.is_floating_point():
             raise ValueError(f"tiny checkpoint: no initialiser for {t.dtype} tensor {name}")
+        elif name.endswith(NORM_SUFFIXES):
+            tensors[name] = norm(name, t.shape, g)
+        elif t.ndim == 1:
+            tensors[name] = 0.02 * torch.randn(t.shape, generator=g)
+        else:
+            tensors[name] = torch.randn(t.shape, generator=g) / math.sqrt(math.prod(t.shape[1:]))
+    return tensors
+
+
+@torch.no_grad()
+def write_tiny_k25_checkpoint(directory, seed: int = 0, with_vision: bool = True, *, shards: int = 2) -> Path:
+    """A tiny random checkpoint in the real K2.5 layout: `kimi_k25` config with text + vision
+    (or a text-only `kimi_k2` one), INT4 routed experts, sharded, with tokenizer files."""
+    from model import build_model, load_config
+
+    cfg_dict = tiny_k25_config_dict(with_vision)
+    m = build_model(load_config(cfg_dict), device="meta")   # names and shapes only
+    tensors = random_tensors(m, seed)
     return save_checkpoint(directory, tensors, cfg_dict, num_shards=shards, overwrite=True,
                            extra_files=tiny_tokenizer_files())

@@ -18,7 +18,6 @@ the input image, pipeline extraction) produces the page one chunk per token.
 import base64
 import copy
 import json
-import math
 import threading
 from pathlib import Path
 
@@ -46,11 +45,10 @@ GAIN = 40.0
 def write_scripted_checkpoint(directory, chunks=SCRIPT, seed: int = 0, loop_to: int | None = None) -> Path:
     """`loop_to`: the last chunk is followed by chunk `loop_to` instead of `<|im_end|>`, so generation runs to
     max_new_tokens (long streams for bench/gui_latency.py)."""
-    from ckpt_factory import TINY_BASE_TOKENS, tiny_k25_config_dict
+    from ckpt_factory import TINY_BASE_TOKENS, random_tensors, tiny_k25_config_dict
 
     from model import build_model, load_config
     from model.checkpoint import save_checkpoint
-    from model.int4 import quantize_int4
     from model.tokenizer import K25_SPECIAL_OFFSETS, NUM_RESERVED_SPECIAL_TOKENS, k25_tokenizer_config
 
     n = TINY_BASE_TOKENS + len(chunks)
@@ -66,30 +64,13 @@ def write_scripted_checkpoint(directory, chunks=SCRIPT, seed: int = 0, loop_to: 
                media_placeholder_token_id=ids["<|media_pad|>"])
 
     model = build_model(load_config(cfg), device="meta")
-    g = torch.Generator().manual_seed(seed)
-    tensors = {}
-    for name, t in model.state_dict().items():
-        if name.endswith("weight_packed"):
-            base = name[: -len("weight_packed")]
-            lin = model.get_submodule(base.rstrip("."))
-            w = torch.randn(lin.out_features, lin.in_features, generator=g) / math.sqrt(lin.in_features)
-            tensors[base + "weight_packed"], tensors[base + "weight_scale"], tensors[base + "weight_shape"] = \
-                quantize_int4(w)
-        elif name.endswith(("weight_scale", "weight_shape")):
-            continue
-        elif name.endswith("e_score_correction_bias"):
-            tensors[name] = 0.1 * torch.randn(t.shape, generator=g)
-        elif name.endswith(("input_layernorm.weight", "post_attention_layernorm.weight")) \
-                and name.startswith("language_model."):
-            tensors[name] = torch.zeros(t.shape)  # the layers add exactly 0: see the module docstring
-        elif name.endswith(("norm.weight", "norm0.weight", "norm1.weight", "final_layernorm.weight",
-                            "pre_norm.weight")):
-            tensors[name] = torch.ones(t.shape)
-        elif t.ndim == 1:
-            tensors[name] = 0.02 * torch.randn(t.shape, generator=g)
-        else:
-            fan_in = math.prod(t.shape[1:])
-            tensors[name] = torch.randn(t.shape, generator=g) / math.sqrt(fan_in)
+    def norm(name, shape, _g):
+        if name.startswith("language_model.") and name.endswith(("input_layernorm.weight",
+                                                                   "post_attention_layernorm.weight")):
+            return torch.zeros(shape)  # the layers add exactly 0: see the module docstring
+        return torch.ones(shape)
+
+    tensors = random_tensors(model, seed, norm=norm)
     vocab = n + NUM_RESERVED_SPECIAL_TOKENS
     embed = torch.zeros(vocab, hidden)
     embed[:, 0] = 1.0
