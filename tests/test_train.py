@@ -52,6 +52,58 @@ def test_collate_labels_are_next_tokens_of_the_target_only(tok):
     assert batch["pixel_values"].shape[0] == sum(e.item.pixel_values.shape[0] for e in encs)
 
 
+def test_collate_pixels_are_the_production_preprocessing_bit_for_bit(tok):
+    from vision.preprocess import preprocess_image
+
+    ex = _example(3, size=(333, 217))
+    enc = encode_example(ex, tok, 1024)
+    assert enc.item.pixel_values.dtype == torch.uint8            # stored compactly
+    ref = preprocess_image(Image.open(io.BytesIO(ex.png)), in_patch_limit=1024).pixel_values
+    assert torch.equal(collate([enc], tok.pad_id)["pixel_values"], ref)
+
+
+def test_encode_examples_in_worker_processes_matches_one_by_one(tok):
+    from train.examples import encode_examples
+
+    exs = [_example(i, size=(200 + 7 * i, 150)) for i in range(70)]
+    par = encode_examples(exs, tok, 1024, workers=2)
+    for ex, e in zip(exs, par):
+        ref = encode_example(ex, tok, 1024)
+        assert e.ids == ref.ids and e.loss_start == ref.loss_start
+        assert torch.equal(e.item.pixel_values, ref.item.pixel_values)
+
+
+def test_dense_expert_path_matches_the_routed_experts_in_value_and_gradient():
+    import copy
+
+    from model.model import build_model
+    from model.moe import MoE
+    from train.dense_moe import use_dense_experts
+
+    torch.manual_seed(0)
+    cfg = unquantized(mini_config(600, "tiny"))
+    cfg["text_config"]["n_routed_experts"], cfg["text_config"]["num_experts_per_tok"] = 6, 2
+    routed = build_model(cfg, device="cpu", dtype=torch.float64)
+    dense = copy.deepcopy(routed)
+    assert use_dense_experts(dense) == 1
+    ids = torch.randint(0, 300, (2, 23))
+    a, b = routed(ids), dense(ids)
+    torch.testing.assert_close(b, a, rtol=1e-10, atol=1e-10)
+    a.square().sum().backward()
+    b.square().sum().backward()
+    for (name, p), q in zip(routed.named_parameters(), dense.parameters()):
+        if p.grad is None:
+            assert q.grad is None or not q.grad.any(), name
+        else:
+            torch.testing.assert_close(q.grad, p.grad, rtol=1e-9, atol=1e-12, msg=name)
+    # and the dense path is really taken: it reads the experts' live weights
+    dense_moe = [m for m in dense.modules() if isinstance(m, MoE)][0]
+    with torch.no_grad():
+        for e in dense_moe.experts:
+            e.down_proj.weight.mul_(2)
+    assert not torch.allclose(dense(ids), a)
+
+
 def test_batcher_respects_the_token_budget_and_covers_every_example(tok):
     encs = [encode_example(_example(i), tok, 1024) for i in range(6)]
     budget = 3 * max(len(e.ids) for e in encs)

@@ -289,3 +289,34 @@ def test_flop_count_matches_torch_flop_counter():
     with torch.no_grad(), sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as fc:
         tower(pv, gt)
     assert fc.get_total_flops() == count_flops(grids, TINY)
+
+
+def test_separable_bicubic_position_grid_equals_torch_interpolate():
+    """The pos-emb resample as two 1-D weight matmuls gives F.interpolate's bicubic values (float64)."""
+    import torch.nn.functional as F
+
+    from vision.moonvit import PosEmbDividedFixed
+
+    pe = PosEmbDividedFixed(TINY).double()
+    for h, w in [(6, 10), (1, 1), (2, 90), (64, 3), (37, 64)]:
+        ref = F.interpolate(pe.weight.permute(2, 0, 1)[None], size=(h, w), mode="bicubic",
+                            align_corners=False)[0].permute(1, 2, 0).reshape(h * w, -1)
+        torch.testing.assert_close(pe.spatial(h, w), ref, rtol=1e-6, atol=1e-6)
+
+
+def test_padded_varlen_attention_equals_per_item_attention():
+    """The GPU path (all items in one masked SDPA call) against one SDPA call per item, float64."""
+    import torch.nn.functional as F
+
+    from vision.moonvit import Varlen
+
+    torch.manual_seed(0)
+    lengths = [5, 17, 1, 9]
+    q, k, v = (torch.randn(sum(lengths), 3, 8, dtype=torch.float64) for _ in range(3))
+    out = Varlen(lengths).attend(q, k, v)
+    start = 0
+    for n in lengths:
+        sl = slice(start, start + n)
+        ref = F.scaled_dot_product_attention(*(t[sl].transpose(0, 1)[None] for t in (q, k, v)))
+        torch.testing.assert_close(out[sl], ref[0].transpose(0, 1).reshape(n, -1))
+        start += n

@@ -27,7 +27,7 @@ from PIL import Image
 from app.prompts import MediaSlot, chat_messages, plan_prompt
 from model.chat import encode_chat
 from vision.ocr import OcrLine, serialize_lines
-from vision.preprocess import navit_resize, preprocess_image
+from vision.preprocess import IMAGE_MEAN, IMAGE_STD, MediaItem, navit_resize, preprocess_image
 
 PACK_VERSION = 1
 
@@ -44,7 +44,7 @@ class Example:
 class Encoded:
     ids: list[int]          # prompt + target
     loss_start: int         # first target position (the prompt is not trained on)
-    item: object            # vision.preprocess.MediaItem
+    item: object            # vision.preprocess.MediaItem, pixel_values kept as uint8 (see `collate`)
 
 
 def target_text(html: str) -> str:
@@ -55,10 +55,42 @@ def target_text(html: str) -> str:
 def encode_example(ex: Example, tokenizer, in_patch_limit: int, use_ocr: bool = True) -> Encoded:
     image = Image.open(io.BytesIO(ex.png)).convert("RGB")
     item = preprocess_image(image, in_patch_limit=in_patch_limit)
+    # the patches' uint8 pixels (exactly recoverable: 4x smaller, so ~10k pages fit in memory); `collate`
+    # normalises them with `patchify`'s own arithmetic
+    pixels = ((item.pixel_values * IMAGE_STD + IMAGE_MEAN) * 255.0).round_().to(torch.uint8)
+    item = MediaItem(pixels, item.grid_thw)
     plan = plan_prompt("html", [MediaSlot("image")], ocr_text=ex.ocr if use_ocr and ex.ocr else None)
     prompt = encode_chat(tokenizer, chat_messages(plan), [item.num_tokens], thinking=plan.thinking)
     target = tokenizer.encode(target_text(ex.html), allow_special=False) + [tokenizer.im_end_id]
     return Encoded(prompt + target, len(prompt), item)
+
+
+_WORKER_STATE: tuple = ()
+
+
+def _init_worker(state: tuple) -> None:
+    global _WORKER_STATE
+    _WORKER_STATE = state
+    torch.set_num_threads(1)
+
+
+def _encode_one(ex: Example) -> Encoded:
+    return encode_example(ex, *_WORKER_STATE)
+
+
+def encode_examples(examples: Sequence[Example], tokenizer, in_patch_limit: int, use_ocr: bool = True,
+                    workers: int = 1) -> list[Encoded]:
+    """`encode_example` over a pack, in `workers` spawned processes when > 1 (results in order). Spawned, not
+    forked: a fork of a process whose torch thread pool has run can hang in the child."""
+    global _WORKER_STATE
+    state = (tokenizer, in_patch_limit, use_ocr)
+    if workers <= 1 or len(examples) < 64:
+        _WORKER_STATE = state
+        return [_encode_one(e) for e in examples]
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(state,)) as pool:
+        return pool.map(_encode_one, examples, chunksize=32)
 
 
 def _page_files(corpus_dir: Path) -> list[Path]:
@@ -128,7 +160,7 @@ def _ocr_text(meta: dict, width: int, height: int) -> str:
     return serialize_lines(lines, width, height)
 
 
-def _pack_page(html_path: Path, in_patch_limit: int) -> dict | None:
+def _pack_page(html_path: Path, in_patch_limit: int, quality: int = 80) -> dict | None:
     stem = html_path.with_suffix("")
     png_path, meta_path = stem.with_suffix(".png"), stem.with_suffix(".json")
     if not (png_path.is_file() and meta_path.is_file()):
@@ -140,23 +172,24 @@ def _pack_page(html_path: Path, in_patch_limit: int) -> dict | None:
         nw, nh, _, _ = navit_resize(w, h, in_patch_limit)
         small = im.resize((nw, nh), Image.BICUBIC)
     buf = io.BytesIO()
-    # WebP q90: 9 KB a page instead of 31 KB as PNG at 42.7 dB PSNR (measured on 40 held-out pages), so a
-    # few thousand pages travel to a GPU machine in one call
-    small.save(buf, format="WEBP", quality=90)
+    # WebP: at q80 7.4 KB a page (q90 9.8 KB, PNG 45 KB) at 41.6 dB PSNR (q90 43.4; 30 train pages), so
+    # ~6,000 pages travel to a GPU machine in one 64 MiB call
+    small.save(buf, format="WEBP", quality=quality)
     return {"seed": int(meta["seed"]), "png": buf.getvalue(), "ocr": _ocr_text(meta, w, h),
             "html": html_path.read_text(encoding="utf-8")}
 
 
 def build_pack(corpus_dirs, out_path: str | Path, in_patch_limit: int, limit: int | None = None,
-               workers: int = 1) -> int:
+               workers: int = 1, quality: int = 80, skip: int = 0) -> int:
     """Pack rendered corpus directories (`train/corpus/builder.py`: `page_N.html`, `page_N.png`, `page_N.json`
     with the OCR lines) into one file. Pages without their json (not finished) are skipped."""
     import functools
     from multiprocessing import Pool
 
     dirs = [corpus_dirs] if isinstance(corpus_dirs, (str, Path)) else list(corpus_dirs)
-    pages = [p for d in dirs for p in _page_files(Path(d))][:limit]
-    job = functools.partial(_pack_page, in_patch_limit=in_patch_limit)
+    pages = [p for d in dirs for p in _page_files(Path(d))][skip:]
+    pages = pages[:limit] if limit is not None else pages
+    job = functools.partial(_pack_page, in_patch_limit=in_patch_limit, quality=quality)
     if workers > 1:
         with Pool(workers) as pool:
             examples = [e for e in pool.imap(job, pages, chunksize=16) if e is not None]
@@ -203,9 +236,19 @@ class Batcher:
         return batches
 
 
-def collate(encoded: Sequence[Encoded], pad_id: int, ignore_index: int = -100) -> dict[str, torch.Tensor]:
-    """Right-padded ids `[B, S]`, next-token labels `[B, S]` (prompt and padding ignored), packed media."""
+def normalise_pixels(pixels: torch.Tensor) -> torch.Tensor:
+    """uint8 patches → `vision.preprocess.patchify`'s float32 values, bit for bit (float inputs pass through)."""
+    if pixels.dtype != torch.uint8:
+        return pixels
+    return (pixels.to(torch.float32) / 255.0 - IMAGE_MEAN) / IMAGE_STD
+
+
+def collate(encoded: Sequence[Encoded], pad_id: int, ignore_index: int = -100,
+            normalise: bool = True) -> dict[str, torch.Tensor]:
+    """Right-padded ids `[B, S]`, next-token labels `[B, S]` (prompt and padding ignored), packed media
+    (float32 pixel values; with `normalise=False` still uint8, for `normalise_pixels` on the device)."""
     s = max(len(e.ids) for e in encoded)
+    pixels = torch.cat([e.item.pixel_values for e in encoded])
     ids = torch.full((len(encoded), s), pad_id, dtype=torch.long)
     labels = torch.full((len(encoded), s), ignore_index, dtype=torch.long)
     for b, e in enumerate(encoded):
@@ -215,6 +258,6 @@ def collate(encoded: Sequence[Encoded], pad_id: int, ignore_index: int = -100) -
     return {
         "input_ids": ids,
         "labels": labels,
-        "pixel_values": torch.cat([e.item.pixel_values for e in encoded]),
+        "pixel_values": pixels if not normalise else normalise_pixels(pixels),
         "grid_thws": torch.tensor([e.item.grid_thw for e in encoded], dtype=torch.long),
     }

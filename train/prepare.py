@@ -1,7 +1,7 @@
 """Data preparation verbs of the mini-model recipe (`scripts/train_mini.sh`).
 
     python -m train.prepare tokenizer-corpus OUT_DIR [--pages N]   generated HTML + prompt texts for BPE
-    python -m train.prepare pack CORPUS_DIR… OUT.pack [--workers W] screenshots + OCR + HTML in one file
+    python -m train.prepare pack CORPUS_DIR… OUT.pack [--workers W] [--skip N] [--limit N] screenshots + OCR + HTML in one file
 
 The tokenizer corpus is pure generation (no rendering): pages from training seeds far from the ones the
 model trains on, fenced the way the assistant writes them, plus the system prompts and OCR-line syntax
@@ -45,13 +45,17 @@ def main(argv=None) -> int:
     p.add_argument("paths", nargs="+", type=Path, help="corpus directories, then the output .pack")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--in-patch-limit", type=int, default=IN_PATCH_LIMIT)
+    p.add_argument("--skip", type=int, default=0, help="leave out the first N pages (in directory order)")
+    p.add_argument("--limit", type=int, default=None, help="pack at most N pages")
+    p.add_argument("--quality", type=int, default=80, help="WebP quality of the screenshots")
     args = ap.parse_args(argv)
     if args.cmd == "tokenizer-corpus":
         print(tokenizer_corpus(args.out_dir, args.pages))
     else:
         if len(args.paths) < 2:
             ap.error("pack needs at least one corpus directory and the output file")
-        n = build_pack(args.paths[:-1], args.paths[-1], args.in_patch_limit, workers=args.workers)
+        n = build_pack(args.paths[:-1], args.paths[-1], args.in_patch_limit, workers=args.workers,
+                       skip=args.skip, limit=args.limit, quality=args.quality)
         print(f"{n} pages → {args.paths[-1]}", file=sys.stderr)
     return 0
 

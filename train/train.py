@@ -38,7 +38,8 @@ from model.int4 import GROUP_SIZE, compute_scales, quantize_values
 from model.model import build_model
 from model.moe import MoE, MoEGate
 from model.tokenizer import Tokenizer
-from train.examples import Batcher, collate, encode_example, load_pack
+from train.dense_moe import use_dense_experts
+from train.examples import Batcher, collate, encode_examples, load_pack, normalise_pixels
 from train.mini import mini_config, unquantized
 
 
@@ -135,7 +136,8 @@ def loss_of(model: nn.Module, batch: dict, device: torch.device, autocast: bool)
     ids = batch["input_ids"].to(device)
     labels = batch["labels"].to(device)
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
-        logits = model(ids, pixel_values=batch["pixel_values"].to(device), grid_thws=batch["grid_thws"])
+        pixels = normalise_pixels(batch["pixel_values"].to(device, non_blocking=True))   # uint8 over the bus
+        logits = model(ids, pixel_values=pixels, grid_thws=batch["grid_thws"])
     n = int((labels != -100).sum())
     loss = F.cross_entropy(logits.float().view(-1, logits.shape[-1]), labels.view(-1), ignore_index=-100,
                            reduction="sum")
@@ -147,11 +149,33 @@ def heldout_loss(model, encoded, pad_id, device, autocast, max_tokens) -> float:
     model.eval()
     total, count = 0.0, 0
     for idx in Batcher(encoded, max_tokens, seed=0).epoch():
-        loss, n = loss_of(model, collate([encoded[i] for i in idx], pad_id), device, autocast)
+        loss, n = loss_of(model, collate([encoded[i] for i in idx], pad_id, normalise=False), device, autocast)
         total += float(loss)
         count += n
     model.train()
     return total / max(1, count)
+
+
+def _start_profiler(device: torch.device):
+    from torch.profiler import ProfilerActivity, profile
+
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    prof = profile(activities=acts)
+    prof.__enter__()
+    prof.t0 = time.time()
+    return prof
+
+
+def _report_profile(prof, device: torch.device, steps: int) -> int:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    wall = time.time() - prof.t0
+    prof.__exit__(None, None, None)
+    key = "cuda_time_total" if device.type == "cuda" else "cpu_time_total"
+    print(prof.key_averages().table(sort_by=key, row_limit=25), file=sys.stderr)
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15), file=sys.stderr)
+    print(f"profiled {steps} steps: {wall / steps:.3f} s/step wall", file=sys.stderr)
+    return 0
 
 
 def _save(path: Path, obj) -> None:
@@ -162,13 +186,16 @@ def _save(path: Path, obj) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m train.train", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--pack", required=True, help="training pack (train/examples.py build_pack)")
+    ap.add_argument("--pack", required=True, nargs="+", help="training pack(s) (train/examples.py build_pack)")
     ap.add_argument("--heldout", help="held-out pack for the held-out loss")
     ap.add_argument("--tokenizer", required=True, help="directory with tiktoken.model + tokenizer_config.json")
     ap.add_argument("--run", required=True, help="run directory (state.pt, log.jsonl); resumes from it")
     ap.add_argument("--size", default="base", choices=["tiny", "small", "base"])
     ap.add_argument("--steps", type=int, default=3000)
-    ap.add_argument("--minutes", type=float, default=None, help="stop (and save) after this wall time")
+    ap.add_argument("--minutes", type=float, default=None,
+                    help="fit the schedule to this much training time (measured at step 30) and stop there")
+    ap.add_argument("--stop-minutes", type=float, default=None,
+                    help="save and stop after this wall time of this call, schedule unchanged (resume later)")
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--batch-tokens", type=int, default=24000)
@@ -181,6 +208,10 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--export", help="write the K2.5-layout checkpoint here when done")
     ap.add_argument("--init", help="start from this exported checkpoint (ignored when resuming a run)")
+    ap.add_argument("--moe", choices=["dense", "routed"], default=None,
+                    help="routed-expert training path: dense (all experts, batched; default on CUDA, "
+                         "train/dense_moe.py) or routed (per-expert rows; default on CPU)")
+    ap.add_argument("--profile", type=int, default=0, help="profile N steps after 5 warm-up steps, print, exit")
     args = ap.parse_args(argv)
 
     torch.manual_seed(args.seed)
@@ -192,13 +223,19 @@ def main(argv=None) -> int:
     config = mini_config(tok.vocab_size, args.size)
     (run / "config.json").write_text(json.dumps(config, indent=2))
 
-    examples, in_patch_limit = load_pack(args.pack)
+    examples, in_patch_limit = [], None
+    for path in args.pack:
+        part, limit = load_pack(path)
+        if in_patch_limit is not None and limit != in_patch_limit:
+            sys.exit(f"error: {path} was packed for in_patch_limit {limit}, the others for {in_patch_limit}")
+        examples, in_patch_limit = examples + part, limit
     t0 = time.time()
-    encoded = [encode_example(e, tok, in_patch_limit, use_ocr=not args.no_ocr) for e in examples]
+    workers = min(16, os.cpu_count() or 1)
+    encoded = encode_examples(examples, tok, in_patch_limit, use_ocr=not args.no_ocr, workers=workers)
     held = []
     if args.heldout:
         held_ex, _ = load_pack(args.heldout)
-        held = [encode_example(e, tok, in_patch_limit, use_ocr=not args.no_ocr) for e in held_ex]
+        held = encode_examples(held_ex, tok, in_patch_limit, use_ocr=not args.no_ocr, workers=workers)
     lens = sorted(len(e.ids) for e in encoded)
     print(f"encoded {len(encoded)} train / {len(held)} held-out examples in {time.time() - t0:.1f}s; "
           f"tokens median {lens[len(lens) // 2]}, max {lens[-1]}", file=sys.stderr)
@@ -209,6 +246,8 @@ def main(argv=None) -> int:
         print(f"initialised from {args.init}", file=sys.stderr)
     model.to(device)
     model.train()
+    if (args.moe or ("dense" if device.type == "cuda" else "routed")) == "dense":
+        use_dense_experts(model)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model: {n_params / 1e6:.1f}M parameters on {device}", file=sys.stderr)
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim >= 2 and "embed" not in n]
@@ -246,7 +285,9 @@ def main(argv=None) -> int:
         batches = batcher.epoch()
         skip = step % len(batches) if epoch == step // max(1, len(batches)) else 0
         for idx in batches[skip:]:
-            if step >= args.steps or (args.minutes and time.time() - start > args.minutes * 60):
+            elapsed = time.time() - start
+            if (step >= args.steps or (args.minutes and elapsed > args.minutes * 60)
+                    or (args.stop_minutes and elapsed > args.stop_minutes * 60)):
                 done = True
                 break
             if args.minutes and step == 30 and not resumed:
@@ -263,7 +304,12 @@ def main(argv=None) -> int:
                       file=sys.stderr)
             for g in opt.param_groups:
                 g["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
-            loss_sum, n = loss_of(model, collate([encoded[i] for i in idx], tok.pad_id), device, autocast)
+            if args.profile and step == 5:
+                prof = _start_profiler(device)
+            if args.profile and step == 5 + args.profile:
+                return _report_profile(prof, device, args.profile)
+            batch = collate([encoded[i] for i in idx], tok.pad_id, normalise=False)
+            loss_sum, n = loss_of(model, batch, device, autocast)
             loss = loss_sum / max(1, n)
             opt.zero_grad(set_to_none=True)
             loss.backward()

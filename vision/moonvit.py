@@ -14,7 +14,8 @@ Parameter names are the checkpoint's (`patch_embed.proj`, `patch_embed.pos_emb.w
 
 What it does not do: the 2×2 merge, temporal pooling and projection into the decoder's width
 (`vision/projector.py`), preprocessing (`vision/preprocess.py`). CPU speed comes from running every matmul
-on all packed patches at once and calling SDPA once per item (no block-diagonal mask is materialised).
+on all packed patches at once and calling SDPA once per item (no block-diagonal mask is materialised); on a
+GPU all items go through one padded SDPA call with the padding keys masked (`Varlen`).
 
 Legend: N = patches of all items, D = hidden (1152), H = heads (16), Dh = head dim (72), L = patches of one item.
 """
@@ -104,6 +105,20 @@ def sincos_time_table(num_frames: int, dim: int) -> torch.Tensor:
     return torch.cat([ang.sin(), ang.cos()], dim=1).float()
 
 
+_BICUBIC: dict[tuple[int, int, str], torch.Tensor] = {}
+
+
+def bicubic_matrix(n_out: int, n_in: int, device) -> torch.Tensor:
+    """fp32 `[n_out, n_in]`: row y holds the weights 1-D bicubic resampling (align_corners=False, A=−0.75,
+    clamped borders: `F.interpolate`'s rule) gives the input samples for output y. Cached per size and device."""
+    key = (n_out, n_in, str(device))
+    if key not in _BICUBIC:
+        eye = torch.eye(n_in, dtype=torch.float64).view(n_in, 1, n_in, 1)    # each input sample as an image
+        cols = F.interpolate(eye, size=(n_out, 1), mode="bicubic", align_corners=False)   # [n_in, 1, n_out, 1]
+        _BICUBIC[key] = cols.view(n_in, n_out).t().float().to(device)
+    return _BICUBIC[key]
+
+
 class PosEmbDividedFixed(nn.Module):
     """Learnable spatial grid `weight [H0, W0, D]` resized per item + fixed temporal sin-cos (computed)."""
 
@@ -117,12 +132,20 @@ class PosEmbDividedFixed(nn.Module):
         self.num_frames = cfg.pos_emb_time
 
     def spatial(self, h: int, w: int) -> torch.Tensor:
-        """[h·w, D] row-major; bicubic (align_corners=False) resample of the grid, identity at its own size."""
+        """[h·w, D] row-major; bicubic (align_corners=False) resample of the grid, identity at its own size.
+
+        Bicubic resampling is separable — each output is Σ_ij a_h[y,i]·a_w[x,j]·grid[i,j] — so it is computed
+        as two small matmuls with the 1-D weight matrices (`bicubic_matrix`), the same values as
+        `F.interpolate(mode="bicubic")` up to summation order, at a fraction of its GPU time (that kernel,
+        forward and backward, was 40 % of a mini-model training step)."""
         if (h, w) == tuple(self.weight.shape[:2]):
             return self.weight.reshape(h * w, -1)
-        grid = self.weight.permute(2, 0, 1).unsqueeze(0).float()          # [1, D, H0, W0]
-        out = F.interpolate(grid, size=(h, w), mode="bicubic", align_corners=False)
-        return out.squeeze(0).permute(1, 2, 0).reshape(h * w, -1).to(self.weight.dtype)
+        a_h = bicubic_matrix(h, self.weight.shape[0], self.weight.device)      # [h, H0]
+        a_w = bicubic_matrix(w, self.weight.shape[1], self.weight.device)      # [w, W0]
+        grid = self.weight.float()
+        out = torch.einsum("yi,ijd->yjd", a_h, grid)                            # [h, W0, D]
+        out = torch.einsum("xj,yjd->yxd", a_w, out)                             # [h, w, D]
+        return out.reshape(h * w, -1).to(self.weight.dtype)
 
     def forward(self, x: torch.Tensor, grids: list[tuple[int, int, int]]) -> torch.Tensor:
         """x [N, D] → x + position embedding of every patch."""
@@ -201,6 +224,39 @@ class MLP(nn.Module):
         return self.fc1(F.gelu(self.fc0(x), approximate="tanh"))
 
 
+class Varlen:
+    """The items' patch counts, and (built once per forward, on first use) the padded layout that runs
+    all items' attention as one SDPA call: rows scattered into `[n, L_max]`, padding keys masked out.
+    Many small per-item calls each copy their strided q/k/v; on a GPU those copies and launches, not the
+    arithmetic, set the time."""
+
+    def __init__(self, lengths: list[int]):
+        self.lengths = lengths
+        self._pad = None
+
+    def _layout(self, device) -> tuple[torch.Tensor, torch.Tensor]:
+        if self._pad is None:
+            n, longest = len(self.lengths), max(self.lengths)
+            lens = torch.tensor(self.lengths)
+            valid = torch.arange(longest)[None] < lens[:, None]                # [n, L_max]
+            rows = valid.flatten().nonzero().squeeze(1)                        # padded slot of each patch
+            self._pad = (rows.to(device), valid.view(n, 1, 1, longest).to(device))
+        return self._pad
+
+    def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        """q, k, v [N, H, Dh] → [N, H·Dh], each item attending to its own patches only."""
+        rows, mask = self._layout(q.device)
+        n, longest = mask.shape[0], mask.shape[-1]
+        hd = q.shape[1:]
+
+        def padded(t):
+            out = t.new_zeros(n * longest, *hd).index_copy(0, rows, t)
+            return out.view(n, longest, *hd).transpose(1, 2)                  # [n, H, L_max, Dh]
+
+        o = F.scaled_dot_product_attention(padded(q), padded(k), padded(v), attn_mask=mask)
+        return o.transpose(1, 2).reshape(n * longest, -1)[rows]
+
+
 class EncoderBlock(nn.Module):
     """Pre-LN block with fused `wqkv` ([q | k | v], head-major inside each) and output `wo`."""
 
@@ -214,16 +270,19 @@ class EncoderBlock(nn.Module):
         self.wo = nn.Linear(d, d)
         self.mlp = MLP(d, cfg.intermediate_size)
 
-    def attention(self, x: torch.Tensor, rot: torch.Tensor, lengths: list[int]) -> torch.Tensor:
-        """x [N, D]; rot [N, Dh/2] complex RoPE rotations; lengths: patches per item (sum N).
-        Block-diagonal attention."""
+    def attention(self, x: torch.Tensor, rot: torch.Tensor, lengths) -> torch.Tensor:
+        """x [N, D]; rot [N, Dh/2] complex RoPE rotations; lengths: patches per item (sum N), a list or a
+        `Varlen`. Block-diagonal attention: per item on CPU, all items in one padded call elsewhere."""
         n = x.shape[0]
         qkv = self.wqkv(x).view(n, 3, self.num_heads, self.head_dim)         # [N, 3, H, Dh]
         q = apply_rope_interleaved(qkv[:, 0], rot)                             # [N, H, Dh]
         k = apply_rope_interleaved(qkv[:, 1], rot)
         v = qkv[:, 2]
+        layout = lengths if isinstance(lengths, Varlen) else Varlen(list(lengths))
+        if len(layout.lengths) > 1 and x.device.type != "cpu":
+            return self.wo(layout.attend(q, k, v))
         outs, start = [], 0
-        for length in lengths:
+        for length in layout.lengths:
             sl = slice(start, start + length)
             # [1, H, L, Dh]; scale defaults to Dh^-0.5
             o = F.scaled_dot_product_attention(q[sl].transpose(0, 1)[None], k[sl].transpose(0, 1)[None],
@@ -267,8 +326,9 @@ class MoonViT(nn.Module):
                              f"{pixel_values.shape[0]}")
         x = self.patch_embed(pixel_values, grids)                              # [N, D]
         rot = self.rope_table(grids, x.device)
+        layout = Varlen(lengths)
         for block in self.encoder.blocks:
-            x = block(x, rot, lengths)
+            x = block(x, rot, layout)
         return self.encoder.final_layernorm(x)
 
 
@@ -288,13 +348,16 @@ def init_moonvit_weights(module: nn.Module, std: float = 0.02, generator: torch.
 
 
 def count_flops(grids: list[tuple[int, int, int]], cfg: MoonViTConfig) -> float:
-    """Multiply-add FLOPs (2 per MAC) of one encoder pass: GEMMs plus attention scores and values."""
+    """Multiply-add FLOPs (2 per MAC) of one encoder pass: GEMMs, attention scores and values, and the
+    position grid's two resampling matmuls per item."""
     d, i, p = cfg.hidden_size, cfg.intermediate_size, cfg.patch_size
     n = sum(t * h * w for t, h, w in grids)
     patch_embed = 2 * (3 * p * p) * d                                        # per patch, once
     blocks = 2 * cfg.num_layers * (3 * d * d + d * d + 2 * d * i)            # wqkv, wo, fc0, fc1 per patch
     attn = 4 * d * cfg.num_layers * sum((t * h * w) ** 2 for t, h, w in grids)  # QKᵀ and PV per item
-    return float(n * (patch_embed + blocks) + attn)
+    h0, w0 = cfg.pos_emb_height, cfg.pos_emb_width
+    pos = sum(2 * d * w0 * (h * h0 + h * w) for _, h, w in grids if (h, w) != (h0, w0))  # separable resample
+    return float(n * (patch_embed + blocks) + attn + pos)
 
 
 __all__ = ["MoonViTConfig", "MoonViT", "rope_2d_angles", "rope_rotations", "apply_rope_interleaved",
