@@ -4,7 +4,7 @@
 # Every step is resumable: re-running skips finished pages/packs and resumes training from runs/mini/state.pt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEVICE=cpu; MINUTES=180; PAGES=3000; HELDOUT=200; SIZE=base
+DEVICE=cpu; MINUTES=180; PAGES=6000; HELDOUT=200; SIZE=base
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) DEVICE=$2; shift 2;; --minutes) MINUTES=$2; shift 2;;
@@ -29,4 +29,5 @@ fi
 [ -f $D/train.pack ] || $PY -m train.prepare pack $D/train $D/train.pack
 # 4. train and export
 $PY -m train.train --pack $D/train.pack --heldout $D/heldout.pack --tokenizer $D/tok --run runs/mini \
-  --size $SIZE --device $DEVICE --minutes $MINUTES --export assets/mini
+  --size $SIZE --device $DEVICE --minutes $MINUTES --export assets/mini \
+  --batch-tokens $([ "$DEVICE" = cuda ] && echo 96000 || echo 24000)

@@ -320,3 +320,15 @@ def test_padded_varlen_attention_equals_per_item_attention():
         ref = F.scaled_dot_product_attention(*(t[sl].transpose(0, 1)[None] for t in (q, k, v)))
         torch.testing.assert_close(out[sl], ref[0].transpose(0, 1).reshape(n, -1))
         start += n
+
+
+def test_position_grid_cache_built_in_inference_mode_still_trains():
+    """A resample matrix first built under torch.inference_mode (a conversion) must not break a later
+    training step that needs gradients through the grid."""
+    from vision.moonvit import PosEmbDividedFixed
+
+    pe = PosEmbDividedFixed(TINY)
+    with torch.inference_mode():
+        pe.spatial(7, 13)
+    pe.spatial(7, 13).sum().backward()
+    assert pe.weight.grad is not None and pe.weight.grad.abs().sum() > 0

@@ -102,8 +102,9 @@ def ocr_like_lines(blocks: Sequence[list], rng: random.Random) -> list[OcrLine]:
     without OCR (Tesseract costs ~0.7 s a page; rendering ~0.2 s).
 
     What Tesseract does to screenshots, measured on corpus pages (`vision/ocr.py`) and imitated here: words
-    closer than ~1.5 character heights on one row come out as one line; icon glyphs are mostly missed; some
-    small or faint text is missed; ~5 % of characters are wrong (diacritics dropped, look-alikes swapped).
+    closer than ~1.5 character heights on one row come out as one line, and mostly so do words far apart on one
+    row (Tesseract reads a nav bar, a table row or a footer as one line); icon glyphs are mostly missed; some
+    small or faint text is missed; ~2 % of characters are wrong (diacritics dropped, look-alikes swapped).
     """
     keep = []
     for text, x, y, w, h, _rgb in blocks:
@@ -112,15 +113,16 @@ def ocr_like_lines(blocks: Sequence[list], rng: random.Random) -> list[OcrLine]:
             continue
         if not any(c.isalnum() for c in text) and rng.random() < 0.85:
             continue
-        if rng.random() < 0.08:
+        if rng.random() < 0.05:
             continue
         keep.append([text, float(x), float(y), float(w), float(h)])
     keep.sort(key=lambda b: (round((b[2] + b[4] / 2) / 8), b[1]))
     lines: list[list] = []
     for b in keep:
         last = lines[-1] if lines else None
+        gap = b[1] - (last[1] + last[3]) if last is not None else -1
         if (last is not None and abs((last[2] + last[4] / 2) - (b[2] + b[4] / 2)) < 0.5 * max(b[4], last[4])
-                and 0 <= b[1] - (last[1] + last[3]) < 1.5 * b[4]):
+                and gap >= 0 and (gap < 1.5 * b[4] or rng.random() < 0.95)):
             right = b[1] + b[3]
             top, bottom = min(last[2], b[2]), max(last[2] + last[4], b[2] + b[4])
             last[0] += " " + b[0]
@@ -134,7 +136,7 @@ def ocr_like_lines(blocks: Sequence[list], rng: random.Random) -> list[OcrLine]:
 _LOOKALIKE = {"l": "1", "I": "l", "O": "0", "0": "O", "rn": "m", "e": "c", "i": "l", "S": "5"}
 
 
-def _char_noise(text: str, rng: random.Random, p: float = 0.03) -> str:
+def _char_noise(text: str, rng: random.Random, p: float = 0.015) -> str:
     import unicodedata
 
     if rng.random() < 0.7:  # Tesseract's eng model mostly drops diacritics

@@ -290,10 +290,13 @@ def main(argv=None) -> int:
                     or (args.stop_minutes and elapsed > args.stop_minutes * 60)):
                 done = True
                 break
-            if args.minutes and step == 30 and not resumed:
-                # fit the schedule (decay, QAT phase) into the time budget from the measured step time
-                per_step = (time.time() - start) / step
-                fit = int(args.minutes * 60 * 0.97 / per_step)
+            if args.minutes and step == 10 and not resumed:
+                t10 = time.time()
+            if args.minutes and step == 40 and not resumed:
+                # fit the schedule (decay, QAT phase) into the time budget from the step time measured over
+                # steps 10-40 (the first steps are slower: worker start-up, kernel selection)
+                per_step = (time.time() - t10) / 30
+                fit = int((args.minutes * 60 * 0.97 - (time.time() - start)) / per_step) + step
                 if fit < args.steps:
                     args.steps, fitted = fit, True
                     qat_start = int(args.steps * (1 - args.qat_frac))

@@ -113,10 +113,15 @@ def bicubic_matrix(n_out: int, n_in: int, device) -> torch.Tensor:
     clamped borders: `F.interpolate`'s rule) gives the input samples for output y. Cached per size and device."""
     key = (n_out, n_in, str(device))
     if key not in _BICUBIC:
-        eye = torch.eye(n_in, dtype=torch.float64).view(n_in, 1, n_in, 1)    # each input sample as an image
-        cols = F.interpolate(eye, size=(n_out, 1), mode="bicubic", align_corners=False)   # [n_in, 1, n_out, 1]
-        _BICUBIC[key] = cols.view(n_in, n_out).t().float().to(device)
+        with torch.inference_mode(False):     # cached: must stay usable by autograd after an inference call
+            _BICUBIC[key] = _bicubic_matrix(n_out, n_in, device)
     return _BICUBIC[key]
+
+
+def _bicubic_matrix(n_out: int, n_in: int, device) -> torch.Tensor:
+    eye = torch.eye(n_in, dtype=torch.float64).view(n_in, 1, n_in, 1)        # each input sample as an image
+    cols = F.interpolate(eye, size=(n_out, 1), mode="bicubic", align_corners=False)   # [n_in, 1, n_out, 1]
+    return cols.view(n_in, n_out).t().float().to(device)
 
 
 class PosEmbDividedFixed(nn.Module):
