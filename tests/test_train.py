@@ -188,3 +188,24 @@ def test_train_resume_export_and_load_end_to_end(tmp_path, tok):
     model = load_model(out)
     res = generate_text(model, Tokenizer.from_dir(out), [1, 2, 3], SamplingParams(max_new_tokens=3, temperature=0))
     assert res.new_tokens >= 1
+
+
+def test_ocr_like_lines_read_a_row_of_far_apart_cells_as_one_line_mostly():
+    """Tesseract reads a table row or a nav bar as one line even across wide gaps; the imitation must too
+    (it kept cells apart before, and a model trained on that did worse on real OCR)."""
+    row = [["#2362", 10, 100, 40, 14, [0, 0, 0]], ["Noah Brown", 300, 100, 80, 14, [0, 0, 0]],
+           ["Shipped", 600, 100, 60, 14, [0, 0, 0]]]
+    whole = sum(len(ocr_like_lines(row, random.Random(s))) == 1 for s in range(200))
+    assert whole >= 140
+
+
+def test_train_cli_bad_pack_is_a_one_line_error(tmp_path, capsys):
+    from train.train import main
+
+    bad = tmp_path / "bad.pack"
+    bad.write_bytes(b"not a pack")
+    for pack in (tmp_path / "missing.pack", bad):
+        with pytest.raises(SystemExit) as exc:
+            main(["--pack", str(pack), "--tokenizer", str(TOK_DIR), "--run", str(tmp_path / "run")])
+        msg = str(exc.value.code)
+        assert msg.startswith("error: ") and str(pack) in msg and "\n" not in msg

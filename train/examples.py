@@ -27,7 +27,7 @@ from PIL import Image
 from app.prompts import MediaSlot, chat_messages, plan_prompt
 from model.chat import encode_chat
 from vision.ocr import OcrLine, serialize_lines
-from vision.preprocess import IMAGE_MEAN, IMAGE_STD, MediaItem, navit_resize, preprocess_image
+from vision.preprocess import navit_resize, normalise, preprocess_image
 
 PACK_VERSION = 1
 
@@ -54,11 +54,8 @@ def target_text(html: str) -> str:
 
 def encode_example(ex: Example, tokenizer, in_patch_limit: int, use_ocr: bool = True) -> Encoded:
     image = Image.open(io.BytesIO(ex.png)).convert("RGB")
-    item = preprocess_image(image, in_patch_limit=in_patch_limit)
-    # the patches' uint8 pixels (exactly recoverable: 4x smaller, so ~10k pages fit in memory); `collate`
-    # normalises them with `patchify`'s own arithmetic
-    pixels = ((item.pixel_values * IMAGE_STD + IMAGE_MEAN) * 255.0).round_().to(torch.uint8)
-    item = MediaItem(pixels, item.grid_thw)
+    # uint8 patches (4x smaller, so ~10k pages fit in memory); `collate` or the trainer normalises them
+    item = preprocess_image(image, in_patch_limit=in_patch_limit, normalised=False)
     plan = plan_prompt("html", [MediaSlot("image")], ocr_text=ex.ocr if use_ocr and ex.ocr else None)
     prompt = encode_chat(tokenizer, chat_messages(plan), [item.num_tokens], thinking=plan.thinking)
     target = tokenizer.encode(target_text(ex.html), allow_special=False) + [tokenizer.im_end_id]
@@ -82,13 +79,11 @@ def encode_examples(examples: Sequence[Example], tokenizer, in_patch_limit: int,
                     workers: int = 1) -> list[Encoded]:
     """`encode_example` over a pack, in `workers` spawned processes when > 1 (results in order). Spawned, not
     forked: a fork of a process whose torch thread pool has run can hang in the child."""
-    global _WORKER_STATE
-    state = (tokenizer, in_patch_limit, use_ocr)
     if workers <= 1 or len(examples) < 64:
-        _WORKER_STATE = state
-        return [_encode_one(e) for e in examples]
+        return [encode_example(e, tokenizer, in_patch_limit, use_ocr) for e in examples]
     import multiprocessing
 
+    state = (tokenizer, in_patch_limit, use_ocr)
     with multiprocessing.get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(state,)) as pool:
         return pool.map(_encode_one, examples, chunksize=32)
 
@@ -239,10 +234,8 @@ class Batcher:
 
 
 def normalise_pixels(pixels: torch.Tensor) -> torch.Tensor:
-    """uint8 patches → `vision.preprocess.patchify`'s float32 values, bit for bit (float inputs pass through)."""
-    if pixels.dtype != torch.uint8:
-        return pixels
-    return (pixels.to(torch.float32) / 255.0 - IMAGE_MEAN) / IMAGE_STD
+    """uint8 patches → `vision.preprocess.normalise`d float32 values (float inputs pass through)."""
+    return normalise(pixels) if pixels.dtype == torch.uint8 else pixels
 
 
 def collate(encoded: Sequence[Encoded], pad_id: int, ignore_index: int = -100,

@@ -54,6 +54,11 @@ def main(argv=None) -> int:
     else:
         if len(args.paths) < 2:
             ap.error("pack needs at least one corpus directory and the output file")
+        if args.skip < 0 or (args.limit is not None and args.limit < 0) or not 0 <= args.quality <= 100:
+            ap.error("--skip and --limit must be ≥ 0 and --quality within 0..100")
+        missing = [str(d) for d in args.paths[:-1] if not d.is_dir()]
+        if missing:
+            ap.error(f"no corpus directory at {', '.join(missing)}")
         n = build_pack(args.paths[:-1], args.paths[-1], args.in_patch_limit, workers=args.workers,
                        skip=args.skip, limit=args.limit, quality=args.quality)
         print(f"{n} pages → {args.paths[-1]}", file=sys.stderr)

@@ -178,6 +178,13 @@ def _report_profile(prof, device: torch.device, steps: int) -> int:
     return 0
 
 
+def _load_pack_or_exit(path):
+    try:
+        return load_pack(path)
+    except (OSError, EOFError, ValueError, KeyError) as exc:
+        sys.exit(f"error: {path} is not a readable training pack: {exc}")
+
+
 def _save(path: Path, obj) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(obj, tmp)
@@ -193,7 +200,7 @@ def main(argv=None) -> int:
     ap.add_argument("--size", default="base", choices=["tiny", "small", "base"])
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--minutes", type=float, default=None,
-                    help="fit the schedule to this much training time (measured at step 30) and stop there")
+                    help="fit the schedule to this much training time (step time measured over steps 10-40) and stop there")
     ap.add_argument("--stop-minutes", type=float, default=None,
                     help="save and stop after this wall time of this call, schedule unchanged (resume later)")
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -224,8 +231,11 @@ def main(argv=None) -> int:
     (run / "config.json").write_text(json.dumps(config, indent=2))
 
     examples, in_patch_limit = [], None
+    for path in args.pack + ([args.heldout] if args.heldout else []):
+        if not Path(path).is_file():
+            sys.exit(f"error: no pack at {path}")
     for path in args.pack:
-        part, limit = load_pack(path)
+        part, limit = _load_pack_or_exit(path)
         if in_patch_limit is not None and limit != in_patch_limit:
             sys.exit(f"error: {path} was packed for in_patch_limit {limit}, the others for {in_patch_limit}")
         examples, in_patch_limit = examples + part, limit
@@ -234,7 +244,7 @@ def main(argv=None) -> int:
     encoded = encode_examples(examples, tok, in_patch_limit, use_ocr=not args.no_ocr, workers=workers)
     held = []
     if args.heldout:
-        held_ex, _ = load_pack(args.heldout)
+        held_ex, _ = _load_pack_or_exit(args.heldout)
         held = encode_examples(held_ex, tok, in_patch_limit, use_ocr=not args.no_ocr, workers=workers)
     lens = sorted(len(e.ids) for e in encoded)
     print(f"encoded {len(encoded)} train / {len(held)} held-out examples in {time.time() - t0:.1f}s; "

@@ -236,24 +236,31 @@ def _resize_pad(img: Image.Image, in_patch_limit: int) -> np.ndarray:
     return out
 
 
-def patchify(frames: np.ndarray) -> torch.Tensor:
+def normalise(pixels: torch.Tensor) -> torch.Tensor:
+    """uint8 pixel values (any shape) → float32 (x/255 − 0.5)/0.5, the encoder's input range [−1, 1]."""
+    return (pixels.to(torch.float32) / 255.0 - IMAGE_MEAN) / IMAGE_STD
+
+
+def patchify(frames: np.ndarray, normalised: bool = True) -> torch.Tensor:
     """uint8 [T, H, W, 3] (H, W multiples of 14) → float32 [T·(H/14)·(W/14), 3, 14, 14].
 
-    Patch order is (t, row, col) row-major, each patch channel-first, values (x/255 − 0.5)/0.5.
+    Patch order is (t, row, col) row-major, each patch channel-first, values `normalise`d (with
+    `normalised=False` the uint8 pixels, in the same layout: 4× smaller, for training sets held in memory).
     """
     t, hh, ww, c = frames.shape
     p = PATCH_SIZE
-    x = torch.from_numpy(np.ascontiguousarray(frames)).to(torch.float32)
-    x = (x / 255.0 - IMAGE_MEAN) / IMAGE_STD
+    x = torch.from_numpy(np.ascontiguousarray(frames))
+    x = normalise(x) if normalised else x
     # [T, h, p, w, p, C] → [T, h, w, C, p, p]
     x = x.view(t, hh // p, p, ww // p, p, c).permute(0, 1, 3, 5, 2, 4)
     return x.reshape(t * (hh // p) * (ww // p), c, p, p).contiguous()
 
 
-def preprocess_image(img: Image.Image, in_patch_limit: int = IN_PATCH_LIMIT) -> MediaItem:
-    """One PIL image (any mode; converted with `to_rgb`) → MediaItem with grid (1, h, w)."""
+def preprocess_image(img: Image.Image, in_patch_limit: int = IN_PATCH_LIMIT, normalised: bool = True) -> MediaItem:
+    """One PIL image (any mode; converted with `to_rgb`) → MediaItem with grid (1, h, w); `normalised=False`
+    keeps uint8 pixel values (`patchify`)."""
     arr = _resize_pad(to_rgb(img), in_patch_limit)
-    pv = patchify(arr[None])
+    pv = patchify(arr[None], normalised)
     return MediaItem(pv, (1, arr.shape[0] // PATCH_SIZE, arr.shape[1] // PATCH_SIZE))
 
 
