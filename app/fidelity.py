@@ -1,19 +1,20 @@
 """Design2Code-style fidelity scores between a reference page and a candidate page, both rendered.
 
 Metrics (each in [0, 1], 1 = identical), following Design2Code's visual evaluation (Si et al. 2024):
-  block_match  matched text-block area share: (area of matched blocks, both pages) / (area of all
-               blocks, both pages); areas in page-normalised units
+  block_match  matched text-block area share: Σ max(area) of matched pairs / (that + the larger of the
+               two pages' unmatched areas); areas in page-normalised units
   text         mean text similarity (difflib ratio) of matched block pairs
   position     mean of 1 − max(|Δcx|, |Δcy|) of matched pairs' centres, each page normalised to 1×1
   color        mean of max(0, 1 − ΔE00/100) of matched pairs' text colours (CIEDE2000 on CIELAB D65)
   visual       SSIM of the two screenshots in grayscale, both resized to a common size (Design2Code
                uses CLIP here; CLIP weights cannot be had offline)
   overall      mean of the five
-Blocks are matched one-to-one by text similarity with the Hungarian algorithm; pairs under 0.5
-similarity are discarded. Simplification against Design2Code: no merging of adjacent blocks
-before matching (our DOM probe already yields one block per text node, i.e. per styled run).
-When the candidate has no text at all the four block metrics are 0, as in Design2Code, and
-`overall` is visual / 5.
+Blocks are merged and matched as Design2Code's released scorer does (`app/blockmatch.py`): consecutive
+blocks are joined where that improves the matching (a nav bar read as one line against four links),
+then matched one-to-one by text similarity (Hungarian); pairs under 0.5 similarity are discarded.
+Block-Match counts each matched pair by the larger of its two areas against that plus the larger of
+the two pages' unmatched areas. When the candidate has no text at all the four block metrics are 0,
+as in Design2Code, and `overall` is visual / 5.
 
 Range, measured on held-out corpus pages (stored renders, 2-core machine): a page against itself
 scores 1.0 on every metric; 30 pairs of *unrelated* pages average block_match 0.10, text 0.64,
@@ -29,14 +30,14 @@ Not here: rendering (`app/render.py`), OCR (`vision/ocr.py`), running evaluation
 """
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
 
 import numpy as np
 
-MIN_TEXT_SIMILARITY = 0.5
+from app.blockmatch import MIN_TEXT_SIMILARITY, block_scores, text_similarity  # noqa: F401  (re-exported)
+
 VISUAL_SIZE = 512  # SSIM is computed at this width (height keeps the reference's aspect ratio)
 
 
@@ -120,57 +121,6 @@ def ciede2000(lab1, lab2, kl: float = 1.0, kc: float = 1.0, kh: float = 1.0) -> 
 
 def color_similarity(rgb1, rgb2) -> float:
     return max(0.0, 1.0 - ciede2000(srgb_to_lab(rgb1), srgb_to_lab(rgb2)) / 100.0)
-
-
-# ---------------------------------------------------------------- blocks
-
-def text_similarity(a: str, b: str, floor: float = 0.0) -> float:
-    """difflib ratio (2·matches / total length). Pairs whose cheap upper bound is below `floor`
-    return that bound instead of the exact ratio: they are discarded by the matching anyway, and
-    skipping them makes scoring a 40-block page ~10x faster."""
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    bound = sm.quick_ratio()
-    return bound if bound < floor else sm.ratio()
-
-
-def _norm(blocks, width: float, height: float):
-    """Blocks → (text, cx, cy, area, color) normalised to a 1×1 page."""
-    w, h = max(1.0, float(width)), max(1.0, float(height))
-    return [(b.text, (b.x + b.w / 2) / w, (b.y + b.h / 2) / h, (b.w * b.h) / (w * h), getattr(b, "color", None))
-            for b in blocks if b.text.strip()]
-
-
-def match_blocks(ref, cand) -> list[tuple[int, int, float]]:
-    """One-to-one matching maximising total text similarity (Hungarian); pairs under
-    MIN_TEXT_SIMILARITY are dropped. `ref`/`cand` are sequences of objects with `.text`."""
-    from scipy.optimize import linear_sum_assignment
-
-    if not ref or not cand:
-        return []
-    sim = np.array([[text_similarity(a.text, b.text, MIN_TEXT_SIMILARITY) for b in cand] for a in ref],
-                   dtype=np.float64)
-    rows, cols = linear_sum_assignment(-sim)
-    return [(int(i), int(j), float(sim[i, j])) for i, j in zip(rows, cols) if sim[i, j] >= MIN_TEXT_SIMILARITY]
-
-
-def block_scores(ref_blocks, ref_size, cand_blocks, cand_size) -> tuple[float, float, float, float | None]:
-    """(block_match, text, position, color) of candidate blocks against reference blocks; color is
-    None when the reference blocks carry no colour (OCR lines)."""
-    ref_blocks = [b for b in ref_blocks if b.text.strip()]
-    cand_blocks = [b for b in cand_blocks if b.text.strip()]
-    a, b = _norm(ref_blocks, *ref_size), _norm(cand_blocks, *cand_size)
-    has_color = bool(a) and a[0][4] is not None and (not b or b[0][4] is not None)
-    if not a and not b:
-        return 1.0, 1.0, 1.0, (1.0 if has_color else None)
-    matches = match_blocks(ref_blocks, cand_blocks)
-    if not matches:
-        return 0.0, 0.0, 0.0, (0.0 if has_color else None)
-    total = sum(x[3] for x in a) + sum(x[3] for x in b)
-    matched = sum(a[i][3] + b[j][3] for i, j, _ in matches)
-    text = float(np.mean([s for _, _, s in matches]))
-    pos = float(np.mean([1 - max(abs(a[i][1] - b[j][1]), abs(a[i][2] - b[j][2])) for i, j, _ in matches]))
-    color = float(np.mean([color_similarity(a[i][4], b[j][4]) for i, j, _ in matches])) if has_color else None
-    return (matched / total if total > 0 else 0.0), text, max(0.0, pos), color
 
 
 # ---------------------------------------------------------------- visual

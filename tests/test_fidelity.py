@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from app.fidelity import (block_scores, check_html, ciede2000, match_blocks, score_renders, image_score, srgb_to_lab,
-                          ssim, text_similarity)
+from app.blockmatch import _assign, _with_context, difference_of_means
+from app.fidelity import (block_scores, check_html, ciede2000, score_renders, image_score, srgb_to_lab, ssim,
+                          text_similarity)
 from app.render import TextBlock
 
 # Sharma, Wu & Dalal (2005), Table 1: L1 a1 b1 L2 a2 b2 ΔE00 (all 34 pairs).
@@ -83,18 +84,55 @@ def _blk(text, x=0, y=0, w=100, h=20, color=(0, 0, 0)):
     return TextBlock(text, x, y, w, h, color)
 
 
-def test_hungarian_matching_equals_brute_force():
+def test_hungarian_assignment_equals_brute_force():
     words = ["Pricing", "Price", "Prices", "Pricing plans", "Plans", "Sign in", "Sign up", "Signed"]
     rng = np.random.default_rng(1)
     for _ in range(8):
-        ref = [_blk(w) for w in rng.choice(words, 5, replace=False)]
-        cand = [_blk(w) for w in rng.choice(words, 5, replace=False)]
-        sim = [[text_similarity(a.text, b.text, 0.5) for b in cand] for a in ref]
-        perm = max(itertools.permutations(range(5)), key=lambda p: sum(sim[i][p[i]] for i in range(5)))
-        want = sorted((i, perm[i]) for i in range(5) if sim[i][perm[i]] >= 0.5)
-        got = match_blocks(ref, cand)
-        assert sorted((i, j) for i, j, _ in got) == want
-        assert all(s == pytest.approx(text_similarity(ref[i].text, cand[j].text)) for i, j, s in got)
+        ref, cand = rng.choice(words, 5, replace=False), rng.choice(words, 4, replace=False)
+        sim = np.array([[text_similarity(a, b) for b in cand] for a in ref])
+        best = max(itertools.permutations(range(5), 4), key=lambda p: sum(sim[p[j], j] for j in range(4)))
+        pairs, costs = _assign(sim)
+        assert sum(-c for c in costs) == pytest.approx(sum(sim[best[j], j] for j in range(4)))
+        assert len(pairs) == 4
+
+
+def test_difference_of_means_by_hand():
+    # Common costs are set aside: -0.4 → -0.9 is a gain of 0.5, and the new best pair beats the old one.
+    assert difference_of_means([-1.0, -0.4], [-1.0, -0.9]) == pytest.approx(0.5)
+    # A better mean whose best pair is worse than before counts as no gain.
+    assert difference_of_means([-0.9, -0.2], [-0.8, -0.8]) == 0.0
+    assert difference_of_means([-0.9], [-0.6]) == pytest.approx(-0.3)
+
+
+def test_context_bonus_by_hand():
+    cost = -np.array([[0.9, 0.8], [0.1, 0.7]])
+    got = _with_context(cost, 0.1, 1)
+    # Entries under -0.5 get 0.1 × the two best of their neighbours; -0.1 is left alone.
+    assert got[0, 0] == pytest.approx(-0.9 - 0.1 * (0.8 + 0.7))
+    assert got[0, 1] == pytest.approx(-0.8 - 0.1 * (0.9 + 0.7))
+    assert got[1, 1] == pytest.approx(-0.7 - 0.1 * (0.9 + 0.8))
+    assert got[1, 0] == pytest.approx(-0.1)
+
+
+def test_split_block_is_merged_before_matching():
+    """A nav bar Tesseract reads as one line against four links in the other page: Design2Code joins
+    consecutive blocks when that improves the matching; no single link is similar enough on its own."""
+    ref = [_blk("Home About Pricing Contact", 0, 0, 400, 20)]
+    cand = [_blk(w, 100 * k, 0, 80, 20) for k, w in enumerate(["Home", "About", "Pricing", "Contact"])]
+    assert all(text_similarity(ref[0].text, c.text) < 0.5 for c in cand)
+    block, text, pos, color = block_scores(ref, (400, 100), cand, (400, 100))
+    assert block == pytest.approx(1.0) and text == pytest.approx(1.0) and color == 1.0
+    assert pos == pytest.approx(1 - 10 / 400)  # merged box spans 0..380, centre 190 against 200
+    # Either side may be the split one.
+    assert block_scores(cand, (400, 100), ref, (400, 100))[:2] == pytest.approx((1.0, 1.0))
+
+
+def test_block_match_counts_larger_area_and_larger_unmatched_side():
+    ref = [_blk("Hello world", 0, 0, 20, 10), _blk("Quarterly revenue", 0, 50, 10, 10)]
+    cand = [_blk("Hello world", 0, 0, 30, 10), _blk("zzz", 0, 80, 5, 10)]
+    block, text, _, _ = block_scores(ref, (100, 100), cand, (100, 100))
+    # matched max(0.02, 0.03) = 0.03; unmatched ref 0.01, cand 0.005 → 0.03 / (0.03 + 0.01).
+    assert block == pytest.approx(0.75) and text == 1.0
 
 
 def test_block_scores_by_hand():

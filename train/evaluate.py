@@ -1,6 +1,7 @@
 """Fidelity evaluation on held-out pages, through the production path: `uicode eval`.
 
     uicode eval [--corpus data/mini/heldout] [--pages 200] [--checkpoint DIR] [--out bench/eval] [--record]
+                [--best-of N] [--no-ocr]
 
 For each held-out page (rendered with Tesseract OCR by `train.corpus`; built first if the folder is absent):
 its screenshot goes through `app.pipeline.Pipeline` exactly as `uicode convert` sends it (OCR, prompt,
@@ -10,8 +11,11 @@ Text, Position, Colour (CIEDE2000) plus Visual (SSIM) and their mean. Also: the 
 (`app.fidelity.is_well_formed`) and seconds per page. Held-out seeds are never generated for training
 (`train.corpus.generator.split_of`).
 
-Writes `OUT/eval.json` (per page and mean), `OUT/side_by_side_N.png` for the first pages (input | output), and
-with `--record` appends the summary table to `bench/RESULTS.md` with the device and date.
+Writes `OUT/eval.json` (per page and mean), `OUT/pages/seed_S.html` (each generated page, so that it can be
+scored again), `OUT/side_by_side_N.png` for the first pages (input | output), and with `--record` appends the
+summary table to `bench/RESULTS.md` with the device and date. `--best-of N` converts as `uicode convert
+--best-of N` does (N candidates, the best by the reference-free score); `--no-ocr` withholds the OCR lines from
+the prompt, to measure what they bring to a model trained with them.
 
 Not here: the scores themselves (`app/fidelity.py`), rendering (`app/render.py`).
 """
@@ -55,7 +59,7 @@ def _cpu_name() -> str:
 
 
 def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_new_tokens: int,
-             examples: int = 4) -> dict:
+             examples: int = 4, best_of: int = 1, ocr: bool = True) -> dict:
     from app.fidelity import is_well_formed, score_renders
     from app.pipeline import ConvertRequest, Pipeline, make_backend
     from app.render import Renderer
@@ -65,8 +69,12 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
 
         build(corpus, count=pages, seed=0, split="heldout", workers=2)
     metas = sorted(corpus.glob("page_*.json"))[:pages]
-    pipeline = Pipeline(make_backend("local", checkpoint=checkpoint, device=device))
-    out.mkdir(parents=True, exist_ok=True)
+    backend = make_backend("local", checkpoint=checkpoint, device=device)
+    backend.load()
+    if not ocr:
+        backend.ocr_prompt = False
+    pipeline = Pipeline(backend)
+    (out / "pages").mkdir(parents=True, exist_ok=True)
     rows = []
     with Renderer() as renderer:
         for i, meta_path in enumerate(metas):
@@ -74,8 +82,9 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
             png = meta_path.with_suffix(".png")
             ref_html = meta_path.with_suffix(".html").read_text(encoding="utf-8")
             t0 = time.perf_counter()
-            result = pipeline.convert(ConvertRequest(media=(png,), max_new_tokens=max_new_tokens))
+            result = pipeline.convert(ConvertRequest(media=(png,), max_new_tokens=max_new_tokens, best_of=best_of))
             seconds = time.perf_counter() - t0
+            (out / "pages" / f"seed_{meta['seed']}.html").write_text(result.code or "", encoding="utf-8")
             vp = meta["viewport"]
             kw = dict(width=vp["width"], height=vp["height"], full_page=True, max_height=4096)
             ref = renderer.render(ref_html, **kw)
@@ -92,6 +101,7 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
     summary["well_formed"] = round(sum(r["well_formed"] for r in rows) / max(1, len(rows)), 4)
     summary["seconds_per_page"] = round(sum(r["seconds"] for r in rows) / max(1, len(rows)), 2)
     report = {"pages": len(rows), "checkpoint": str(checkpoint or "assets/mini"), "device": device,
+              "best_of": best_of, "ocr": ocr, "scorer": "Design2Code block merging (app/blockmatch.py)",
               "date": datetime.date.today().isoformat(), "cpu": _cpu_name(), "mean": summary, "rows": rows}
     (out / "eval.json").write_text(json.dumps(report, indent=1))
     return report
@@ -127,9 +137,17 @@ def main(argv=None) -> int:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--max-new-tokens", type=int, default=1536)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "eval")
+    ap.add_argument("--best-of", type=int, default=1, metavar="N",
+                    help="candidates per page, the best kept by the reference-free score (as convert --best-of)")
+    ap.add_argument("--no-ocr", action="store_true", help="withhold the OCR lines from the prompt")
     ap.add_argument("--record", action="store_true", help="append the summary to bench/RESULTS.md")
     args = ap.parse_args(argv)
-    report = evaluate(args.corpus, args.pages, args.checkpoint, args.device, args.out, args.max_new_tokens)
+    if args.pages < 1:
+        ap.error("--pages must be at least 1")
+    if not 1 <= args.best_of <= 16:
+        ap.error("--best-of must be between 1 and 16")
+    report = evaluate(args.corpus, args.pages, args.checkpoint, args.device, args.out, args.max_new_tokens,
+                      best_of=args.best_of, ocr=not args.no_ocr)
     print(json.dumps(report["mean"], indent=1))
     if args.record:
         record(report)

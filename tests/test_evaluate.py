@@ -1,0 +1,50 @@
+"""train/evaluate.py (`uicode eval`): one held-out page through the production path with the embedded model;
+the report, the saved page and the argument errors."""
+import json
+
+import pytest
+
+from train.evaluate import evaluate, main
+
+pytestmark = pytest.mark.skipif(
+    not __import__("shutil").which("tesseract"), reason="needs Debian's tesseract-ocr (scripts/setup.sh installs it)")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    from train.corpus.builder import build
+
+    out = tmp_path_factory.mktemp("heldout")
+    build(out, count=1, seed=0, split="heldout", workers=1, progress=False)
+    return out
+
+
+def test_eval_writes_scores_and_the_generated_page(corpus, tmp_path):
+    report = evaluate(corpus, 1, None, "cpu", tmp_path, max_new_tokens=64, examples=1)
+    row = report["rows"][0]
+    saved = tmp_path / "pages" / f"seed_{row['seed']}.html"
+    assert saved.is_file() and saved.read_text().strip()
+    assert json.loads((tmp_path / "eval.json").read_text())["mean"] == report["mean"]
+    for k in ("block_match", "text", "position", "color", "visual", "overall"):
+        assert 0.0 <= row[k] <= 1.0
+    assert row["new_tokens"] <= 64 and report["ocr"] is True and report["best_of"] == 1
+    assert (tmp_path / "side_by_side_1.png").is_file()
+
+
+def test_eval_without_ocr_withholds_the_ocr_lines(corpus, tmp_path, monkeypatch):
+    import app.pipeline
+
+    calls = []
+    real = app.pipeline.ocr_prompt_text
+    monkeypatch.setattr(app.pipeline, "ocr_prompt_text", lambda images: calls.append(1) or real(images))
+    evaluate(corpus, 1, None, "cpu", tmp_path / "a", max_new_tokens=8, examples=0)
+    assert len(calls) == 1
+    report = evaluate(corpus, 1, None, "cpu", tmp_path / "b", max_new_tokens=8, examples=0, ocr=False)
+    assert len(calls) == 1 and report["ocr"] is False
+
+
+@pytest.mark.parametrize("argv, message", [(["--pages", "0"], "--pages"), (["--best-of", "17"], "--best-of")])
+def test_eval_bad_arguments_are_one_line_errors(argv, message, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2 and message in capsys.readouterr().err
