@@ -9,7 +9,8 @@
    for it, else HTML that `app.targets.transform` converts afterwards (result `path` says which);
 3. stream from the backend, showing only code (`app.extract.CodeStream`) with the decode speed;
 4. with `best_of` N > 1: sample N candidates (seeds seed, seed+1, …; temperature 0 is raised to 0.6 since N
-   greedy samples would be identical), render each with headless Chromium (`app.render`, network blocked)
+   greedy samples would be identical; a backend with `stream_many`, the local one, decodes them side by
+   side in one batch after one prefill), render each with headless Chromium (`app.render`, network blocked)
    and score it against the first input image (`app.fidelity`, reference-free visual similarity); the best
    is kept and every score reported. Only the first candidate's code is streamed as `CodeDelta`s;
    `Finished.result.code` is authoritative.
@@ -122,15 +123,21 @@ class Pipeline:
                            ocr_text=ocr_text)
         n = request.best_of
         temperature = request.temperature if n == 1 or request.temperature > 0 else BEST_OF_TEMPERATURE
+        params = [GenParams(request.max_new_tokens, temperature, request.top_p,
+                            None if request.seed is None else request.seed + k) for k in range(n)]
         candidates: list[_Candidate] = []
-        for k in range(n):
-            if k and is_cancelled(cancel):
-                break
-            seed = None if request.seed is None else request.seed + k
-            params = GenParams(request.max_new_tokens, temperature, request.top_p, seed)
-            yield Status("generate", f"generating candidate {k + 1}/{n}" if n > 1 else "generating", k / n)
-            cand = yield from self._generate(plan, media, params, cancel, show=(k == 0))
-            candidates.append(cand)
+        many = getattr(self.backend, "stream_many", None)
+        if n > 1 and many is not None:
+            # One prefill, the candidates decoded side by side in one batch.
+            yield Status("generate", f"generating {n} candidates side by side", 0.0)
+            candidates = yield from self._collect(plan, many(plan, media, params, cancel), n)
+        else:
+            for k in range(n):
+                if k and is_cancelled(cancel):
+                    break
+                yield Status("generate", f"generating candidate {k + 1}/{n}" if n > 1 else "generating", k / n)
+                tagged = ((k, ev) for ev in self.backend.stream(plan, media, params[k], cancel))
+                candidates += yield from self._collect(plan, tagged, 1, first=k)
         best = candidates[0]
         want_score = (n > 1 or request.score) and any(isinstance(m, ImageInput) for m in media)
         if want_score and best.done.finish_reason != "cancelled":
@@ -147,24 +154,31 @@ class Pipeline:
         yield Status("done", f"{result.new_tokens} tokens in {result.seconds:.1f} s", 1.0)
         yield Finished(result)
 
-    def _generate(self, plan, media, params: GenParams, cancel, show: bool):
-        stream = CodeStream(plan.model_target, starts_in_thinking=plan.thinking)
-        n_tokens, t_start, done = 0, time.perf_counter(), None
-        for ev in self.backend.stream(plan, media, params, cancel):
+    def _collect(self, plan, tagged, n: int, first: int = 0):
+        """Candidates `first`..`first+n-1` from `(k, Delta | Done)` events; candidate 0's code is streamed as
+        `CodeDelta`s."""
+        streams = {k: CodeStream(plan.model_target, starts_in_thinking=plan.thinking) for k in range(first, first + n)}
+        done: dict[int, Done] = {}
+        n_tokens, t_start = 0, time.perf_counter()
+        for k, ev in tagged:
             if isinstance(ev, Delta):
-                n_tokens += ev.n_tokens
-                code = stream.feed(ev.text)
-                if show and code:
-                    # For a transformed target this is the model's HTML; the target code comes at the end.
-                    dt = time.perf_counter() - t_start
-                    yield CodeDelta(code, n_tokens / dt if dt > 0 else 0.0)
+                code = streams[k].feed(ev.text)
+                if k == 0:
+                    n_tokens += ev.n_tokens
+                    if code:
+                        # For a transformed target this is the model's HTML; the target code comes at the end.
+                        dt = time.perf_counter() - t_start
+                        yield CodeDelta(code, n_tokens / dt if dt > 0 else 0.0)
             elif isinstance(ev, Done):
-                done = ev
-        if done is None:
-            raise BackendError(f"{self.backend.describe()}: the stream ended without a result")
-        model_code = extract_code(stream.raw, plan.model_target)
-        code = transform(model_code, plan.target) if plan.path == PATH_TRANSFORMED and model_code else model_code
-        return _Candidate(stream.raw, model_code, code, done)
+                done[k] = ev
+        candidates = []
+        for k, stream in streams.items():
+            if k not in done:
+                raise BackendError(f"{self.backend.describe()}: the stream ended without a result")
+            model_code = extract_code(stream.raw, plan.model_target)
+            code = transform(model_code, plan.target) if plan.path == PATH_TRANSFORMED and model_code else model_code
+            candidates.append(_Candidate(stream.raw, model_code, code, done[k]))
+        return candidates
 
     @staticmethod
     def _score(candidates: list[_Candidate], reference: Image.Image, plan) -> None:

@@ -74,6 +74,23 @@ class KVCache:
     def advance(self, n: int) -> None:
         self.seq_len += n
 
+    def expand_rows(self, n: int) -> "KVCache":
+        """A cache of `n` rows, each holding this one-row cache's tokens (parallel samples of one prompt:
+        the prompt is prefilled once)."""
+        if self.batch_size != 1:
+            raise ValueError(f"expand_rows needs a one-row cache, this one holds {self.batch_size}")
+        latent = []
+        for t in self.latent:
+            buf = torch.empty(n, t.shape[1], t.shape[2], dtype=t.dtype, device=t.device)
+            buf[:, :self.seq_len] = t[:, :self.seq_len]
+            latent.append(buf)
+        return KVCache(latent=latent, kv_lora_rank=self.kv_lora_rank, seq_len=self.seq_len)
+
+    def keep_rows(self, rows) -> None:
+        """Keep only `rows` (batch indices, in that order): finished sequences leave the batch."""
+        idx = torch.as_tensor(list(rows), dtype=torch.long, device=self.latent[0].device)
+        self.latent = [t.index_select(0, idx) for t in self.latent]
+
     def reset(self) -> None:
         """Forget every cached token (the memory is reused)."""
         self.seq_len = 0

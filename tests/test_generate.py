@@ -312,3 +312,47 @@ def test_multimodal_image_prompt_end_to_end(tmp_path, one_thread):
         other = preprocess_image(Image.new("RGB", (60, 40), (0, 255, 0)))
         alt = model(torch.tensor([prompt]), pixel_values=other.pixel_values, grid_thws=grid)[0, -1]
         assert (alt - model(torch.tensor([prompt]), **media)[0, -1]).abs().max() > 1e-4
+
+
+def test_generate_batch_rows_are_the_single_sequence_samples(tmp_path, one_thread):
+    """Parallel sampling of one image prompt (best-of-N): each row's tokens equal `generate` run alone with
+    that row's settings, the greedy row is the argmax of a no-cache recomputation, the prompt is prefilled
+    once, and a row that ends leaves the batch."""
+    from PIL import Image
+
+    from ckpt_factory import write_tiny_k25_checkpoint
+    from model import load_model
+    from model.chat import ImagePart, Message, TextPart, encode_chat
+    from model.generate import generate_batch
+    from vision import preprocess_image
+
+    ckpt = write_tiny_k25_checkpoint(tmp_path / "ckpt", seed=5, with_vision=True)
+    model, tok = load_model(ckpt), Tokenizer.from_dir(ckpt)
+    item = preprocess_image(Image.new("RGB", (60, 40), (200, 30, 30)))
+    grid = torch.tensor([item.grid_thw])
+    media = {"pixel_values": item.pixel_values, "grid_thws": grid}
+    prompt = encode_chat(tok, [Message("user", [ImagePart(), TextPart("Code this.")])],
+                         model.media_token_counts(grid), thinking=False)
+    params = [SamplingParams(max_new_tokens=9, ignore_eos=True),
+              SamplingParams(max_new_tokens=4, temperature=0.9, seed=1, ignore_eos=True),
+              SamplingParams(max_new_tokens=9, temperature=0.9, seed=2, ignore_eos=True)]
+    shapes = []
+    hook = model.register_forward_pre_hook(lambda mod, args, kw: shapes.append(tuple(args[0].shape)),
+                                           with_kwargs=True)
+    events = list(generate_batch(model, tok, prompt, params, media=media))
+    hook.remove()
+    results = {k: ev for k, ev in events if isinstance(ev, GenerationResult)}
+    assert sorted(results) == [0, 1, 2]
+    for k, p in enumerate(params):
+        streamed = "".join(ev.text for j, ev in events if j == k and isinstance(ev, TextDelta))
+        assert streamed == results[k].text and results[k].new_tokens == p.max_new_tokens
+        _, alone = run(model, tok, prompt, p, media=media)
+        assert results[k].token_ids == alone.token_ids
+    assert results[1].token_ids != results[2].token_ids
+    # one prefill of one row, then 3 rows until row 1 ends after 4 tokens, then 2 rows
+    assert shapes[0] == (1, len(prompt)) and shapes[1:4] == [(3, 1)] * 3 and shapes[4:] == [(2, 1)] * 5
+    full = torch.tensor([prompt + list(results[0].token_ids)])
+    with torch.inference_mode():
+        logits = model(full, **media)[0, len(prompt) - 1 : -1]
+    for i, t in enumerate(results[0].token_ids):
+        assert logits[i].max() - logits[i, t] < 1e-4

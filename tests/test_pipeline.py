@@ -216,6 +216,28 @@ def test_best_of_renders_and_scores(tiny):
     assert r.score == max(r.candidate_scores)
 
 
+def test_best_of_decodes_candidates_side_by_side_as_sequential_runs_would(tiny):
+    """The local backend samples best-of candidates in one batch; the candidates (hence scores and the pick)
+    are those of one-at-a-time sampling with the same seeds."""
+
+    class OneAtATime:  # the same backend without stream_many
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __getattr__(self, name):
+            if name == "stream_many":
+                raise AttributeError(name)
+            return getattr(self.inner, name)
+
+    req = ConvertRequest(media=(mockup(),), max_new_tokens=12, best_of=3, seed=4)
+    events = list(Pipeline(tiny).stream(req))
+    batched = events[-1].result
+    assert any(isinstance(e, Status) and "side by side" in e.message for e in events)
+    sequential = Pipeline(OneAtATime(tiny)).convert(req)
+    assert batched.candidate_scores == sequential.candidate_scores and len(batched.candidate_scores) == 3
+    assert batched.code == sequential.code and batched.new_tokens == sequential.new_tokens
+
+
 def test_previews_are_complete_when_app_render_screenshots():
     """`--best-of` scores native React/Vue/Tailwind code through `app.render` (screenshot at the load event):
     the preview must already show the finished page then."""

@@ -140,38 +140,53 @@ class LocalBackend:
     def generate_ids(self, ids: Sequence[int], media: dict | None, params: GenParams,
                      cancel: CancelFlag = None) -> Iterator[Delta | Done]:
         """Stream from ready prompt ids (the server's entry point: it encodes OpenAI messages itself)."""
-        from model.generate import GenerationResult, SamplingParams, generate
+        for _, ev in self.generate_ids_many(ids, media, [params], cancel):
+            yield ev
+
+    def generate_ids_many(self, ids: Sequence[int], media: dict | None, params: Sequence[GenParams],
+                          cancel: CancelFlag = None) -> Iterator[tuple[int, Delta | Done]]:
+        """Several samples of one prompt decoded side by side (`model.generate.generate_batch`):
+        `(k, Delta)` events and one `(k, Done)` per sample k."""
+        from model.generate import GenerationResult, SamplingParams, generate_batch
 
         self.load()
-        sp = SamplingParams(max_new_tokens=params.max_new_tokens, temperature=params.temperature,
-                            top_p=params.top_p, seed=params.seed, stop_strings=params.stop)
+        sps = [SamplingParams(max_new_tokens=p.max_new_tokens, temperature=p.temperature, top_p=p.top_p,
+                              seed=p.seed, stop_strings=p.stop) for p in params]
+        longest = max(p.max_new_tokens for p in params)
         max_len = getattr(getattr(self.model.config, "text", self.model.config), "max_position_embeddings", None)
-        if max_len is not None and len(ids) + params.max_new_tokens > max_len:
-            raise BackendError(f"prompt of {len(ids)} tokens + max_new_tokens {params.max_new_tokens} exceeds "
+        if max_len is not None and len(ids) + longest > max_len:
+            raise BackendError(f"prompt of {len(ids)} tokens + max_new_tokens {longest} exceeds "
                                f"the model's context of {max_len} tokens")
         with self._gen_lock:
             try:
-                for ev in generate(self.model, self.tokenizer, ids, sp, media=media, cancel=cancel):
+                for k, ev in generate_batch(self.model, self.tokenizer, ids, sps, media=media, cancel=cancel):
                     if isinstance(ev, GenerationResult):
-                        yield Done(ev.text, ev.prompt_tokens, ev.new_tokens, ev.finish_reason, ev.prefill_s,
-                                   ev.decode_s)
+                        yield k, Done(ev.text, ev.prompt_tokens, ev.new_tokens, ev.finish_reason, ev.prefill_s,
+                                      ev.decode_s)
                     else:
-                        yield Delta(ev.text, len(ev.token_ids))
+                        yield k, Delta(ev.text, len(ev.token_ids))
             except UicodeError:
                 raise
             except (RuntimeError, ValueError) as e:
                 raise BackendError(f"generation failed: {' '.join(str(e).split())}") from None
 
     def stream(self, plan, media: Sequence, params: GenParams, cancel: CancelFlag = None) -> Iterator[Delta | Done]:
+        for _, ev in self.stream_many(plan, media, [params], cancel):
+            yield ev
+
+    def stream_many(self, plan, media: Sequence, params: Sequence[GenParams],
+                    cancel: CancelFlag = None) -> Iterator[tuple[int, Delta | Done]]:
+        """`stream` for several samples at once (best-of-N): the media are encoded and the prompt prefilled
+        once, and the samples decode in one batch."""
         t0 = time.perf_counter()
         ids, media_kw = self.encode(plan, media)
         encode_s = time.perf_counter() - t0
-        for ev in self.generate_ids(ids, media_kw, params, cancel):
+        for k, ev in self.generate_ids_many(ids, media_kw, params, cancel):
             if isinstance(ev, Done):
                 # The vision preprocessing belongs to the prefill from the user's point of view.
                 ev = Done(ev.text, ev.prompt_tokens, ev.new_tokens, ev.finish_reason, ev.prefill_s + encode_s,
                           ev.decode_s)
-            yield ev
+            yield k, ev
 
     def close(self) -> None:
         self.model = None
