@@ -115,9 +115,10 @@ class Pipeline:
         self.backend.load()
         ocr_text = None
         images = [m for m in media if isinstance(m, ImageInput)]
+        lines_of = _OcrMemo()  # the prompt's OCR is reused by the scoring of best-of candidates
         if getattr(self.backend, "ocr_prompt", False) and images:
             yield Status("ocr", "reading the text in the input (OCR)", None)
-            ocr_text = ocr_prompt_text(images)
+            ocr_text = ocr_prompt_text(images, lines_of)
         plan = plan_prompt(request.target, [slot_of(m) for m in media], instruction=request.instruction,
                            previous_code=request.previous_code, native_targets=self.backend.native_targets,
                            ocr_text=ocr_text)
@@ -143,7 +144,7 @@ class Pipeline:
         if want_score and best.done.finish_reason != "cancelled":
             yield Status("render", f"rendering and scoring {len(candidates)} candidate(s)", None)
             reference = next(m.image for m in media if isinstance(m, ImageInput))
-            self._score(candidates, reference, plan)
+            self._score(candidates, reference, plan, lines_of)
             best = max(candidates, key=lambda c: c.score if c.score is not None else -1.0)
         scores = tuple(c.score for c in candidates if c.score is not None)
         result = ConvertResult(
@@ -181,15 +182,15 @@ class Pipeline:
         return candidates
 
     @staticmethod
-    def _score(candidates: list[_Candidate], reference: Image.Image, plan) -> None:
+    def _score(candidates: list[_Candidate], reference: Image.Image, plan, lines_of) -> None:
         from app.fidelity import image_score
         from app.render import Renderer
-        from vision.ocr import OcrError, ocr_image
+        from vision.ocr import OcrError
 
         # The input's text lines (Tesseract) let the score compare text and positions, not only pixels;
         # without Tesseract the score is the visual similarity alone.
         try:
-            ocr_lines = ocr_image(reference).lines
+            ocr_lines = lines_of(reference)
         except OcrError:
             ocr_lines = None
         # Transforms keep the rendering identical, so the model's own HTML is what gets rendered when the
@@ -207,18 +208,34 @@ class Pipeline:
                 c.score = float(image_score(reference, shot, ocr_lines).overall)
 
 
-def ocr_prompt_text(images) -> str | None:
+class _OcrMemo:
+    """`vision.ocr.ocr_image(image).lines`, read once per image object within one conversion."""
+
+    def __init__(self):
+        self.seen: dict[int, tuple] = {}
+
+    def __call__(self, image: Image.Image):
+        from vision.ocr import ocr_image
+
+        if id(image) not in self.seen:
+            self.seen[id(image)] = (image, ocr_image(image).lines)  # the image is kept so its id stays unique
+        return self.seen[id(image)][1]
+
+
+def ocr_prompt_text(images, lines_of=None) -> str | None:
     """The inputs' text lines serialised as the mini model saw them in training (`vision.ocr.serialize_lines`,
-    coordinates on a 0-100 grid of each image); None when Tesseract is unavailable."""
+    coordinates on a 0-100 grid of each image); None when Tesseract is unavailable. `lines_of(image)` reads
+    an image's OCR lines (default: `vision.ocr.ocr_image`)."""
     from vision.ocr import OcrError, ocr_image, serialize_lines
 
+    lines_of = lines_of or (lambda image: ocr_image(image).lines)
     parts = []
     for k, im in enumerate(images):
         try:
-            res = ocr_image(im.image)
+            lines = lines_of(im.image)
         except OcrError:
             return None
-        text = serialize_lines(res.lines, im.image.width, im.image.height)
+        text = serialize_lines(lines, im.image.width, im.image.height)
         parts.append(text if len(images) == 1 else f"Image {k + 1}:\n{text}")
     return "\n".join(parts)
 

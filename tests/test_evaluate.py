@@ -36,7 +36,7 @@ def test_eval_without_ocr_withholds_the_ocr_lines(corpus, tmp_path, monkeypatch)
 
     calls = []
     real = app.pipeline.ocr_prompt_text
-    monkeypatch.setattr(app.pipeline, "ocr_prompt_text", lambda images: calls.append(1) or real(images))
+    monkeypatch.setattr(app.pipeline, "ocr_prompt_text", lambda images, lines_of=None: calls.append(1) or real(images, lines_of))
     evaluate(corpus, 1, None, "cpu", tmp_path / "a", max_new_tokens=8, examples=0)
     assert len(calls) == 1
     report = evaluate(corpus, 1, None, "cpu", tmp_path / "b", max_new_tokens=8, examples=0, ocr=False)
