@@ -239,7 +239,9 @@ def test_video_filmstrip_keep_and_drop_frames(qtbot, window, tmp_path):
     from app.gui.prepare import build_request
 
     request = build_request(window.strip.items, window.values())
-    assert len(request.media) == 4
+    assert len(request.media) == 4 and request.best_of == 1
+    request = build_request(window.strip.items, {**window.values(), "best_of": 3})
+    assert request.best_of == 3
 
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
