@@ -1,7 +1,8 @@
 """`uicode serve`: an OpenAI-compatible HTTP server over the in-process engine (FastAPI + uvicorn).
 
 Endpoints: `POST /v1/chat/completions` (streaming SSE and not; text and `image_url` parts with `data:`
-URLs; `max_tokens`/`max_completion_tokens`, `temperature`, `top_p`, `seed`, `stop`;
+URLs; `max_tokens`/`max_completion_tokens`, `temperature`, `top_p`, `seed`, `stop`, `n` (choices decoded side
+by side after one prefill; choice k samples with seed + k);
 `chat_template_kwargs.thinking` picks K2.5's thinking or instant generation prompt, instant by default),
 `GET /v1/models`, `GET /health`.
 
@@ -32,7 +33,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.backends.base import Delta, Done, GenParams
 from model.errors import MediaError, UicodeError
@@ -51,6 +52,7 @@ class Limits:
     max_tokens: int = 4096  # cap on a request's max_tokens
     default_max_tokens: int = 1024
     max_queue: int = 8  # admitted requests (running + waiting); beyond this: 429
+    max_n: int = 8  # choices per request
 
 
 class ApiError(Exception):
@@ -162,6 +164,10 @@ def _number(body: dict, key: str, default, kind, lo=None, hi=None):
     return kind(v)
 
 
+def parse_n(body: dict, limits: Limits) -> int:
+    return _number(body, "n", 1, int, 1, limits.max_n)
+
+
 def parse_params(body: dict, limits: Limits) -> GenParams:
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
     max_tokens = limits.default_max_tokens if max_tokens is None else max_tokens
@@ -169,8 +175,6 @@ def parse_params(body: dict, limits: Limits) -> GenParams:
         raise ApiError(400, "'max_tokens' must be a positive integer")
     if max_tokens > limits.max_tokens:
         raise ApiError(400, f"'max_tokens' {max_tokens} exceeds this server's limit of {limits.max_tokens}")
-    if body.get("n", 1) != 1:
-        raise ApiError(400, "only n=1 is supported")
     stop = body.get("stop") or ()
     if isinstance(stop, str):
         stop = (stop,)
@@ -206,8 +210,9 @@ class Engine:
         ids = encode_chat(self.backend.tokenizer, messages, [it.num_tokens for it in items], thinking=thinking)
         return ids, (pack_media(items) if items else None)
 
-    def run(self, messages, images, thinking: bool, params: GenParams, cancel: threading.Event, emit) -> None:
-        """Worker-thread body: encode, generate, pass every event to `emit` (thread-safe), end with None."""
+    def run(self, messages, images, thinking: bool, params: list[GenParams], cancel: threading.Event, emit) -> None:
+        """Worker-thread body: encode, generate one choice per `params` item, pass every `(k, event)` to `emit`
+        (thread-safe), end with None."""
         try:
             if cancel.is_set():
                 emit(("cancelled", None))
@@ -215,11 +220,11 @@ class Engine:
             ids, media = self.encode(messages, images, thinking)
             text_cfg = getattr(self.backend.model.config, "text", self.backend.model.config)
             context = getattr(text_cfg, "max_position_embeddings", None)
-            if context is not None and len(ids) + params.max_new_tokens > context:
-                raise ApiError(400, f"prompt of {len(ids)} tokens + max_tokens {params.max_new_tokens} exceeds "
+            if context is not None and len(ids) + params[0].max_new_tokens > context:
+                raise ApiError(400, f"prompt of {len(ids)} tokens + max_tokens {params[0].max_new_tokens} exceeds "
                                     f"the model's context of {context} tokens")
-            for ev in self.backend.generate_ids(ids, media, params, cancel):
-                emit(("event", ev))
+            for k, ev in self.backend.generate_ids_many(ids, media, params, cancel):
+                emit(("event", (k, ev)))
         except ApiError as e:
             emit(("error", e))
         except UicodeError as e:
@@ -341,7 +346,9 @@ def create_app(backend, *, api_key: str | None = None, limits: Limits = Limits()
             body = await read_body(request)
             # Base64 and image decoding off the event loop: a large image would stall every other client.
             messages, images = await loop.run_in_executor(None, parse_messages, body, limits)
-            params = parse_params(body, limits)
+            one = parse_params(body, limits)
+            n = parse_n(body, limits)
+            params = [one if one.seed is None else replace(one, seed=one.seed + k) for k in range(n)]
         except BaseException:
             engine.admitted -= 1
             raise
@@ -368,19 +375,21 @@ def create_app(backend, *, api_key: str | None = None, limits: Limits = Limits()
         created = int(time.time())
 
         if not stream:
-            return await _complete(request, queue, cancel, rid, created)
+            return await _complete(request, queue, cancel, rid, created, n)
 
         async def sse():
-            def chunk(delta: dict, finish=None, usage=None):
+            def chunk(delta: dict, finish=None, usage=None, index: int = 0):
                 obj = {"id": rid, "object": "chat.completion.chunk", "created": created, "model": name,
                        "choices": [] if usage is not None else
-                       [{"index": 0, "delta": delta, "finish_reason": finish}]}
+                       [{"index": index, "delta": delta, "finish_reason": finish}]}
                 if usage is not None:
                     obj["usage"] = usage
                 return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
 
             try:
-                yield chunk({"role": "assistant", "content": ""})
+                for k in range(n):
+                    yield chunk({"role": "assistant", "content": ""}, index=k)
+                dones = {}
                 while True:
                     item = await queue.get()
                     if item is None:
@@ -392,12 +401,14 @@ def create_app(backend, *, api_key: str | None = None, limits: Limits = Limits()
                         break
                     if kind == "cancelled":
                         break
+                    k, ev = ev
                     if isinstance(ev, Delta) and ev.text:
-                        yield chunk({"content": ev.text})
+                        yield chunk({"content": ev.text}, index=k)
                     elif isinstance(ev, Done):
-                        yield chunk({}, _finish(ev.finish_reason))
-                        if include_usage:
-                            yield chunk({}, usage=_usage(ev))
+                        dones[k] = ev
+                        yield chunk({}, _finish(ev.finish_reason), index=k)
+                        if include_usage and len(dones) == n:
+                            yield chunk({}, usage=_usage(list(dones.values())))
                 yield "data: [DONE]\n\n"
             finally:
                 # Reached on normal end and when the client goes away (the response task is cancelled).
@@ -406,8 +417,9 @@ def create_app(backend, *, api_key: str | None = None, limits: Limits = Limits()
         return _CancelOnExit(sse(), cancel, media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-    async def _complete(request: Request, queue: asyncio.Queue, cancel: threading.Event, rid: str, created: int):
-        text, done = [], None
+    async def _complete(request: Request, queue: asyncio.Queue, cancel: threading.Event, rid: str, created: int,
+                        n: int):
+        dones: dict[int, Done] = {}
         last_check = time.monotonic()
         try:
             while True:
@@ -429,18 +441,19 @@ def create_app(backend, *, api_key: str | None = None, limits: Limits = Limits()
                 kind, ev = item
                 if kind == "error":
                     return _error_response(ev)
-                if isinstance(ev, Delta):
-                    text.append(ev.text)
-                elif isinstance(ev, Done):
-                    done = ev
+                if kind == "cancelled":
+                    break
+                k, ev = ev
+                if isinstance(ev, Done):
+                    dones[k] = ev
         finally:
             cancel.set()
-        if done is None:
+        if len(dones) < n:
             return _error_response(ApiError(503, "generation was cancelled", "server_error"))
         return {"id": rid, "object": "chat.completion", "created": created, "model": name,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": done.text},
-                             "finish_reason": _finish(done.finish_reason)}],
-                "usage": _usage(done)}
+                "choices": [{"index": k, "message": {"role": "assistant", "content": dones[k].text},
+                             "finish_reason": _finish(dones[k].finish_reason)} for k in range(n)],
+                "usage": _usage(list(dones.values()))}
 
     return app
 
@@ -449,9 +462,11 @@ def _finish(reason: str) -> str:
     return "length" if reason == "length" else "stop"
 
 
-def _usage(done: Done) -> dict:
-    return {"prompt_tokens": done.prompt_tokens, "completion_tokens": done.new_tokens,
-            "total_tokens": done.prompt_tokens + done.new_tokens}
+def _usage(dones: list[Done]) -> dict:
+    """One prompt (prefilled once), every choice's tokens."""
+    completion = sum(d.new_tokens for d in dones)
+    return {"prompt_tokens": dones[0].prompt_tokens, "completion_tokens": completion,
+            "total_tokens": dones[0].prompt_tokens + completion}
 
 
 class ServerThread:

@@ -87,6 +87,28 @@ def test_openai_client_gets_the_engines_tokens(server, backend):
     assert chunks[-1].usage.completion_tokens == n
 
 
+def test_n_choices_are_the_engines_samples_with_seeds_seed_plus_k(server, backend):
+    import openai
+
+    from model.chat import Message
+
+    client = openai.OpenAI(base_url=server.url, api_key="unused", max_retries=0)
+    msgs = [Message("system", SYSTEM), Message("user", USER)]
+    expected = [local_text(backend, msgs, GenParams(10, 0.9, 1.0, 5 + k)) for k in range(3)]
+    kw = dict(model="x", messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER}],
+              max_tokens=10, temperature=0.9, top_p=1.0, seed=5, n=3)
+    full = client.chat.completions.create(**kw)
+    assert [c.index for c in full.choices] == [0, 1, 2]
+    assert [c.message.content for c in full.choices] == [text for text, _ in expected]
+    assert len({text for text, _ in expected}) > 1
+    assert full.usage.completion_tokens == sum(n for _, n in expected)
+    chunks = list(client.chat.completions.create(**kw, stream=True, stream_options={"include_usage": True}))
+    streamed = ["".join(c.choices[0].delta.content or "" for c in chunks if c.choices and c.choices[0].index == k)
+                for k in range(3)]
+    assert streamed == [text for text, _ in expected]
+    assert chunks[-1].usage.completion_tokens == full.usage.completion_tokens
+
+
 def test_stop_and_greedy(server, backend):
     import openai
 
@@ -127,7 +149,8 @@ def _user(parts):
     ("oversized body", 413, "exceeds the limit"),
     ("max_tokens over the cap", 400, "max_tokens"),
     ("bad temperature", 400, "temperature"),
-    ("n=2", 400, "n=1"),
+    ("n=0", 400, "'n' must be between 1 and 8"),
+    ("n=9", 400, "'n' must be between 1 and 8"),
     ("over the context", 400, "context of 8192"),
 ])
 def test_bad_requests_get_4xx_json(server, case, status, fragment):
@@ -145,7 +168,8 @@ def test_bad_requests_get_4xx_json(server, case, status, fragment):
         "oversized body": _user([{"type": "text", "text": "x" * 300_000}]),
         "max_tokens over the cap": {**_user("hi"), "max_tokens": 100_000},
         "bad temperature": {**_user("hi"), "temperature": "hot"},
-        "n=2": {**_user("hi"), "n": 2},
+        "n=0": {**_user("hi"), "n": 0},
+        "n=9": {**_user("hi"), "n": 9},
         "over the context": {**_user("x" * 5000), "max_tokens": 4000},
     }[case]
     if case == "malformed json":
