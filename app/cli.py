@@ -103,8 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--base-url", metavar="URL", help="endpoint for --backend openai, e.g. http://127.0.0.1:8000/v1")
     c.add_argument("--model", metavar="NAME", help="model name for --backend openai (default: the endpoint's first)")
     c.add_argument("--instruction", metavar="TEXT", help="extra instruction for the model")
-    c.add_argument("--best-of", type=int, default=1, metavar="N", help="sample N candidates, render and score "
-                   "each against the input, keep the best (default: 1)")
+    c.add_argument("--best-of", type=int, default=1, metavar="N", help="sample N candidates side by side, render "
+                   "and score each against the input, keep the best (default: 1; 3 scores clearly higher with "
+                   "the embedded model and takes about twice as long)")
     c.add_argument("--score", action="store_true", help="render and score the result even with --best-of 1")
     c.add_argument("--max-new-tokens", type=int, default=2048, metavar="N", help="generation limit (default: 2048)")
     c.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default: 0; --best-of uses 0.6 "

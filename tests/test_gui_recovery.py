@@ -112,3 +112,60 @@ def test_settings_and_controls_survive_a_restart(tmp_path, qtbot, windows):
     assert second.settings.get("base_url") == "http://127.0.0.1:9999/v1"
     assert second.editor.highlighter.language == "jsx"
     assert "base_url" in (tmp_path / "settings.ini").read_text()
+
+
+PASTE_CHILD = textwrap.dedent("""
+    import sys, time
+    from PIL import Image
+    from PySide6.QtWidgets import QApplication
+    from app.gui.main_window import MainWindow
+    from app.gui.settings import Settings
+    app = QApplication([])
+    w = MainWindow(Settings(), offer_recovery=False)
+    w.show()
+    im = Image.new("RGB", (64, 48), (200, 40, 90))
+    im.paste((10, 200, 30), (0, 0, 32, 24))
+    w.add_image(im, "Pasted image")
+    deadline = time.time() + 20
+    while not w.strip.items and time.time() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+    w.editor.setPlainText("<p>unsaved</p>")
+    w.autosave_now(wait=True)
+    print("SAVED", w.recovery.path, flush=True)
+    while True:  # wait to be killed
+        app.processEvents()
+        time.sleep(0.05)
+""")
+
+
+def test_pasted_image_survives_sigkill_and_is_restored(tmp_path, qtbot, windows):
+    """A pasted image has no file of its own: autosave keeps a PNG of it in the session, and restoring brings
+    it back into the strip pixel for pixel."""
+    from PIL import Image, ImageChops
+
+    env = {**os.environ, "UICODE_CONFIG_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    child = subprocess.Popen([sys.executable, "-c", PASTE_CHILD], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        line = child.stdout.readline()
+        assert line.startswith("SAVED"), child.stderr.read() if child.poll() is not None else line
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+
+    window = MainWindow(Settings(tmp_path))
+    windows.append(window)
+    qtbot.addWidget(window)
+    assert window.orphans and len(window.orphans[0].snapshot.inputs) == 1
+    old_dir = window.orphans[0].inputs_dir
+    with qtbot.waitSignal(window.inputs_loaded, timeout=20000):
+        assert window.restore_orphan()
+    expected = Image.new("RGB", (64, 48), (200, 40, 90))
+    expected.paste((10, 200, 30), (0, 0, 32, 24))
+    (item,) = window.strip.items
+    assert ImageChops.difference(item.image.convert("RGB"), expected).getbbox() is None
+    # The image now lives in this session; the dead session's folder is gone.
+    assert item.source.startswith(str(window.recovery.inputs_dir)) and not old_dir.exists()
+    window.recovery.close()
+    assert not window.recovery.inputs_dir.exists()

@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings
         self.recovery = recovery or RecoveryStore(settings.directory / "recovery")
+        self._unsaved_images: dict = {}  # pasted/captured images the next autosave writes
         self.backend_factory = backend_factory
         self.dialogs = dialogs or FileDialogs()
         self.pool = WorkerPool()
@@ -620,6 +621,11 @@ class MainWindow(QMainWindow):
 
     # ================================================================================================ autosave ===
     def snapshot(self) -> Snapshot:
+        # A pasted or captured image has no file: it gets one in the recovery session, written by the next save.
+        for it in self.strip.items:
+            if not it.source and not it.group:
+                it.source = str(self.recovery.new_input_path())
+                self._unsaved_images[it.source] = it.image
         return Snapshot(code=self.editor.toPlainText(), target=self.values()["target"],
                         instruction=self.instruction.text(),
                         inputs=[it.source for it in self.strip.items if it.source and not it.group]
@@ -634,7 +640,8 @@ class MainWindow(QMainWindow):
     def autosave_now(self, wait: bool = False) -> None:
         """Snapshot on the GUI thread (cheap), write + fsync on the serial autosave lane (disk may be slow)."""
         snapshot = self.snapshot()
-        worker = Worker(lambda cancel: self.recovery.save(snapshot), name="autosave")
+        images, self._unsaved_images = self._unsaved_images, {}
+        worker = Worker(lambda cancel: self.recovery.save(snapshot, images), name="autosave")
         worker.signals.returned.connect(
             lambda ok: None if ok else self.show_message(self.recovery.last_error, "warning"))
         self.autosave_lane.start(worker)
@@ -662,7 +669,7 @@ class MainWindow(QMainWindow):
             self.target_box.setCurrentIndex(TARGETS.index(snap.target))
         self.editor.set_code(snap.code)
         self.instruction.setText(snap.instruction)
-        existing = [p for p in snap.inputs if pathlib.Path(p).exists()]
+        existing = self.recovery.adopt(p for p in snap.inputs if pathlib.Path(p).exists())
         if existing:
             self.load_paths(existing)
         orphan.discard()
@@ -701,5 +708,6 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.shutdown()
         code = self.editor.toPlainText()
-        self.recovery.close(keep=self.snapshot() if code.strip() and code != self.saved_text else None)
+        keep = self.snapshot() if code.strip() and code != self.saved_text else None
+        self.recovery.close(keep=keep, images=self._unsaved_images)
         super().closeEvent(event)
