@@ -118,12 +118,14 @@ def plan_prompt(
     if ocr_text and ocr_text.strip():
         lines.append(OCR_HEADER + ocr_text.strip())
     if previous_code is not None:
-        lang = FENCE_LANG[model_target]
-        lines.append(f"Here is the current code:\n```{lang}\n{previous_code.strip()}\n```")
+        # The code is labelled as what it is (the user's target); a model that writes only HTML is asked for
+        # the page as HTML, which `app.targets` converts back to the target.
+        lines.append(f"Here is the current code:\n```{FENCE_LANG[target]}\n{previous_code.strip()}\n```")
         lines.append(
             f"Change it as asked: {instruction.strip()}" if instruction else "Improve it to match the screenshot."
         )
-        lines.append("Reply with the complete updated code.")
+        lines.append("Reply with the complete updated code." if path == PATH_MODEL
+                     else "Reply with the complete updated page as HTML.")
     elif instruction:
         lines.append(f"Also: {instruction.strip()}")
     messages = (

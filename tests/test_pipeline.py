@@ -33,6 +33,10 @@ def test_plan_multi_image_video_and_followup():
     assert "screen recording" in v.messages[1].text
     f = plan_prompt("html", [], previous_code="<p>x</p>", instruction="make it red")
     assert "```html\n<p>x</p>\n```" in f.messages[1].text and "Change it as asked: make it red" in f.messages[1].text
+    # A follow-up edit of React code converted from an HTML-only model's page: labelled as JSX, answered in HTML.
+    r = plan_prompt("react", [], previous_code="export default function App() {}", native_targets=("html",))
+    assert "```jsx\nexport default function App() {}\n```" in r.messages[1].text
+    assert r.messages[1].text.endswith("as HTML.") and r.path == PATH_TRANSFORMED and r.model_target == "html"
     with pytest.raises(ValueError):
         plan_prompt("html", [])
     with pytest.raises(ValueError):
