@@ -209,3 +209,29 @@ def test_train_cli_bad_pack_is_a_one_line_error(tmp_path, capsys):
             main(["--pack", str(pack), "--tokenizer", str(TOK_DIR), "--run", str(tmp_path / "run")])
         msg = str(exc.value.code)
         assert msg.startswith("error: ") and str(pack) in msg and "\n" not in msg
+
+
+def test_stop_minutes_saves_and_the_next_call_resumes_on_the_same_schedule(tmp_path, monkeypatch, capsys):
+    """`--stop-minutes` ends a call early (a device lease running out) without changing the schedule; the next
+    call resumes at the saved step and finishes the planned steps. A fake clock advances 1 s per reading."""
+    import gzip
+    import itertools
+
+    import train.train as trainer
+
+    pack = tmp_path / "train.pack"
+    with gzip.open(pack, "wb") as fh:
+        torch.save({"version": 1, "in_patch_limit": 256, "examples": [_example(i).__dict__ for i in range(4)]}, fh)
+    run = tmp_path / "run"
+    common = ["--pack", str(pack), "--tokenizer", str(TOK_DIR), "--run", str(run), "--size", "tiny",
+              "--device", "cpu", "--batch-tokens", "4000", "--warmup", "1", "--steps", "8", "--save-every", "100"]
+    clock = itertools.count(1_000_000.0)
+    monkeypatch.setattr(trainer.time, "time", lambda: next(clock))
+    assert trainer.main(common + ["--stop-minutes", str(6 / 60)]) == 0
+    state = torch.load(run / "state.pt", weights_only=False)
+    stopped = state["step"]
+    assert 0 < stopped < 8 and state["total_steps"] == 8
+    capsys.readouterr()
+    assert trainer.main(common) == 0
+    assert f"at step {stopped}" in capsys.readouterr().err
+    assert torch.load(run / "state.pt", weights_only=False)["step"] == 8
