@@ -306,7 +306,7 @@ def generate_batch(
     `(k, TextDelta)` events, and one `(k, GenerationResult)` per sequence k as it ends.
 
     The prompt (and media) is prefilled once; its cache is copied to one row per sequence, and each step
-    decodes every unfinished sequence in one batched call — on 2 CPU cores three rows cost ~1.6× one row
+    decodes every unfinished sequence in one batched call — on 2 CPU cores three rows cost ~1.6–1.7× one row
     (mini model, 2026-11-23). A sequence that ends leaves the batch. Each sequence has its own sampling
     settings and seed, so sequence k is the same text `generate` gives with `params[k]`.
     """

@@ -28,6 +28,8 @@ def test_eval_writes_scores_and_the_generated_page(corpus, tmp_path):
     for k in ("block_match", "text", "position", "color", "visual", "overall"):
         assert 0.0 <= row[k] <= 1.0
     assert row["new_tokens"] <= 64 and report["ocr"] is True and report["best_of"] == 1
+    assert report["by_kind"][row["kind"]]["pages"] == 1
+    assert report["by_kind"][row["kind"]]["overall"] == pytest.approx(row["overall"], abs=1e-4)
     assert (tmp_path / "side_by_side_1.png").is_file()
 
 

@@ -100,9 +100,14 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
     summary = {m: round(sum((r[m] or 0.0) for r in rows) / max(1, len(rows)), 4) for m in METRICS}
     summary["well_formed"] = round(sum(r["well_formed"] for r in rows) / max(1, len(rows)), 4)
     summary["seconds_per_page"] = round(sum(r["seconds"] for r in rows) / max(1, len(rows)), 2)
+    kinds = sorted({r["kind"] for r in rows if r["kind"]})
+    by_kind = {k: {"pages": sum(r["kind"] == k for r in rows),
+                   **{m: round(sum((r[m] or 0.0) for r in rows if r["kind"] == k) / sum(r["kind"] == k for r in rows), 4)
+                      for m in METRICS}} for k in kinds}
     report = {"pages": len(rows), "checkpoint": str(checkpoint or "assets/mini"), "device": device,
               "best_of": best_of, "ocr": ocr, "scorer": "Design2Code block merging (app/blockmatch.py)",
-              "date": datetime.date.today().isoformat(), "cpu": _cpu_name(), "mean": summary, "rows": rows}
+              "date": datetime.date.today().isoformat(), "cpu": _cpu_name(), "mean": summary, "by_kind": by_kind,
+              "rows": rows}
     (out / "eval.json").write_text(json.dumps(report, indent=1))
     return report
 
