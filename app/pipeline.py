@@ -226,9 +226,9 @@ def ocr_prompt_text(images, lines_of=None) -> str | None:
     """The inputs' text lines serialised as the mini model saw them in training (`vision.ocr.serialize_lines`,
     coordinates on a 0-100 grid of each image); None when Tesseract is unavailable. `lines_of(image)` reads
     an image's OCR lines (default: `vision.ocr.ocr_image`)."""
-    from vision.ocr import OcrError, ocr_image, serialize_lines
+    from vision.ocr import OcrError, serialize_lines
 
-    lines_of = lines_of or (lambda image: ocr_image(image).lines)
+    lines_of = lines_of or _OcrMemo()
     parts = []
     for k, im in enumerate(images):
         try:

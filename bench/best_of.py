@@ -52,6 +52,8 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=3)
     ap.add_argument("--no-append", action="store_true")
     args = ap.parse_args(argv)
+    if not args.image.is_file():
+        ap.error(f"--image {args.image}: no such file")
 
     import torch
 

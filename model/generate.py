@@ -240,8 +240,9 @@ class _Sequence:
         self.next_id = -1
         self.decode_s = 0.0
 
-    def sample(self, logits: torch.Tensor, n_vocab: int | None) -> None:
-        self.next_id = sample_next(_to_cpu_f32(logits, n_vocab), self.params, self.generator)
+    def sample(self, logits: torch.Tensor) -> None:
+        """Pick the next token from fp32 CPU logits `[V]` (see `_to_cpu_f32`)."""
+        self.next_id = sample_next(logits, self.params, self.generator)
 
     def accept(self) -> tuple[list[TextDelta], bool]:
         """Take the sampled token: (text events, whether the sequence has ended by a stop or its length)."""
@@ -334,9 +335,9 @@ def generate_batch(
             cache = model.make_cache(1, n_prompt + max(p.max_new_tokens for p in params))
             # only the last position's logits are needed: [S, V] fp32 would be GBs for long prompts
             keep = {"logits_to_keep": 1} if _accepts_logits_to_keep(model) else {}
-            logits = model(prompt, cache=cache, **keep, **(media or {}))[0, -1]  # [V]
+            logits = _to_cpu_f32(model(prompt, cache=cache, **keep, **(media or {}))[0, -1], n_vocab)  # [V]
             for s in seqs:
-                s.sample(logits, n_vocab)
+                s.sample(logits)
             if len(seqs) > 1:
                 cache = cache.expand_rows(len(seqs))
         prefill_s = time.perf_counter() - t0
@@ -363,14 +364,14 @@ def generate_batch(
             if len(still) < len(active):
                 cache.keep_rows([active.index(k) for k in still])
             step = torch.tensor([[seqs[k].next_id] for k in still], dtype=torch.long, device=device)  # [A, 1]
-            logits = threads.step(lambda: model(step, cache=cache)[:, -1])  # [A, V]
+            logits = _to_cpu_f32(threads.step(lambda: model(step, cache=cache)[:, -1]), n_vocab)  # [A, V], one copy
             for row, k in enumerate(still):
-                seqs[k].sample(logits[row], n_vocab)
+                seqs[k].sample(logits[row])
         active = still
-    for s in seqs:
+    for k, s in enumerate(seqs):  # cancelled before the prefill: every sequence ends empty
         if s.finish == "cancelled" and s.new_tokens == 0:
             for ev in s.close(n_prompt, prefill_s):
-                yield seqs.index(s), ev
+                yield k, ev
 
 
 def _accepts_logits_to_keep(model) -> bool:
@@ -389,8 +390,9 @@ def _model_device(model) -> torch.device:
 
 
 def _to_cpu_f32(logits: torch.Tensor, n_vocab: int | None) -> torch.Tensor:
+    """Logits `[..., V]` as fp32 on the CPU, cut to the tokenizer's vocabulary."""
     if n_vocab is not None and logits.shape[-1] > n_vocab:
-        logits = logits[:n_vocab]
+        logits = logits[..., :n_vocab]
     return logits.float().cpu()
 
 

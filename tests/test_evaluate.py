@@ -50,3 +50,12 @@ def test_eval_bad_arguments_are_one_line_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as e:
         main(argv)
     assert e.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--corpus", "--out"])
+def test_eval_folder_options_that_name_a_file_are_one_line_errors(option, tmp_path, capsys):
+    f = tmp_path / "a_file"
+    f.write_text("x")
+    with pytest.raises(SystemExit) as e:
+        main([option, str(f), "--pages", "1"])
+    assert e.value.code == 2 and f"{option} {f}: is a file" in capsys.readouterr().err

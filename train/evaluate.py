@@ -97,19 +97,22 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
                 side_by_side(Image.open(png), cand.image()).save(out / f"side_by_side_{i + 1}.png", optimize=True)
             print(f"[{i + 1}/{len(metas)}] seed {meta['seed']}: overall {scores['overall']:.3f} "
                   f"({seconds:.1f}s)", file=sys.stderr, flush=True)
-    summary = {m: round(sum((r[m] or 0.0) for r in rows) / max(1, len(rows)), 4) for m in METRICS}
+    summary = _means(rows)
     summary["well_formed"] = round(sum(r["well_formed"] for r in rows) / max(1, len(rows)), 4)
     summary["seconds_per_page"] = round(sum(r["seconds"] for r in rows) / max(1, len(rows)), 2)
-    kinds = sorted({r["kind"] for r in rows if r["kind"]})
-    by_kind = {k: {"pages": sum(r["kind"] == k for r in rows),
-                   **{m: round(sum((r[m] or 0.0) for r in rows if r["kind"] == k) / sum(r["kind"] == k for r in rows), 4)
-                      for m in METRICS}} for k in kinds}
+    by_kind = {k: {"pages": sum(r["kind"] == k for r in rows), **_means([r for r in rows if r["kind"] == k])}
+               for k in sorted({r["kind"] for r in rows if r["kind"]})}
     report = {"pages": len(rows), "checkpoint": str(checkpoint or "assets/mini"), "device": device,
               "best_of": best_of, "ocr": ocr, "scorer": "Design2Code block merging (app/blockmatch.py)",
               "date": datetime.date.today().isoformat(), "cpu": _cpu_name(), "mean": summary, "by_kind": by_kind,
               "rows": rows}
     (out / "eval.json").write_text(json.dumps(report, indent=1))
     return report
+
+
+def _means(rows: list[dict]) -> dict:
+    """Mean of each metric over `rows` (a missing metric counts as 0)."""
+    return {m: round(sum((r[m] or 0.0) for r in rows) / max(1, len(rows)), 4) for m in METRICS}
 
 
 def record(report: dict, results: Path = ROOT / "bench" / "RESULTS.md") -> None:
@@ -149,8 +152,13 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.pages < 1:
         ap.error("--pages must be at least 1")
-    if not 1 <= args.best_of <= 16:
-        ap.error("--best-of must be between 1 and 16")
+    from app.pipeline import MAX_BEST_OF
+
+    if not 1 <= args.best_of <= MAX_BEST_OF:
+        ap.error(f"--best-of must be between 1 and {MAX_BEST_OF}")
+    for name, path in (("--corpus", args.corpus), ("--out", args.out)):
+        if path.exists() and not path.is_dir():
+            ap.error(f"{name} {path}: is a file, not a folder")
     report = evaluate(args.corpus, args.pages, args.checkpoint, args.device, args.out, args.max_new_tokens,
                       best_of=args.best_of, ocr=not args.no_ocr)
     print(json.dumps(report["mean"], indent=1))
