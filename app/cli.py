@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "and score each against the input, keep the best (default: 1; 3 scores clearly higher with "
                    "the embedded model and takes about twice as long)")
     c.add_argument("--score", action="store_true", help="render and score the result even with --best-of 1")
+    c.add_argument("--free-text", action="store_true", help="let the model write any text; by default the "
+                   "embedded model's text is copied from what OCR reads in the input")
     c.add_argument("--max-new-tokens", type=int, default=2048, metavar="N", help="generation limit (default: 2048)")
     c.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default: 0; --best-of uses 0.6 "
                    "when 0)")
@@ -236,7 +238,8 @@ def cmd_convert(args) -> int:
         try:
             request = ConvertRequest(media=batch.inputs, target=args.target, instruction=args.instruction,
                                      max_new_tokens=args.max_new_tokens, temperature=args.temperature,
-                                     top_p=args.top_p, seed=args.seed, best_of=args.best_of, score=args.score)
+                                     top_p=args.top_p, seed=args.seed, best_of=args.best_of, score=args.score,
+                                     ground_text=not args.free_text)
         except ValueError as e:
             raise _Usage(str(e)) from None
         cancel = threading.Event()

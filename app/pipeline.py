@@ -56,6 +56,7 @@ class ConvertRequest:
     seed: int | None = 0
     best_of: int = 1
     score: bool = False  # render and score even with best_of == 1
+    ground_text: bool = True  # keep the HTML's visible text to the OCR lines (when they are in the prompt)
 
     def __post_init__(self):
         if self.target not in TARGETS:
@@ -122,10 +123,15 @@ class Pipeline:
         plan = plan_prompt(request.target, [slot_of(m) for m in media], instruction=request.instruction,
                            previous_code=request.previous_code, native_targets=self.backend.native_targets,
                            ocr_text=ocr_text)
+        ground = None
+        if (request.ground_text and ocr_text is not None and plan.model_target == "html" and not plan.thinking
+                and not request.instruction and request.previous_code is None):
+            ground = ground_lines(images, lines_of)
         n = request.best_of
         temperature = request.temperature if n == 1 or request.temperature > 0 else BEST_OF_TEMPERATURE
         params = [GenParams(request.max_new_tokens, temperature, request.top_p,
-                            None if request.seed is None else request.seed + k) for k in range(n)]
+                            None if request.seed is None else request.seed + k, ground_text=ground)
+                  for k in range(n)]
         candidates: list[_Candidate] = []
         many = getattr(self.backend, "stream_many", None)
         if n > 1 and many is not None:
@@ -238,6 +244,13 @@ def ocr_prompt_text(images, lines_of=None) -> str | None:
         text = serialize_lines(lines, im.image.width, im.image.height)
         parts.append(text if len(images) == 1 else f"Image {k + 1}:\n{text}")
     return "\n".join(parts)
+
+
+def ground_lines(images, lines_of) -> tuple[str, ...]:
+    """The text lines of every input image, each image in reading order: what grounded HTML may say."""
+    from vision.ocr import reading_order
+
+    return tuple(ln.text for im in images for ln in reading_order(lines_of(im.image)) if ln.text.strip())
 
 
 def request_with(request: ConvertRequest, **changes) -> ConvertRequest:

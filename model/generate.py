@@ -26,7 +26,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator, Literal, Mapping, Sequence, Union
+from typing import Callable, Iterator, Literal, Mapping, Protocol, Sequence, Union
 
 import torch
 
@@ -65,6 +65,56 @@ class SamplingParams:
             raise ValueError("stop strings must be non-empty")
         object.__setattr__(self, "stop_token_ids", tuple(int(t) for t in self.stop_token_ids))
         object.__setattr__(self, "stop_strings", tuple(self.stop_strings))
+
+
+class TokenConstraint(Protocol):
+    """Which tokens may come next (constrained decoding, e.g. `app.grounding.HtmlTextGrounding`).
+
+    One object per sequence: it holds that sequence's state. `allows` must not change it; `advance` is
+    called with every chosen token that is not a stop token, in order. The optional `fallback(order)` names
+    the token to take when none of the CONSTRAINT_TOP_K best is allowed (`order`: every id, best first),
+    or None for the best allowed one."""
+
+    def allows(self, token_id: int) -> bool: ...
+
+    def advance(self, token_id: int) -> None: ...
+
+    def fallback(self, order: list[int]) -> int | None: ...
+
+
+CONSTRAINT_TOP_K = 16  # the best tokens asked first; past them the constraint's fallback decides
+
+
+def constrain(logits: torch.Tensor, constraint: TokenConstraint, greedy: bool) -> torch.Tensor:
+    """`logits [V]` with the tokens the constraint refuses set to -inf.
+
+    The CONSTRAINT_TOP_K best tokens are asked in order (stopping at the first allowed one when greedy);
+    the allowed ones among them keep their logits, every other token is masked. When none of them is
+    allowed, the one token left is the constraint's `fallback`, else the best allowed in the whole
+    vocabulary. The best token, when allowed, is returned untouched, so an unconstrained greedy step costs
+    one question."""
+    best = int(torch.argmax(logits))
+    if greedy and constraint.allows(best):
+        return logits
+    order = torch.argsort(logits, descending=True).tolist()
+    keep = []
+    for t in order[:CONSTRAINT_TOP_K]:
+        if constraint.allows(t):
+            keep.append(t)
+            if greedy:
+                break
+    if not keep:
+        fallback = getattr(constraint, "fallback", None)
+        pick = fallback(order) if fallback is not None else None
+        if pick is None:
+            pick = next((t for t in order[CONSTRAINT_TOP_K:] if constraint.allows(t)), None)
+        if pick is None:
+            raise ValueError("the decoding constraint allows no token")
+        keep = [pick]
+    out = torch.full_like(logits, float("-inf"))
+    idx = torch.tensor(keep, dtype=torch.long)
+    out[idx] = logits[idx]
+    return out
 
 
 @dataclass(frozen=True)
@@ -225,8 +275,8 @@ class _DecodeThreads:
 class _Sequence:
     """One sequence's decoding state: its sampling, stop rules, text stream and counts."""
 
-    def __init__(self, tokenizer, params: SamplingParams):
-        self.tokenizer, self.params = tokenizer, params
+    def __init__(self, tokenizer, params: SamplingParams, constraint: TokenConstraint | None = None):
+        self.tokenizer, self.params, self.constraint = tokenizer, params, constraint
         self.stop_ids = _stop_ids(tokenizer, params)
         self.generator = None
         if params.temperature > 0:
@@ -241,7 +291,9 @@ class _Sequence:
         self.decode_s = 0.0
 
     def sample(self, logits: torch.Tensor) -> None:
-        """Pick the next token from fp32 CPU logits `[V]` (see `_to_cpu_f32`)."""
+        """Pick the next token from fp32 CPU logits `[V]` (see `_to_cpu_f32`), within the constraint if any."""
+        if self.constraint is not None:
+            logits = constrain(logits, self.constraint, greedy=self.params.temperature == 0.0)
         self.next_id = sample_next(logits, self.params, self.generator)
 
     def accept(self) -> tuple[list[TextDelta], bool]:
@@ -250,6 +302,8 @@ class _Sequence:
         if self.next_id in self.stop_ids:
             self.finish = "stop"
             return [], True
+        if self.constraint is not None:
+            self.constraint.advance(self.next_id)
         self.token_ids.append(self.next_id)
         self.pending.append(self.next_id)
         events = []
@@ -282,15 +336,17 @@ def generate(
     *,
     media: Mapping[str, torch.Tensor] | None = None,
     cancel: CancelFlag = None,
+    constraint: TokenConstraint | None = None,
 ) -> Iterator[Union[TextDelta, GenerationResult]]:
     """Stream a completion of `prompt_ids` (one sequence): `TextDelta`s, then one `GenerationResult`.
 
     model: has `make_cache(batch, max_len)` and `model(ids[B,S], cache=cache, **media) -> [B,S,V]`.
     media: keyword tensors for the prefill call (`pixel_values`, `grid_thws`); never re-sent.
     cancel: a `threading.Event` or a callable returning True to stop; checked between tokens.
+    constraint: tokens it refuses are never picked (see `constrain`).
     """
     for _, ev in generate_batch(model, tokenizer, prompt_ids, [params or SamplingParams()], media=media,
-                                cancel=cancel):
+                                cancel=cancel, constraints=[constraint]):
         yield ev
 
 
@@ -302,6 +358,7 @@ def generate_batch(
     *,
     media: Mapping[str, torch.Tensor] | None = None,
     cancel: CancelFlag = None,
+    constraints: Sequence[TokenConstraint | None] | None = None,
 ) -> Iterator[tuple[int, Union[TextDelta, GenerationResult]]]:
     """Stream `len(params)` completions of one prompt decoded side by side (parallel sampling, e.g. best-of-N):
     `(k, TextDelta)` events, and one `(k, GenerationResult)` per sequence k as it ends.
@@ -309,10 +366,14 @@ def generate_batch(
     The prompt (and media) is prefilled once; its cache is copied to one row per sequence, and each step
     decodes every unfinished sequence in one batched call — on 2 CPU cores three rows cost ~1.6–1.7× one row
     (mini model, 2026-11-23). A sequence that ends leaves the batch. Each sequence has its own sampling
-    settings and seed, so sequence k is the same text `generate` gives with `params[k]`.
+    settings, seed and constraint (`constraints[k]`, one object per sequence), so sequence k is the same text
+    `generate` gives with `params[k]`.
     """
     if not params:
         raise ValueError("generate_batch needs at least one SamplingParams")
+    constraints = list(constraints) if constraints is not None else [None] * len(params)
+    if len(constraints) != len(params):
+        raise ValueError(f"{len(constraints)} constraints for {len(params)} sequences")
     device = _model_device(model)
     prompt = torch.as_tensor(prompt_ids, dtype=torch.long).reshape(1, -1).to(device)  # [1, S]
     n_prompt = prompt.shape[1]
@@ -320,7 +381,7 @@ def generate_batch(
         raise ValueError("prompt_ids is empty")
     # A checkpoint's embedding table may be padded past the tokenizer; never sample an id it cannot decode.
     n_vocab = getattr(tokenizer, "vocab_size", None)
-    seqs = [_Sequence(tokenizer, p) for p in params]
+    seqs = [_Sequence(tokenizer, p, c) for p, c in zip(params, constraints)]
     prefill_s = 0.0
 
     # inference_mode is entered around each compute step, not around the loop: a `with` block left

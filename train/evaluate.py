@@ -1,7 +1,7 @@
 """Fidelity evaluation on held-out pages, through the production path: `uicode eval`.
 
     uicode eval [--corpus data/mini/heldout] [--pages 200] [--checkpoint DIR] [--out bench/eval] [--record]
-                [--best-of N] [--no-ocr]
+                [--best-of N] [--no-ocr] [--free-text]
 
 For each held-out page (rendered with Tesseract OCR by `train.corpus`; built first if the folder is absent):
 its screenshot goes through `app.pipeline.Pipeline` exactly as `uicode convert` sends it (OCR, prompt,
@@ -15,7 +15,8 @@ Writes `OUT/eval.json` (per page and mean), `OUT/pages/seed_S.html` (each genera
 scored again), `OUT/side_by_side_N.png` for the first pages (input | output), and with `--record` appends the
 summary table to `bench/RESULTS.md` with the device and date. `--best-of N` converts as `uicode convert
 --best-of N` does (N candidates, the best by the reference-free score); `--no-ocr` withholds the OCR lines from
-the prompt, to measure what they bring to a model trained with them.
+the prompt, to measure what they bring to a model trained with them; `--free-text` turns off text grounding
+(`app.grounding`), to measure what it brings.
 
 Not here: the scores themselves (`app/fidelity.py`), rendering (`app/render.py`).
 """
@@ -59,7 +60,7 @@ def _cpu_name() -> str:
 
 
 def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_new_tokens: int,
-             examples: int = 4, best_of: int = 1, ocr: bool = True) -> dict:
+             examples: int = 4, best_of: int = 1, ocr: bool = True, ground: bool = True) -> dict:
     from app.fidelity import is_well_formed, score_renders
     from app.pipeline import ConvertRequest, Pipeline, make_backend
     from app.render import Renderer
@@ -82,7 +83,8 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
             png = meta_path.with_suffix(".png")
             ref_html = meta_path.with_suffix(".html").read_text(encoding="utf-8")
             t0 = time.perf_counter()
-            result = pipeline.convert(ConvertRequest(media=(png,), max_new_tokens=max_new_tokens, best_of=best_of))
+            result = pipeline.convert(ConvertRequest(media=(png,), max_new_tokens=max_new_tokens, best_of=best_of,
+                                                     ground_text=ground))
             seconds = time.perf_counter() - t0
             (out / "pages" / f"seed_{meta['seed']}.html").write_text(result.code or "", encoding="utf-8")
             vp = meta["viewport"]
@@ -103,7 +105,7 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
     by_kind = {k: {"pages": sum(r["kind"] == k for r in rows), **_means([r for r in rows if r["kind"] == k])}
                for k in sorted({r["kind"] for r in rows if r["kind"]})}
     report = {"pages": len(rows), "checkpoint": str(checkpoint or "assets/mini"), "device": device,
-              "best_of": best_of, "ocr": ocr, "scorer": "Design2Code block merging (app/blockmatch.py)",
+              "best_of": best_of, "ocr": ocr, "grounded": ground and ocr, "scorer": "Design2Code block merging (app/blockmatch.py)",
               "date": datetime.date.today().isoformat(), "cpu": _cpu_name(), "mean": summary, "by_kind": by_kind,
               "rows": rows}
     (out / "eval.json").write_text(json.dumps(report, indent=1))
@@ -148,6 +150,7 @@ def main(argv=None) -> int:
     ap.add_argument("--best-of", type=int, default=1, metavar="N",
                     help="candidates per page, the best kept by the reference-free score (as convert --best-of)")
     ap.add_argument("--no-ocr", action="store_true", help="withhold the OCR lines from the prompt")
+    ap.add_argument("--free-text", action="store_true", help="let the model write text freely (no grounding)")
     ap.add_argument("--record", action="store_true", help="append the summary to bench/RESULTS.md")
     args = ap.parse_args(argv)
     if args.pages < 1:
@@ -160,7 +163,7 @@ def main(argv=None) -> int:
         if path.exists() and not path.is_dir():
             ap.error(f"{name} {path}: is a file, not a folder")
     report = evaluate(args.corpus, args.pages, args.checkpoint, args.device, args.out, args.max_new_tokens,
-                      best_of=args.best_of, ocr=not args.no_ocr)
+                      best_of=args.best_of, ocr=not args.no_ocr, ground=not args.free_text)
     print(json.dumps(report["mean"], indent=1))
     if args.record:
         record(report)

@@ -32,13 +32,17 @@ class BackendSetupError(BackendError):
 
 @dataclass(frozen=True)
 class GenParams:
-    """Sampling settings shared by all backends. temperature 0 = greedy; seed None = fresh randomness."""
+    """Sampling settings shared by all backends. temperature 0 = greedy; seed None = fresh randomness.
+
+    ground_text: the input's text lines (OCR) that the visible text of the generated HTML must be drawn
+    from (`app.grounding`); honoured by the local backend, ignored by remote ones; None = free text."""
 
     max_new_tokens: int = 2048
     temperature: float = 0.0
     top_p: float = 0.95
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    ground_text: tuple[str, ...] | None = None
 
     def __post_init__(self):
         if self.max_new_tokens < 1:

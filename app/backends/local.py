@@ -147,6 +147,7 @@ class LocalBackend:
                           cancel: CancelFlag = None) -> Iterator[tuple[int, Delta | Done]]:
         """Several samples of one prompt decoded side by side (`model.generate.generate_batch`):
         `(k, Delta)` events and one `(k, Done)` per sample k."""
+        from app.grounding import HtmlTextGrounding
         from model.generate import GenerationResult, SamplingParams, generate_batch
 
         self.load()
@@ -157,9 +158,12 @@ class LocalBackend:
         if max_len is not None and len(ids) + longest > max_len:
             raise BackendError(f"prompt of {len(ids)} tokens + max_new_tokens {longest} exceeds "
                                f"the model's context of {max_len} tokens")
+        constraints = [None if p.ground_text is None else HtmlTextGrounding.for_tokenizer(p.ground_text, self.tokenizer)
+                       for p in params]
         with self._gen_lock:
             try:
-                for k, ev in generate_batch(self.model, self.tokenizer, ids, sps, media=media, cancel=cancel):
+                for k, ev in generate_batch(self.model, self.tokenizer, ids, sps, media=media, cancel=cancel,
+                                            constraints=constraints):
                     if isinstance(ev, GenerationResult):
                         yield k, Done(ev.text, ev.prompt_tokens, ev.new_tokens, ev.finish_reason, ev.prefill_s,
                                       ev.decode_s)

@@ -58,6 +58,9 @@ SCHEMA: tuple[Setting, ...] = (
             "Sample this many pages side by side, render each and keep the one closest to the input. 3 scores "
             "higher with the mini model (200 held-out pages: mean 0.65 → 0.71) and takes about twice as long.", "Generation",
             minimum=1, maximum=16),
+    Setting("ground_text", True, bool, "Copy text from the mockup",
+            "The embedded model copies the text that OCR reads in the mockup instead of writing its own words. "
+            "Turn off to let it write any text.", "Generation"),
     # backend
     Setting("backend", "mini", str, "Backend", "Which model produces the code.", "Backend", BACKENDS),
     Setting("checkpoint_dir", "", str, "Checkpoint folder",

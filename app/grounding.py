@@ -1,0 +1,249 @@
+"""Text grounding: the visible text of generated HTML is drawn from the input's OCR lines.
+
+A small model given the page's text in its prompt (Design2Code's text-augmented prompting) still drifts
+into phrases it memorised in training: on 12 held-out pages the embedded mini model wrote "Fast, private and
+secure" where the mockup said "Hiring made human". `HtmlTextGrounding` is a decoding constraint
+(`model.generate.TokenConstraint`) that makes every text node of the HTML a run of the OCR text, so the
+model still decides the structure, tags, styles and where each text goes, but copies the words.
+
+It follows the output byte by byte through a small HTML tokenizer:
+- outside text nodes nothing is constrained: tags and their attributes, `<style>` and `<script>` contents,
+  the `<title>` before `<body>` (a mockup rarely shows it), comments, the code fence before the first tag
+  and everything after `</html>` (a `<title>` in the body is text: a stray one must not free the rest);
+- in a text node (element content of the body), leading whitespace is free; the text must then follow one
+  OCR line from the start of one of its words not yet used, whitespace runs standing for one space; at the
+  end of a line it may go on into the next line (a paragraph wrapped over several OCR lines); the node can
+  end (`<`) only at the end of a word;
+- when a node ends, the words it used are consumed: a text is copied once (a repeated label is repeated
+  in the OCR, so repeats stay possible), and words skipped before a node's start are given up.
+OCR text is matched in its HTML-escaped form (`&amp;`, `&lt;`, `&gt;`). The stop tokens are refused only inside
+a text node's words (a model denied the word it wanted would otherwise stop there, mid-page, when the stop
+token ranks above the allowed continuation); other special tokens are never allowed in the reply.
+
+When none of the model's best tokens is allowed it wants words the input does not have; `fallback` then
+takes its likeliest token that closes the element without text (`</`), or else writes no text, rather than the
+likeliest OCR word it did not think of: on held-out pages such stray words derailed the markup that followed.
+
+Not here: the sampler that asks the constraint (`model.generate`), reading the OCR lines (`vision.ocr`),
+deciding when a conversion is grounded (`app.pipeline`).
+"""
+from __future__ import annotations
+
+import html
+import weakref
+from typing import Sequence
+
+RAW_TAGS = {b"style", b"script"}
+SPACE = frozenset(b" \t\n\r\f")
+OUT, TAG, DATA, RAW, COMMENT, END = range(6)
+LT, GT, SLASH, BANG = ord("<"), ord(">"), ord("/"), ord("!")
+
+
+class _Lines:
+    """The OCR lines as escaped UTF-8 bytes, each line's word starts, and which bytes are used."""
+
+    def __init__(self, lines: Sequence[str]):
+        texts = (" ".join(str(t).split()) for t in lines)
+        self.text = [html.escape(t, quote=False).encode("utf-8") for t in texts if t]
+        self.word_starts = [[0] + [i + 1 for i, b in enumerate(t) if b == 0x20] for t in self.text]
+
+
+class _State:
+    """Where the output stands; cheap to copy, so a token can be tried without changing the real state."""
+
+    __slots__ = ("mode", "buf", "quote", "raw", "started", "space", "cands", "cursor", "written", "body")
+
+    def __init__(self, n_lines: int):
+        self.mode = OUT
+        self.buf = b""          # TAG: the tag so far; RAW/COMMENT: the tail that may close it
+        self.quote = 0          # TAG: the open attribute quote byte, 0 when none
+        self.raw = b""          # RAW: the closing tag looked for, e.g. b"</style"
+        self.started = False    # DATA: the node has non-space text
+        self.space = False      # DATA: a whitespace run is pending after the text so far
+        self.cands = ()         # DATA: (first line, line, byte position) the text so far can be
+        self.cursor = (0,) * n_lines  # per line, the first byte not yet used
+        self.written = 0        # text bytes written so far (whitespace in text nodes not counted)
+        self.body = False       # a <body> tag was seen
+
+    def copy(self) -> "_State":
+        s = _State.__new__(_State)
+        s.mode, s.buf, s.quote, s.raw = self.mode, self.buf, self.quote, self.raw
+        s.started, s.space, s.cands, s.cursor = self.started, self.space, self.cands, self.cursor
+        s.written, s.body = self.written, self.body
+        return s
+
+
+class HtmlTextGrounding:
+    """A `TokenConstraint` keeping the text nodes of generated HTML within `lines` (see the module doc).
+
+    token_bytes: each token id's bytes (index = id; None = never allowed); specials: the stop tokens, allowed
+    everywhere but inside a text node's words.
+    """
+
+    def __init__(self, lines: Sequence[str], token_bytes: Sequence[bytes], specials=()):
+        self.lines = _Lines(lines)
+        self.token_bytes = token_bytes
+        self.specials = frozenset(specials)
+        self.state = _State(len(self.lines.text))
+
+    @classmethod
+    def for_tokenizer(cls, lines: Sequence[str], tokenizer) -> "HtmlTextGrounding":
+        stops = [tokenizer.special_tokens[n] for n in ("<|im_end|>", "[EOS]") if n in tokenizer.special_tokens]
+        return cls(lines, _token_table(tokenizer), stops)
+
+    # ---- the TokenConstraint protocol ----------------------------------------------------------------
+    def allows(self, token_id: int) -> bool:
+        if token_id in self.specials:
+            return not self._mid_text()
+        data = self.token_bytes[token_id]
+        return data is not None and self._run(data) is not None
+
+    def advance(self, token_id: int) -> None:
+        if token_id in self.specials:
+            return
+        state = self._run(self.token_bytes[token_id])
+        if state is None:
+            raise ValueError(f"token {token_id} is not allowed here")
+        self.state = state
+
+    def fallback(self, order: list[int]) -> int | None:
+        """None of the model's best tokens is allowed: it wants words the input does not have. Rather than
+        the likeliest OCR word it did not think of (which derails what follows), take its likeliest allowed
+        token that writes no text and, first, one that ends where the model stands: in a text node one that
+        closes the element (`</`), leaving it empty; in a tag (the refused tokens were `>` and text) one
+        that ends the tag."""
+        quiet, mode = [], self.state.mode
+        for t in order:
+            data = self.token_bytes[t]
+            if t in self.specials or data is None:
+                continue
+            state = self._run(data)
+            if state is None or state.written != self.state.written:
+                continue
+            if (mode == DATA and data.lstrip().startswith(b"</")) or (mode == TAG and state.mode != TAG and b"<" not in data):
+                return t
+            quiet.append(t)
+        return quiet[0] if quiet else None
+
+    def feed_text(self, data: bytes) -> bool:
+        """Advance by raw bytes (tests, and text the caller wrote itself); False, unchanged, if refused."""
+        state = self._run(data)
+        if state is None:
+            return False
+        self.state = state
+        return True
+
+    def _mid_text(self) -> bool:
+        """Inside a text node's words: a refused word must not end the page there instead."""
+        return self.state.mode == DATA and self.state.started
+
+    # ---- the byte machine ---------------------------------------------------------------------------
+    def _run(self, data: bytes) -> _State | None:
+        s = self.state.copy()
+        for b in data:
+            if not self._step(s, b):
+                return None
+        return s
+
+    def _step(self, s: _State, b: int) -> bool:
+        if s.mode == DATA:
+            return self._data(s, b)
+        if s.mode == TAG:
+            self._tag(s, b)
+        elif s.mode == OUT:
+            if b == LT:
+                s.mode, s.buf, s.quote = TAG, b"", 0
+        elif s.mode == RAW:
+            s.buf = (s.buf + bytes([b]))[-len(s.raw):]
+            if s.buf.lower() == s.raw:
+                s.mode, s.buf, s.quote = TAG, s.raw[1:], 0
+        elif s.mode == COMMENT:
+            s.buf = (s.buf + bytes([b]))[-3:]
+            if s.buf == b"-->":
+                s.mode = DATA
+                s.started, s.space, s.cands = False, False, ()
+        return True
+
+    def _tag(self, s: _State, b: int) -> None:
+        if s.quote:
+            if b == s.quote:
+                s.quote = 0
+            return
+        if b in (0x22, 0x27) and s.buf[:1] not in (b"!",):
+            s.quote = b
+            return
+        if b != GT:
+            s.buf += bytes([b])
+            if s.buf == b"!--":
+                s.mode, s.buf = COMMENT, b""
+            return
+        name = s.buf.split(None, 1)[0].rstrip(b"/").lower() if s.buf.strip() else b""
+        s.body = s.body or name == b"body"
+        if name == b"/html":
+            s.mode = END
+        elif (name in RAW_TAGS or (name == b"title" and not s.body)) and not s.buf.rstrip().endswith(b"/"):
+            s.mode, s.raw, s.buf = RAW, b"</" + name, b""
+        else:
+            s.mode = DATA
+            s.started, s.space, s.cands = False, False, ()
+
+    def _data(self, s: _State, b: int) -> bool:
+        text = self.lines.text
+        if b == LT:
+            if s.started:
+                ends = [c for c in s.cands if c[2] == len(text[c[1]]) or text[c[1]][c[2]] == 0x20]
+                if not ends:
+                    return False
+                s.cursor = _commit(s.cursor, min(ends, key=lambda c: (c[2] != len(text[c[1]]), c[1])), text)
+            s.mode, s.buf, s.quote = TAG, b"", 0
+            return True
+        if b in SPACE:
+            if s.started and not s.space:
+                s.cands = tuple(c for c in s.cands if c[2] == len(text[c[1]]) or text[c[1]][c[2]] == 0x20)
+                if not s.cands:
+                    return False
+                s.space = True
+            return True
+        if not s.started:
+            s.cands = tuple((i, i, p) for i, starts in enumerate(self.lines.word_starts)
+                            for p in starts if p >= s.cursor[i] and p < len(text[i]) and text[i][p] == b)
+            s.cands = tuple((i, j, p + 1) for i, j, p in s.cands)
+            s.started = bool(s.cands)
+            s.written += 1
+            return s.started
+        moved = []
+        for first, j, p in s.cands:
+            if s.space:
+                if p < len(text[j]):       # the space inside the line
+                    p += 1
+                elif j + 1 < len(text) and s.cursor[j + 1] == 0:   # the line goes on in the next one
+                    j, p = j + 1, 0
+                else:
+                    continue
+            if p < len(text[j]) and text[j][p] == b:
+                moved.append((first, j, p + 1))
+        s.space = False
+        s.cands = tuple(moved)
+        s.written += 1
+        return bool(moved)
+
+
+def _commit(cursor: tuple, cand: tuple, text) -> tuple:
+    """The cursors after a node that used `cand`'s text: lines before its last are used up."""
+    first, last, pos = cand
+    cur = list(cursor)
+    for i in range(first, last):
+        cur[i] = len(text[i])
+    cur[last] = min(len(text[last]), pos + 1) if pos < len(text[last]) else len(text[last])
+    return tuple(cur)
+
+
+_TABLES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _token_table(tokenizer) -> list[bytes]:
+    """Every ordinary id's bytes, built once per tokenizer (special slots, named or not, are None)."""
+    if tokenizer not in _TABLES:
+        n = tokenizer.num_base_tokens
+        _TABLES[tokenizer] = [tokenizer.decode_bytes([i]) for i in range(n)] + [None] * (tokenizer.vocab_size - n)
+    return _TABLES[tokenizer]

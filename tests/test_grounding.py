@@ -1,0 +1,195 @@
+"""Text grounding (app.grounding) and constrained decoding (model.generate.constrain).
+
+The byte machine is checked on hand-written HTML: tags, attributes, styles, titles and comments are free;
+body text must be a run of the OCR lines' words, each used once. Generation is checked with a stand-in model
+that prefers a memorised phrase: without the constraint it writes the phrase, with it the visible text
+(read back by Python's own html.parser, not by our code) holds only OCR words.
+"""
+import json
+from html.parser import HTMLParser
+
+import pytest
+import torch
+
+from app.grounding import HtmlTextGrounding
+from model.generate import SamplingParams, constrain, generate_text
+from model.tokenizer import Tokenizer, k25_tokenizer_config, write_tiktoken_model
+
+HEAD = b"```html\n<!DOCTYPE html>\n<html><head><style>p { color: #123; }</style></head><body>\n"
+
+
+def machine(*lines):
+    return HtmlTextGrounding(lines, [bytes([i]) for i in range(256)])
+
+
+def test_page_with_the_ocr_text_is_accepted_and_free_parts_are_free():
+    g = machine("Hello world", "Get started")
+    page = HEAD + b'  <p class="a > b">Hello world</p>\n  <!-- a comment: Whatever -->\n' \
+                  b'  <a href="#">Get started</a>\n</body></html>\n```\nAnything after the page'
+    assert g.feed_text(page)
+
+
+def test_text_not_in_the_ocr_is_refused_and_the_state_is_kept():
+    g = machine("Hiring made human")
+    assert g.feed_text(HEAD + b"<h1>")
+    assert not g.feed_text(b"Fast")
+    assert not g.feed_text(b"Hiring made hu</h1>")      # a node cannot end inside a word
+    assert g.feed_text(b"Hiring made human</h1>")      # the refused tries left nothing behind
+
+
+def test_text_is_used_once_but_repeated_lines_repeat():
+    g = machine("Save", "Plans", "Save")
+    assert g.feed_text(HEAD + b"<b>Save</b><b>Save</b>")
+    assert not g.feed_text(b"<b>Save")
+    assert g.feed_text(b"<b>Plans</b>")
+
+
+def test_a_merged_ocr_line_can_be_split_into_elements_and_words_skipped():
+    g = machine("Home About Pricing Blog")
+    assert g.feed_text(HEAD + b"<nav><a>Home</a> <a>About</a>\n<a>Blog</a>")
+    assert not g.feed_text(b"<a>Pricing")  # skipped words are given up
+
+
+def test_a_paragraph_goes_on_into_the_next_line_with_any_whitespace():
+    g = machine("A paragraph that wraps", "onto a second line.")
+    assert g.feed_text(HEAD + b"<p>\n    A paragraph that\n      wraps onto a second line.\n</p>")
+    g = machine("First", "Second")
+    assert g.feed_text(HEAD + b"<p>Second")
+    assert not g.feed_text(b" First")  # only forward, into a line not yet used
+
+
+def test_html_escaping_of_the_ocr_text():
+    g = machine("Tom & Jerry <3")
+    assert not machine("Tom & Jerry <3").feed_text(HEAD + b"<p>Tom & ")
+    assert g.feed_text(HEAD + b"<p>Tom &amp; Jerry &lt;3</p>")
+
+
+def test_raw_text_elements_end_at_their_own_closing_tag():
+    g = machine("Only this", "Shop")
+    assert g.feed_text(b"<html><head><script>if (a < b) { x = '<p>'; }</script><STYLE>a::after{content:'<'}</style>")
+    assert g.feed_text(b"<title>Free title</title></head><body>")
+    assert not g.feed_text(b"<title>Free")  # in the body a title is text: a stray one must not free the rest
+    assert g.feed_text(b"<title>Shop</title><p>Only this</p>")
+    assert not g.feed_text(b"<p>x")
+
+
+@pytest.fixture(scope="module")
+def tok(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tok")
+    ranks = {bytes([i]): i for i in range(256)}
+    for t in (b"<p>", b"</p>", b"Fast", b" private", b"Hiring", b" made", b" human"):
+        ranks[t] = len(ranks)
+    write_tiktoken_model(d / "tiktoken.model", ranks)
+    (d / "tokenizer_config.json").write_text(json.dumps(k25_tokenizer_config(len(ranks))))
+    return Tokenizer.from_dir(d)
+
+
+class PhraseLM(torch.nn.Module):
+    """Prefers its script token at each step, then the `second` tokens, then ids in a fixed order (lower
+    id = likelier); `<|im_end|>` once the script is done. Stands for a model that memorised a phrase."""
+
+    def __init__(self, tok, script: list[int], second: list[int], low_first: bool = True):
+        super().__init__()
+        self.tok, self.script, self.second, self.sign = tok, script, second, -1.0 if low_first else 1.0
+        self.w = torch.nn.Parameter(torch.zeros(1))
+
+    def make_cache(self, batch, max_len):
+        c = type("C", (), {})()
+        c.seq_len, c.start = 0, None
+        return c
+
+    def forward(self, ids, cache=None, **media):
+        if cache.start is None:
+            cache.start = ids.shape[1]
+        cache.seq_len += ids.shape[1]
+        k = cache.seq_len - cache.start
+        v = self.tok.vocab_size
+        out = self.sign * torch.arange(v, dtype=torch.float32) / v    # a fixed preference by id
+        out[self.second] = 5.0 - 0.1 * torch.arange(len(self.second), dtype=torch.float32)
+        if k < len(self.script):
+            out[self.script[k]] = 10.0
+        else:
+            out[self.tok.im_end_id] = 10.0
+        return out.expand(ids.shape[0], ids.shape[1], v).clone()
+
+
+class VisibleText(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.skip, self.words = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        self.skip += tag in ("style", "title", "script")
+
+    def handle_endtag(self, tag):
+        self.skip -= tag in ("style", "title", "script")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.words += data.split()
+
+
+def visible_words(reply: str) -> list[str]:
+    p = VisibleText()
+    p.feed(reply.split("```html\n", 1)[1].split("```", 1)[0])
+    return p.words
+
+
+def test_generation_copies_the_ocr_text_instead_of_a_memorised_phrase(tok):
+    script = tok.encode("```html\n<html><body><p>Fast private</p></body></html>\n```")
+    model = PhraseLM(tok, script, second=tok.encode("Hiring made human"))
+    params = SamplingParams(max_new_tokens=60)
+    free = generate_text(model, tok, [1, 2, 3], params).text
+    assert visible_words(free) == ["Fast", "private"]
+    g = HtmlTextGrounding.for_tokenizer(["Hiring made human"], tok)
+    grounded = generate_text(model, tok, [1, 2, 3], params, constraint=g).text
+    assert visible_words(grounded) == ["Hiring", "made", "human"]
+    assert grounded.startswith("```html\n<html><body><p>")  # the structure is the model's own
+
+
+def test_a_phrase_with_no_ocr_alternative_is_left_out_not_replaced_by_a_stray_word(tok):
+    script = tok.encode("```html\n<html><body><p>Fast private</p></body></html>\n```")
+    model = PhraseLM(tok, script, second=[], low_first=False)  # " human" ranks high among the leftovers
+    g = HtmlTextGrounding.for_tokenizer(["Hiring made human"], tok)
+    out = generate_text(model, tok, [1, 2, 3], SamplingParams(max_new_tokens=60), constraint=g).text
+    assert visible_words(out) == []
+    assert out.startswith("```html\n<html><body><p></p>") and "</body></html>" in out
+
+
+def test_fallback_closes_an_element_only_from_its_text(tok):
+    g = HtmlTextGrounding.for_tokenizer(["Hiring"], tok)
+    assert g.feed_text(HEAD + b"<p")
+    close = next(i for i in range(tok.num_base_tokens) if tok.decode_bytes([i]) == b"</p>")
+    order = [close, ord(">"), ord("a")]
+    assert g.fallback(order) == ord(">")  # inside the tag: "</p>" would break it
+    assert g.feed_text(b">")
+    assert g.fallback(order) == order[0]
+
+
+def test_constrain_greedy_and_sampled():
+    class Even:
+        def allows(self, t):
+            return t % 2 == 0
+
+    logits = torch.tensor([0.0, 5.0, 1.0, 4.0, 3.0])
+    g = constrain(logits, Even(), greedy=True)
+    assert int(torch.argmax(g)) == 4 and torch.isinf(g[[0, 1, 2, 3]]).all()
+    s = constrain(logits, Even(), greedy=False)
+    assert torch.equal(torch.isfinite(s), torch.tensor([True, False, True, False, True]))
+    assert constrain(logits, type("All", (), {"allows": lambda self, t: True})(), greedy=True) is logits
+
+    class Nothing:
+        def allows(self, t):
+            return False
+
+    with pytest.raises(ValueError):
+        constrain(logits, Nothing(), greedy=False)
+
+
+def test_special_tokens_are_refused_only_inside_words(tok):
+    g = HtmlTextGrounding.for_tokenizer(["Only this"], tok)
+    assert g.feed_text(HEAD + b"<p>")
+    assert g.allows(tok.im_end_id) and not g.allows(tok.encode("Fast")[0])
+    assert g.feed_text(b"On")
+    assert not g.allows(tok.im_end_id)  # the page must not end inside "Only"
+    assert g.feed_text(b"ly this</p>") and g.allows(tok.im_end_id)
