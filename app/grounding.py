@@ -34,6 +34,9 @@ import weakref
 from typing import Sequence
 
 RAW_TAGS = {b"style", b"script"}
+FALLBACK_SCAN = 512  # the model's best tokens the fallback looks at
+PAGE_TAGS = {b"!doctype", b"html", b"head", b"body"}  # a page has one of each: never reopened in the body
+BACK, AHEAD = 6, 4  # a text node starts in lines [last - BACK, last + AHEAD] of the last line used
 SPACE = frozenset(b" \t\n\r\f")
 OUT, TAG, DATA, RAW, COMMENT, END = range(6)
 LT, GT, SLASH, BANG = ord("<"), ord(">"), ord("/"), ord("!")
@@ -51,7 +54,7 @@ class _Lines:
 class _State:
     """Where the output stands; cheap to copy, so a token can be tried without changing the real state."""
 
-    __slots__ = ("mode", "buf", "quote", "raw", "started", "space", "cands", "cursor", "written", "body")
+    __slots__ = ("mode", "buf", "quote", "raw", "started", "space", "cands", "cursor", "written", "body", "last")
 
     def __init__(self, n_lines: int):
         self.mode = OUT
@@ -64,12 +67,13 @@ class _State:
         self.cursor = (0,) * n_lines  # per line, the first byte not yet used
         self.written = 0        # text bytes written so far (whitespace in text nodes not counted)
         self.body = False       # a <body> tag was seen
+        self.last = 0           # the line the last text node ended in
 
     def copy(self) -> "_State":
         s = _State.__new__(_State)
         s.mode, s.buf, s.quote, s.raw = self.mode, self.buf, self.quote, self.raw
         s.started, s.space, s.cands, s.cursor = self.started, self.space, self.cands, self.cursor
-        s.written, s.body = self.written, self.body
+        s.written, s.body, s.last = self.written, self.body, self.last
         return s
 
 
@@ -80,16 +84,17 @@ class HtmlTextGrounding:
     everywhere but inside a text node's words.
     """
 
-    def __init__(self, lines: Sequence[str], token_bytes: Sequence[bytes], specials=()):
+    def __init__(self, lines: Sequence[str], token_bytes: Sequence[bytes], specials=(), fill: bool = True):
+        self.fill = fill
         self.lines = _Lines(lines)
         self.token_bytes = token_bytes
         self.specials = frozenset(specials)
         self.state = _State(len(self.lines.text))
 
     @classmethod
-    def for_tokenizer(cls, lines: Sequence[str], tokenizer) -> "HtmlTextGrounding":
+    def for_tokenizer(cls, lines: Sequence[str], tokenizer, fill: bool = True) -> "HtmlTextGrounding":
         stops = [tokenizer.special_tokens[n] for n in ("<|im_end|>", "[EOS]") if n in tokenizer.special_tokens]
-        return cls(lines, _token_table(tokenizer), stops)
+        return cls(lines, _token_table(tokenizer), stops, fill=fill)
 
     # ---- the TokenConstraint protocol ----------------------------------------------------------------
     def allows(self, token_id: int) -> bool:
@@ -108,22 +113,39 @@ class HtmlTextGrounding:
 
     def fallback(self, order: list[int]) -> int | None:
         """None of the model's best tokens is allowed: it wants words the input does not have. Rather than
-        the likeliest OCR word it did not think of (which derails what follows), take its likeliest allowed
-        token that writes no text and, first, one that ends where the model stands: in a text node one that
-        closes the element (`</`), leaving it empty; in a tag (the refused tokens were `>` and text) one
-        that ends the tag."""
-        quiet, mode = [], self.state.mode
-        for t in order:
+        the likeliest OCR word it did not think of (which derails what follows), the model's likeliest
+        token among those that suit where it stands (only the FALLBACK_SCAN best are looked at):
+        - at the start of a text node, with `fill`, one that begins the first line not yet used (the slot
+          the model opened gets the text that comes next in reading order); else one that closes the
+          element (`</`), leaving it empty;
+        - in a tag (the refused tokens were `>` and text), one that ends the tag without text;
+        - else any allowed token that writes no text; None when there is none (inside a word)."""
+        st, quiet = self.state, []
+        fill = self._next_line() if self.fill and st.mode == DATA and not st.started else None
+        for t in order[:FALLBACK_SCAN]:
             data = self.token_bytes[t]
             if t in self.specials or data is None:
                 continue
-            state = self._run(data)
-            if state is None or state.written != self.state.written:
+            if fill is not None:
+                body = data.lstrip()
+                if body and fill.startswith(body) and self._run(data) is not None:
+                    return t
                 continue
-            if (mode == DATA and data.lstrip().startswith(b"</")) or (mode == TAG and state.mode != TAG and b"<" not in data):
+            state = self._run(data)
+            if state is None or state.written != st.written:
+                continue
+            if (st.mode == DATA and data.lstrip().startswith(b"</")) or (st.mode == TAG and state.mode != TAG
+                                                                         and b"<" not in data):
                 return t
             quiet.append(t)
         return quiet[0] if quiet else None
+
+    def _next_line(self) -> bytes | None:
+        """What is left of the first OCR line not used up, None when all are."""
+        for i, t in enumerate(self.lines.text):
+            if self.state.cursor[i] < len(t):
+                return t[self.state.cursor[i]:]
+        return None
 
     def feed_text(self, data: bytes) -> bool:
         """Advance by raw bytes (tests, and text the caller wrote itself); False, unchanged, if refused."""
@@ -149,7 +171,7 @@ class HtmlTextGrounding:
         if s.mode == DATA:
             return self._data(s, b)
         if s.mode == TAG:
-            self._tag(s, b)
+            return self._tag(s, b)
         elif s.mode == OUT:
             if b == LT:
                 s.mode, s.buf, s.quote = TAG, b"", 0
@@ -164,20 +186,24 @@ class HtmlTextGrounding:
                 s.started, s.space, s.cands = False, False, ()
         return True
 
-    def _tag(self, s: _State, b: int) -> None:
+    def _tag(self, s: _State, b: int) -> bool:
         if s.quote:
             if b == s.quote:
                 s.quote = 0
-            return
+            return True
         if b in (0x22, 0x27) and s.buf[:1] not in (b"!",):
             s.quote = b
-            return
+            return True
         if b != GT:
+            if s.body and b in SPACE and s.buf.lower() in PAGE_TAGS:
+                return False
             s.buf += bytes([b])
             if s.buf == b"!--":
                 s.mode, s.buf = COMMENT, b""
-            return
+            return True
         name = s.buf.split(None, 1)[0].rstrip(b"/").lower() if s.buf.strip() else b""
+        if s.body and name in PAGE_TAGS:
+            return False
         s.body = s.body or name == b"body"
         if name == b"/html":
             s.mode = END
@@ -186,6 +212,7 @@ class HtmlTextGrounding:
         else:
             s.mode = DATA
             s.started, s.space, s.cands = False, False, ()
+        return True
 
     def _data(self, s: _State, b: int) -> bool:
         text = self.lines.text
@@ -194,7 +221,8 @@ class HtmlTextGrounding:
                 ends = [c for c in s.cands if c[2] == len(text[c[1]]) or text[c[1]][c[2]] == 0x20]
                 if not ends:
                     return False
-                s.cursor = _commit(s.cursor, min(ends, key=lambda c: (c[2] != len(text[c[1]]), c[1])), text)
+                used = min(ends, key=lambda c: (c[2] != len(text[c[1]]), c[1]))
+                s.cursor, s.last = _commit(s.cursor, used, text), used[1]
             s.mode, s.buf, s.quote = TAG, b"", 0
             return True
         if b in SPACE:
@@ -205,8 +233,11 @@ class HtmlTextGrounding:
                 s.space = True
             return True
         if not s.started:
-            s.cands = tuple((i, i, p) for i, starts in enumerate(self.lines.word_starts)
-                            for p in starts if p >= s.cursor[i] and p < len(text[i]) and text[i][p] == b)
+            first = next((i for i, c in enumerate(s.cursor) if c < len(text[i])), len(text))
+            near = range(max(0, s.last - BACK), min(len(text), s.last + AHEAD + 1))
+            s.cands = tuple((i, i, p) for i in (*near, *(() if first in near or first == len(text) else (first,)))
+                            for p in self.lines.word_starts[i]
+                            if p >= s.cursor[i] and p < len(text[i]) and text[i][p] == b)
             s.cands = tuple((i, j, p + 1) for i, j, p in s.cands)
             s.started = bool(s.cands)
             s.written += 1

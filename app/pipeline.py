@@ -7,7 +7,8 @@
    trained with text-augmented prompts (`ocr_prompt` in its uicode.json) the images' OCR lines are read;
 2. plan the prompt (`app.prompts.plan_prompt`): the model writes the requested target when it was trained
    for it, else HTML that `app.targets.transform` converts afterwards (result `path` says which);
-3. stream from the backend, showing only code (`app.extract.CodeStream`) with the decode speed;
+3. stream from the backend, showing only code (`app.extract.CodeStream`) with the decode speed; HTML whose
+   tags do not nest is re-serialised so that they do (`app.markup.balance`);
 4. with `best_of` N > 1: sample N candidates (seeds seed, seed+1, …; temperature 0 is raised to 0.6 since N
    greedy samples would be identical; a backend with `stream_many`, the local one, decodes them side by
    side in one batch after one prefill), render each with headless Chromium (`app.render`, network blocked)
@@ -31,6 +32,7 @@ from PIL import Image
 from app.backends.base import BackendError, Delta, Done, GenParams, is_cancelled
 from app.events import PATH_TRANSFORMED, TARGETS, CodeDelta, ConvertResult, Event, Finished, Status
 from app.extract import CodeStream, extract_code
+from app.markup import balance
 from app.media import ImageInput, load_media, slot_of
 from app.prompts import plan_prompt
 from app.targets import preview_html, transform
@@ -183,6 +185,8 @@ class Pipeline:
             if k not in done:
                 raise BackendError(f"{self.backend.describe()}: the stream ended without a result")
             model_code = extract_code(stream.raw, plan.model_target)
+            if plan.model_target == "html" and model_code:
+                model_code = balance(model_code)  # the tags nest in the code handed over, as the browser reads it
             code = transform(model_code, plan.target) if plan.path == PATH_TRANSFORMED and model_code else model_code
             candidates.append(_Candidate(stream.raw, model_code, code, done[k]))
         return candidates

@@ -58,6 +58,24 @@ def test_a_paragraph_goes_on_into_the_next_line_with_any_whitespace():
     assert not g.feed_text(b" First")  # only forward, into a line not yet used
 
 
+def test_a_text_node_starts_near_the_last_line_used_or_at_the_first_unused():
+    lines = [f"Line {k}" for k in range(12)]
+    g = machine(*lines)
+    assert g.feed_text(HEAD + b"<p>Line 0</p>")
+    assert not g.feed_text(b"<p>Line 9")       # too far ahead of line 0 in reading order
+    assert g.feed_text(b"<p>Line 4</p><p>Line 8</p><p>Line 11</p>")
+    assert g.feed_text(b"<p>Line 1</p>")       # the first line not used is always reachable
+    assert not g.feed_text(b"<p>Line 0")       # used
+
+
+def test_the_page_is_not_restarted_inside_the_body():
+    g = machine("Hello")
+    assert g.feed_text(HEAD + b"<p>Hello</p>")
+    for tag in (b"<!DOCTYPE html>", b"<html>", b"<head>", b"<body class='x'>"):
+        assert not g.feed_text(tag)
+    assert g.feed_text(b"</body></html>")
+
+
 def test_html_escaping_of_the_ocr_text():
     g = machine("Tom & Jerry <3")
     assert not machine("Tom & Jerry <3").feed_text(HEAD + b"<p>Tom & ")
@@ -147,17 +165,21 @@ def test_generation_copies_the_ocr_text_instead_of_a_memorised_phrase(tok):
     assert grounded.startswith("```html\n<html><body><p>")  # the structure is the model's own
 
 
-def test_a_phrase_with_no_ocr_alternative_is_left_out_not_replaced_by_a_stray_word(tok):
+@pytest.mark.parametrize("fill", [True, False])
+def test_a_phrase_with_no_ocr_alternative_gets_the_next_line_or_nothing_not_a_stray_word(tok, fill):
     script = tok.encode("```html\n<html><body><p>Fast private</p></body></html>\n```")
     model = PhraseLM(tok, script, second=[], low_first=False)  # " human" ranks high among the leftovers
-    g = HtmlTextGrounding.for_tokenizer(["Hiring made human"], tok)
+    g = HtmlTextGrounding.for_tokenizer(["Hiring made human"], tok, fill=fill)
     out = generate_text(model, tok, [1, 2, 3], SamplingParams(max_new_tokens=60), constraint=g).text
-    assert visible_words(out) == []
-    assert out.startswith("```html\n<html><body><p></p>") and "</body></html>" in out
+    if fill:  # the slot the model opened gets the line that comes next in reading order
+        assert visible_words(out) == ["Hiring", "made", "human"]
+    else:     # the element is left empty
+        assert visible_words(out) == []
+        assert out.startswith("```html\n<html><body><p></p>") and "</body></html>" in out
 
 
 def test_fallback_closes_an_element_only_from_its_text(tok):
-    g = HtmlTextGrounding.for_tokenizer(["Hiring"], tok)
+    g = HtmlTextGrounding.for_tokenizer(["Hiring"], tok, fill=False)
     assert g.feed_text(HEAD + b"<p")
     close = next(i for i in range(tok.num_base_tokens) if tok.decode_bytes([i]) == b"</p>")
     order = [close, ord(">"), ord("a")]

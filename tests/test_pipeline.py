@@ -257,3 +257,67 @@ def test_previews_are_complete_when_app_render_screenshots():
             got = r.render(preview_html(transform(TRICKY, target), target), width=1024, height=700,
                            blocks=False).image().convert("RGB")
             assert got.size == ref.size and ImageChops.difference(ref, got).getbbox() is None, target
+
+
+def test_plain_conversions_of_ocr_prompted_models_are_grounded_in_the_ocr_lines(tiny):
+    from PIL import ImageFont
+
+    im = Image.new("RGB", (420, 120), "white")
+    ImageDraw.Draw(im).text((20, 30), "Pricing plans", fill="black", font=ImageFont.load_default(size=36))
+    (tiny.checkpoint / "uicode.json").write_text('{"targets": ["html"], "ocr_prompt": true}')
+    try:
+        backend = make_backend("local", checkpoint=tiny.checkpoint)
+        backend.model, backend.tokenizer = tiny.model, tiny.tokenizer
+        seen = []
+        original = backend.generate_ids_many
+
+        def recording(ids, media, params, cancel=None):
+            seen.append([p.ground_text for p in params])
+            return original(ids, media, params, cancel)
+
+        backend.generate_ids_many = recording
+        pipe = Pipeline(backend)
+        pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2))
+        pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, best_of=2))
+        pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, ground_text=False))
+        pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, instruction="add a footer"))
+        Pipeline(tiny).convert(ConvertRequest(media=(im,), max_new_tokens=2))  # no OCR in its prompt
+    finally:
+        (tiny.checkpoint / "uicode.json").unlink()
+    lines = seen[0][0]
+    assert lines is not None and any("Pricing" in t for t in lines)
+    assert seen[1] == [lines, lines]
+    assert seen[2] == [None] and seen[3] == [None]
+    assert len(seen) == 4  # the plain backend's call was not recorded, and it has no OCR prompt anyway
+
+
+def test_code_whose_tags_do_not_nest_is_handed_over_balanced():
+    from html.parser import HTMLParser
+
+    from app.markup import balance
+
+    good = "<!DOCTYPE html>\n<html><body><p>Hi <b>there</b></p></body></html>"
+    assert balance(good) == good
+    broken = "<html><body><header><nav><a>Home</a></header></nav><h2><p>Text</a></h2></body></html>"
+    fixed = balance(broken)
+
+    class Nesting(HTMLParser):  # an independent check: every end tag closes the innermost open element
+        def __init__(self):
+            super().__init__()
+            self.stack, self.bad, self.text = [], 0, []
+
+        def handle_starttag(self, tag, attrs):
+            self.stack.append(tag)
+
+        def handle_endtag(self, tag):
+            self.bad += not self.stack or self.stack.pop() != tag
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    n = Nesting()
+    n.feed(fixed)
+    assert n.bad == 0 and not n.stack and "".join(n.text) == "HomeText"
+    m = Nesting()
+    m.feed(broken)
+    assert m.bad > 0

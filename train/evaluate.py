@@ -11,7 +11,7 @@ Text, Position, Colour (CIEDE2000) plus Visual (SSIM) and their mean. Also: the 
 (`app.fidelity.is_well_formed`) and seconds per page. Held-out seeds are never generated for training
 (`train.corpus.generator.split_of`).
 
-Writes `OUT/eval.json` (per page and mean), `OUT/pages/seed_S.html` (each generated page, so that it can be
+Writes `OUT/eval.json` (per page and mean; `OUT/rows.jsonl` grows page by page meanwhile), `OUT/pages/seed_S.html` (each generated page, so that it can be
 scored again), `OUT/side_by_side_N.png` for the first pages (input | output), and with `--record` appends the
 summary table to `bench/RESULTS.md` with the device and date. `--best-of N` converts as `uicode convert
 --best-of N` does (N candidates, the best by the reference-free score); `--no-ocr` withholds the OCR lines from
@@ -97,6 +97,8 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
                          "new_tokens": result.new_tokens, **scores})
             if i < examples:
                 side_by_side(Image.open(png), cand.image()).save(out / f"side_by_side_{i + 1}.png", optimize=True)
+            with (out / "rows.jsonl").open("a" if i else "w", encoding="utf-8") as f:  # progress, page by page
+                f.write(json.dumps(rows[-1]) + "\n")
             print(f"[{i + 1}/{len(metas)}] seed {meta['seed']}: overall {scores['overall']:.3f} "
                   f"({seconds:.1f}s)", file=sys.stderr, flush=True)
     summary = _means(rows)
