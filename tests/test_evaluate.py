@@ -31,6 +31,8 @@ def test_eval_writes_scores_and_the_generated_page(corpus, tmp_path):
     assert report["by_kind"][row["kind"]]["pages"] == 1
     assert report["by_kind"][row["kind"]]["overall"] == pytest.approx(row["overall"], abs=1e-4)
     assert (tmp_path / "side_by_side_1.png").is_file()
+    assert [json.loads(l) for l in (tmp_path / "rows.jsonl").read_text().splitlines()] == report["rows"]
+    assert report["grounded"] is True and isinstance(row["raw_well_formed"], bool)
 
 
 def test_eval_without_ocr_withholds_the_ocr_lines(corpus, tmp_path, monkeypatch):

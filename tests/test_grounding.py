@@ -82,6 +82,15 @@ def test_html_escaping_of_the_ocr_text():
     assert g.feed_text(HEAD + b"<p>Tom &amp; Jerry &lt;3</p>")
 
 
+def test_a_stray_quote_does_not_free_the_rest_of_the_page():
+    # The browser ends this tag at the last ">": the value is `icon{x</h3><p class=`, then an attribute
+    # named `feature"`. Only a quote after "=" opens a value.
+    g = machine("Open API")
+    assert g.feed_text(HEAD + b'<span class="icon{x</h3><p class="feature">')
+    assert not g.feed_text(b"Why teams")
+    assert g.feed_text(b"Open API</span>")
+
+
 def test_raw_text_elements_end_at_their_own_closing_tag():
     g = machine("Only this", "Shop")
     assert g.feed_text(b"<html><head><script>if (a < b) { x = '<p>'; }</script><STYLE>a::after{content:'<'}</style>")

@@ -8,11 +8,11 @@ its screenshot goes through `app.pipeline.Pipeline` exactly as `uicode convert` 
 generation, code extraction); the generated HTML and the page's own HTML are rendered at the page's viewport by
 headless Chromium (network blocked) and scored with `app.fidelity.score_renders` — Design2Code's Block-Match,
 Text, Position, Colour (CIEDE2000) plus Visual (SSIM) and their mean. Also: the share of well-formed outputs
-(`app.fidelity.is_well_formed`) and seconds per page. Held-out seeds are never generated for training
-(`train.corpus.generator.split_of`).
+(`app.fidelity.is_well_formed`; `raw_well_formed`: the model's own code, before `app.markup.balance`) and
+seconds per page. Held-out seeds are never generated for training (`train.corpus.generator.split_of`).
 
-Writes `OUT/eval.json` (per page and mean; `OUT/rows.jsonl` grows page by page meanwhile), `OUT/pages/seed_S.html` (each generated page, so that it can be
-scored again), `OUT/side_by_side_N.png` for the first pages (input | output), and with `--record` appends the
+Writes `OUT/eval.json` (per page and mean; `OUT/rows.jsonl` grows page by page meanwhile), `OUT/pages/seed_S.html`
+(each generated page, so that it can be scored again), `OUT/side_by_side_N.png` for the first pages (input | output), and with `--record` appends the
 summary table to `bench/RESULTS.md` with the device and date. `--best-of N` converts as `uicode convert
 --best-of N` does (N candidates, the best by the reference-free score); `--no-ocr` withholds the OCR lines from
 the prompt, to measure what they bring to a model trained with them; `--free-text` turns off text grounding
@@ -61,6 +61,7 @@ def _cpu_name() -> str:
 
 def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_new_tokens: int,
              examples: int = 4, best_of: int = 1, ocr: bool = True, ground: bool = True) -> dict:
+    from app.extract import extract_code
     from app.fidelity import is_well_formed, score_renders
     from app.pipeline import ConvertRequest, Pipeline, make_backend
     from app.render import Renderer
@@ -93,7 +94,9 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
             cand = renderer.render(result.code or "<html></html>", **kw)
             scores = score_renders(ref, cand).as_dict()
             rows.append({"seed": meta["seed"], "kind": meta.get("kind"), "difficulty": meta.get("difficulty"),
-                         "well_formed": bool(is_well_formed(result.code or "")), "seconds": round(seconds, 2),
+                         "well_formed": bool(is_well_formed(result.code or "")),
+                         "raw_well_formed": bool(is_well_formed(extract_code(result.raw_text, "html") or "")),
+                         "seconds": round(seconds, 2),
                          "new_tokens": result.new_tokens, **scores})
             if i < examples:
                 side_by_side(Image.open(png), cand.image()).save(out / f"side_by_side_{i + 1}.png", optimize=True)
@@ -102,7 +105,8 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
             print(f"[{i + 1}/{len(metas)}] seed {meta['seed']}: overall {scores['overall']:.3f} "
                   f"({seconds:.1f}s)", file=sys.stderr, flush=True)
     summary = _means(rows)
-    summary["well_formed"] = round(sum(r["well_formed"] for r in rows) / max(1, len(rows)), 4)
+    for key in ("well_formed", "raw_well_formed"):
+        summary[key] = round(sum(r[key] for r in rows) / max(1, len(rows)), 4)
     summary["seconds_per_page"] = round(sum(r["seconds"] for r in rows) / max(1, len(rows)), 2)
     by_kind = {k: {"pages": sum(r["kind"] == k for r in rows), **_means([r for r in rows if r["kind"] == k])}
                for k in sorted({r["kind"] for r in rows if r["kind"]})}
