@@ -126,6 +126,19 @@ def test_stdout_and_json(tmp_path, tiny, capsys):
     assert row["path"] == "model"  # a non-default checkpoint is taken to write every target itself
 
 
+def test_free_text_turns_grounding_off(tmp_path, tiny, monkeypatch):
+    import app.pipeline
+
+    seen = []
+    real = app.pipeline.Pipeline.stream
+    monkeypatch.setattr(app.pipeline.Pipeline, "stream",
+                        lambda self, request, cancel=None: seen.append(request.ground_text) or real(self, request, cancel))
+    png = good_png(tmp_path / "m.png")
+    for extra in ([], ["--free-text"]):
+        assert main(["convert", png, "--checkpoint", tiny, "--max-new-tokens", "2", "-q", *extra]) == 0
+    assert seen == [True, False]
+
+
 def test_usage_errors(tmp_path, tiny, capsys, monkeypatch):
     monkeypatch.setenv("UICODE_CONFIG", str(tmp_path / "no-config.toml"))
     png = good_png(tmp_path / "m.png")
@@ -143,7 +156,7 @@ def test_usage_errors(tmp_path, tiny, capsys, monkeypatch):
 
 @pytest.mark.parametrize("command,words", [
     ([], ["convert", "serve", "gui", "quantize", "eval", "Exit codes"]),
-    (["convert"], ["--target", "--backend", "--checkpoint", "--base-url", "--model", "--best-of",
+    (["convert"], ["--target", "--backend", "--checkpoint", "--base-url", "--model", "--best-of", "--free-text",
                    "--max-new-tokens", "--temperature", "--top-p", "--seed", "--device", "--json", "-o"]),
     (["serve"], ["--host", "--port", "--api-key", "--max-queue", "--max-body-mb", "--max-images", "--max-pixels",
                  "--max-tokens"]),

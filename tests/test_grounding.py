@@ -44,10 +44,12 @@ def test_text_is_used_once_but_repeated_lines_repeat():
     assert g.feed_text(b"<b>Plans</b>")
 
 
-def test_a_merged_ocr_line_can_be_split_into_elements_and_words_skipped():
+def test_a_merged_ocr_line_can_be_split_into_elements_in_its_order():
     g = machine("Home About Pricing Blog")
-    assert g.feed_text(HEAD + b"<nav><a>Home</a> <a>About</a>\n<a>Blog</a>")
-    assert not g.feed_text(b"<a>Pricing")  # skipped words are given up
+    assert g.feed_text(HEAD + b"<nav><a>Home</a> <a>About</a>\n")
+    assert not g.feed_text(b"<a>Blog")   # a node starts where the line's unused words start: no skipping
+    assert not g.feed_text(b"<a>About")  # used
+    assert g.feed_text(b"<a>Pricing</a><a>Blog</a>")
 
 
 def test_a_paragraph_goes_on_into_the_next_line_with_any_whitespace():
