@@ -137,7 +137,8 @@ def test_missing_base_url_and_bad_config(clean_env, tmp_path):
 
 def test_remote_uicode_model_keeps_its_prompt_and_targets(local, tmp_path, clean_env):
     """A mini-like model (HTML only, OCR in the prompt) behind `uicode serve`: the remote client adopts both
-    from /v1/models, so a React conversion through the server equals the local one."""
+    from /v1/models, so a React conversion through the server equals the local one (with free text: text
+    grounding is a local decoding constraint the OpenAI API cannot carry)."""
     from PIL import ImageFont
 
     (local.checkpoint / "uicode.json").write_text('{"targets": ["html"], "ocr_prompt": true}')
@@ -146,7 +147,7 @@ def test_remote_uicode_model_keeps_its_prompt_and_targets(local, tmp_path, clean
         mini.model, mini.tokenizer = local.model, local.tokenizer  # same weights, no second load
         im = Image.new("RGB", (360, 100), "white")
         ImageDraw.Draw(im).text((16, 24), "Sign in", fill="black", font=ImageFont.load_default(size=32))
-        req = ConvertRequest(media=(im,), target="react", max_new_tokens=4, seed=2)
+        req = ConvertRequest(media=(im,), target="react", max_new_tokens=4, seed=2, ground_text=False)
         with ServerThread(create_app(mini)) as s:
             remote = OpenAIBackend(s.url)
             got = Pipeline(remote).convert(req)

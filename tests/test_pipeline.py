@@ -7,6 +7,7 @@ from PIL import Image, ImageDraw
 
 from app.events import PATH_MODEL, PATH_TRANSFORMED, CodeDelta, Finished, Status
 from app.extract import extract_code
+from app.markup import balance
 from app.media import plan_batches
 from app.pipeline import ConvertRequest, Pipeline, make_backend
 from app.prompts import SYSTEM_PROMPTS, MediaSlot, plan_prompt
@@ -123,7 +124,7 @@ def test_image_to_code_events_and_counts(tiny):
     r = events[-1].result
     assert r.path == PATH_MODEL and r.target == "html" and r.new_tokens <= 6
     assert r.finish_reason in ("stop", "length") and r.seconds > 0
-    assert r.code == extract_code(r.raw_text, "html")
+    assert r.code == balance(extract_code(r.raw_text, "html"))  # the handed-over HTML nests its tags
     # Prompt length, counted independently: the rendered chat with one pad per image, re-tokenised, plus
     # the image's decoder tokens from the processor rule.
     plan = plan_prompt("html", [IMG], native_targets=tiny.native_targets)
@@ -152,7 +153,7 @@ def test_transformed_target_says_so(tiny):
     finally:
         (tiny.checkpoint / "uicode.json").unlink()
     assert r.path == PATH_TRANSFORMED and r.target == "react"
-    assert r.code == transform(extract_code(r.raw_text, "html"), "react")
+    assert r.code == transform(balance(extract_code(r.raw_text, "html")), "react")
     assert "export default function App()" in r.code
 
 
