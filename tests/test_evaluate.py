@@ -47,6 +47,20 @@ def test_eval_without_ocr_withholds_the_ocr_lines(corpus, tmp_path, monkeypatch)
     assert len(calls) == 1 and report["ocr"] is False
 
 
+def test_a_page_that_fails_to_generate_is_scored_empty_and_the_run_goes_on(corpus, tmp_path, monkeypatch):
+    import app.pipeline
+    from app.backends.base import BackendError
+
+    def fail(self, request, cancel=None):
+        raise BackendError("generation failed: out of memory")
+
+    monkeypatch.setattr(app.pipeline.Pipeline, "convert", fail)
+    report = evaluate(corpus, 1, None, "cpu", tmp_path, max_new_tokens=8, examples=0)
+    row = report["rows"][0]
+    assert row["error"] == "generation failed: out of memory" and row["new_tokens"] == 0
+    assert row["block_match"] == 0.0 and not row["well_formed"]
+
+
 @pytest.mark.parametrize("argv, message", [(["--pages", "0"], "--pages"), (["--best-of", "17"], "--best-of")])
 def test_eval_bad_arguments_are_one_line_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as e:

@@ -61,6 +61,7 @@ def _cpu_name() -> str:
 
 def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_new_tokens: int,
              examples: int = 4, best_of: int = 1, ocr: bool = True, ground: bool = True) -> dict:
+    from app.backends.base import BackendError
     from app.extract import extract_code
     from app.fidelity import is_well_formed, score_renders
     from app.pipeline import ConvertRequest, Pipeline, make_backend
@@ -84,20 +85,24 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
             png = meta_path.with_suffix(".png")
             ref_html = meta_path.with_suffix(".html").read_text(encoding="utf-8")
             t0 = time.perf_counter()
-            result = pipeline.convert(ConvertRequest(media=(png,), max_new_tokens=max_new_tokens, best_of=best_of,
-                                                     ground_text=ground))
+            try:
+                result = pipeline.convert(ConvertRequest(media=(png,), max_new_tokens=max_new_tokens,
+                                                         best_of=best_of, ground_text=ground))
+                code, raw, new_tokens, error = result.code or "", result.raw_text, result.new_tokens, None
+            except BackendError as e:  # one page's failure is scored as an empty page; the run goes on
+                code, raw, new_tokens, error = "", "", 0, str(e)
             seconds = time.perf_counter() - t0
-            (out / "pages" / f"seed_{meta['seed']}.html").write_text(result.code or "", encoding="utf-8")
+            (out / "pages" / f"seed_{meta['seed']}.html").write_text(code, encoding="utf-8")
             vp = meta["viewport"]
             kw = dict(width=vp["width"], height=vp["height"], full_page=True, max_height=4096)
             ref = renderer.render(ref_html, **kw)
-            cand = renderer.render(result.code or "<html></html>", **kw)
+            cand = renderer.render(code or "<html></html>", **kw)
             scores = score_renders(ref, cand).as_dict()
             rows.append({"seed": meta["seed"], "kind": meta.get("kind"), "difficulty": meta.get("difficulty"),
-                         "well_formed": bool(is_well_formed(result.code or "")),
-                         "raw_well_formed": bool(is_well_formed(extract_code(result.raw_text, "html") or "")),
-                         "seconds": round(seconds, 2),
-                         "new_tokens": result.new_tokens, **scores})
+                         "well_formed": bool(is_well_formed(code)),
+                         "raw_well_formed": bool(is_well_formed(extract_code(raw, "html") or "")),
+                         "seconds": round(seconds, 2), "new_tokens": new_tokens, **scores,
+                         **({"error": error} if error else {})})
             if i < examples:
                 side_by_side(Image.open(png), cand.image()).save(out / f"side_by_side_{i + 1}.png", optimize=True)
             with (out / "rows.jsonl").open("a" if i else "w", encoding="utf-8") as f:  # progress, page by page
