@@ -96,6 +96,7 @@ class HtmlTextGrounding:
         self.token_bytes = token_bytes
         self.specials = frozenset(specials)
         self.state = _State(len(self.lines.text))
+        self._tried: dict[int, _State | None] = {}
 
     @classmethod
     def for_tokenizer(cls, lines: Sequence[str], tokenizer, fill: bool = True) -> "HtmlTextGrounding":
@@ -106,16 +107,23 @@ class HtmlTextGrounding:
     def allows(self, token_id: int) -> bool:
         if token_id in self.specials:
             return not self._mid_text()
-        data = self.token_bytes[token_id]
-        return data is not None and self._run(data) is not None
+        return self._try(token_id) is not None
 
     def advance(self, token_id: int) -> None:
         if token_id in self.specials:
             return
-        state = self._run(self.token_bytes[token_id])
+        state = self._try(token_id)
         if state is None:
             raise ValueError(f"token {token_id} is not allowed here")
-        self.state = state
+        self.state, self._tried = state, {}
+
+    def _try(self, token_id: int) -> _State | None:
+        """The state after `token_id` (None if refused), remembered until the next `advance`: the sampler
+        asks `allows` and then advances by the same token, and the fallback re-asks tokens already tried."""
+        if token_id not in self._tried:
+            data = self.token_bytes[token_id]
+            self._tried[token_id] = None if data is None else self._run(data)
+        return self._tried[token_id]
 
     def fallback(self, order: list[int]) -> int | None:
         """None of the model's best tokens is allowed: it wants words the input does not have. Rather than
@@ -134,10 +142,10 @@ class HtmlTextGrounding:
                 continue
             if fill is not None:
                 body = data.lstrip()
-                if body and fill.startswith(body) and self._run(data) is not None:
+                if body and fill.startswith(body) and self._try(t) is not None:
                     return t
                 continue
-            state = self._run(data)
+            state = self._try(t)
             if state is None or state.written != st.written:
                 continue
             if (st.mode == DATA and data.lstrip().startswith(b"</")) or (st.mode == TAG and state.mode != TAG
@@ -159,7 +167,7 @@ class HtmlTextGrounding:
         state = self._run(data)
         if state is None:
             return False
-        self.state = state
+        self.state, self._tried = state, {}
         return True
 
     def _mid_text(self) -> bool:

@@ -96,14 +96,15 @@ def constrain(logits: torch.Tensor, constraint: TokenConstraint, greedy: bool) -
     best = int(torch.argmax(logits))
     if greedy and constraint.allows(best):
         return logits
-    order = torch.argsort(logits, descending=True).tolist()
+    top = torch.topk(logits, min(CONSTRAINT_TOP_K, logits.numel())).indices.tolist()  # a full sort only if needed
     keep = []
-    for t in order[:CONSTRAINT_TOP_K]:
+    for t in top:
         if constraint.allows(t):
             keep.append(t)
             if greedy:
                 break
     if not keep:
+        order = torch.argsort(logits, descending=True).tolist()
         fallback = getattr(constraint, "fallback", None)
         pick = fallback(order) if fallback is not None else None
         if pick is None:
