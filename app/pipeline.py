@@ -7,6 +7,9 @@
    trained with text-augmented prompts (`ocr_prompt` in its uicode.json) the images' OCR lines are read;
 2. plan the prompt (`app.prompts.plan_prompt`): the model writes the requested target when it was trained
    for it, else HTML that `app.targets.transform` converts afterwards (result `path` says which);
+   a plain HTML conversion of one long image (more OCR lines than a band holds, `split`) is instead cut into
+   bands (`app.sections.bands`), each converted by this same pipeline as a page of its own, and the pages
+   joined (`app.sections.join_pages`); the bands' code streams one after the other;
 3. stream from the backend, showing only code (`app.extract.CodeStream`) with the decode speed; HTML whose
    tags do not nest is re-serialised so that they do (`app.markup.balance`);
 4. with `best_of` N > 1: sample N candidates (seeds seed, seed+1, …; temperature 0 is raised to 0.6 since N
@@ -21,6 +24,7 @@ Cancelling (`cancel.set()`) stops between tokens and still finishes with the cod
 """
 from __future__ import annotations
 
+import hashlib
 import pathlib
 import threading
 import time
@@ -35,6 +39,7 @@ from app.extract import CodeStream, extract_code
 from app.markup import balance
 from app.media import ImageInput, load_media, slot_of
 from app.prompts import plan_prompt
+from app.sections import bands, crop, join_pages
 from app.targets import preview_html, transform
 
 MediaSource = Union[str, pathlib.Path, Image.Image, bytes]
@@ -59,6 +64,7 @@ class ConvertRequest:
     best_of: int = 1
     score: bool = False  # render and score even with best_of == 1
     ground_text: bool = True  # keep the HTML's visible text to the OCR lines (when they are in the prompt)
+    split: bool = False  # convert a long page band by band and join the bands (`app.sections`)
 
     def __post_init__(self):
         if self.target not in TARGETS:
@@ -105,7 +111,8 @@ class Pipeline:
                 return ev.result
         raise BackendError("the conversion ended without a result")  # pragma: no cover - stream always finishes
 
-    def stream(self, request: ConvertRequest, cancel: threading.Event | None = None) -> Iterator[Event]:
+    def stream(self, request: ConvertRequest, cancel: threading.Event | None = None, *,
+               _lines: "_OcrMemo | None" = None) -> Iterator[Event]:
         t0 = time.perf_counter()
         n_in = len(request.media)
         yield Status("media", f"reading {n_in} input{'s' if n_in != 1 else ''}", 0.0)
@@ -118,17 +125,21 @@ class Pipeline:
         self.backend.load()
         ocr_text = None
         images = [m for m in media if isinstance(m, ImageInput)]
-        lines_of = _OcrMemo()  # the prompt's OCR is reused by the scoring of best-of candidates
+        lines_of = _lines or _OcrMemo()  # the prompt's OCR is reused by the scoring of best-of candidates
         if getattr(self.backend, "ocr_prompt", False) and images:
             yield Status("ocr", "reading the text in the input (OCR)", None)
             ocr_text = ocr_prompt_text(images, lines_of)
         plan = plan_prompt(request.target, [slot_of(m) for m in media], instruction=request.instruction,
                            previous_code=request.previous_code, native_targets=self.backend.native_targets,
                            ocr_text=ocr_text)
-        ground = None
-        if (request.ground_text and ocr_text is not None and plan.model_target == "html" and not plan.thinking
-                and not request.instruction and request.previous_code is None):
-            ground = ground_lines(images, lines_of)
+        plain = (ocr_text is not None and plan.model_target == "html" and not plan.thinking
+                 and not request.instruction and request.previous_code is None)
+        if plain and request.split and request.target == "html" and len(media) == 1 and images:
+            cuts = bands(images[0].image, lines_of(images[0].image))
+            if len(cuts) > 1:
+                yield from self._by_bands(request, images[0].image, cuts, t0, cancel, lines_of)
+                return
+        ground = ground_lines(images, lines_of) if plain and request.ground_text else None
         n = request.best_of
         temperature = request.temperature if n == 1 or request.temperature > 0 else BEST_OF_TEMPERATURE
         params = [GenParams(request.max_new_tokens, temperature, request.top_p,
@@ -161,6 +172,33 @@ class Pipeline:
             seconds=time.perf_counter() - t0, finish_reason=best.done.finish_reason,
             score=best.score, candidate_scores=scores)
         yield Status("done", f"{result.new_tokens} tokens in {result.seconds:.1f} s", 1.0)
+        yield Finished(result)
+
+    def _by_bands(self, request: ConvertRequest, image: Image.Image, cuts, t0: float, cancel, lines_of):
+        """Each band of `image` converted as a page of its own (same settings), then the pages joined. A band's
+        OCR lines are the page's, moved to the band (Tesseract is not run again)."""
+        results, lines = [], lines_of(image)
+        for k, (top, bottom) in enumerate(cuts):
+            if k and is_cancelled(cancel):
+                break
+            yield Status("generate", f"converting band {k + 1}/{len(cuts)} of the page", k / len(cuts))
+            part = crop(image, (top, bottom))
+            lines_of.remember(part, [replace(ln, y=ln.y - top) for ln in lines if top <= ln.y + ln.h / 2 < bottom])
+            for ev in self.stream(replace(request, media=(part,), split=False), cancel, _lines=lines_of):
+                if isinstance(ev, Finished):
+                    results.append(ev.result)
+                elif isinstance(ev, CodeDelta):
+                    yield ev
+        code = join_pages([r.code for r in results], [b - a for a, b in cuts[:len(results)]])
+        scores = [r.score for r in results if r.score is not None]
+        last = results[-1]
+        result = ConvertResult(
+            code=code, target=request.target, path=last.path, raw_text="\n".join(r.raw_text for r in results),
+            prompt_tokens=sum(r.prompt_tokens for r in results), new_tokens=sum(r.new_tokens for r in results),
+            seconds=time.perf_counter() - t0,
+            finish_reason="cancelled" if len(results) < len(cuts) else last.finish_reason,
+            score=sum(scores) / len(scores) if scores else None)
+        yield Status("done", f"{len(results)} bands, {result.new_tokens} tokens in {result.seconds:.1f} s", 1.0)
         yield Finished(result)
 
     def _collect(self, plan, tagged, n: int, first: int = 0):
@@ -219,17 +257,26 @@ class Pipeline:
 
 
 class _OcrMemo:
-    """`vision.ocr.ocr_image(image).lines`, read once per image object within one conversion."""
+    """`vision.ocr.ocr_image(image).lines`, read once per image (by its pixels) within one conversion."""
 
     def __init__(self):
-        self.seen: dict[int, tuple] = {}
+        self.seen: dict[tuple, list] = {}
+
+    @staticmethod
+    def _key(image: Image.Image) -> tuple:
+        return image.size, image.mode, hashlib.blake2b(image.tobytes(), digest_size=16).digest()
 
     def __call__(self, image: Image.Image):
         from vision.ocr import ocr_image
 
-        if id(image) not in self.seen:
-            self.seen[id(image)] = (image, ocr_image(image).lines)  # the image is kept so its id stays unique
-        return self.seen[id(image)][1]
+        key = self._key(image)
+        if key not in self.seen:
+            self.seen[key] = ocr_image(image).lines
+        return self.seen[key]
+
+    def remember(self, image: Image.Image, lines) -> None:
+        """`image`'s lines are known (a band's, from its page): not read again."""
+        self.seen[self._key(image)] = list(lines)
 
 
 def ocr_prompt_text(images, lines_of=None) -> str | None:

@@ -322,3 +322,39 @@ def test_code_whose_tags_do_not_nest_is_handed_over_balanced():
     m = Nesting()
     m.feed(broken)
     assert m.bad > 0
+
+
+def test_a_long_page_is_converted_band_by_band_and_joined(tiny):
+    from PIL import ImageFont
+
+    font = ImageFont.load_default(size=26)
+    im = Image.new("RGB", (900, 1800), "white")  # three sections of 9 lines: more than a band holds
+    d = ImageDraw.Draw(im)
+    words = ["Pricing", "Features", "Company", "Support", "Careers", "Privacy", "Contact", "Journal"]
+    for s, colour in enumerate(("white", (226, 232, 240), (254, 243, 199))):
+        d.rectangle((0, 600 * s, 899, 600 * s + 599), fill=colour)
+        for k in range(9):
+            d.text((40, 600 * s + 25 + 62 * k), f"{words[(s + k) % 8]} row {s}{k}", fill="black", font=font)
+    (tiny.checkpoint / "uicode.json").write_text('{"targets": ["html"], "ocr_prompt": true}')
+    try:
+        backend = make_backend("local", checkpoint=tiny.checkpoint)
+        backend.model, backend.tokenizer = tiny.model, tiny.tokenizer
+        seen = []
+        original = backend.generate_ids_many
+
+        def recording(ids, media, params, cancel=None):
+            seen.append(params[0].ground_text)
+            return original(ids, media, params, cancel)
+
+        backend.generate_ids_many = recording
+        pipe = Pipeline(backend)
+        banded = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, split=True))
+        whole = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2))
+    finally:
+        (tiny.checkpoint / "uicode.json").unlink()
+    assert len(seen) == 3 + 1
+    rows = [{t.split()[-1] for t in lines if "row" in t} for lines in seen]
+    assert rows[0] | rows[1] | rows[2] == rows[3] and len(rows[3]) >= 25   # every line, each band its own
+    assert all(r.isdisjoint(q) for i, r in enumerate(rows[:3]) for q in rows[i + 1:3])
+    assert [sorted({x[0] for x in r}) for r in rows[:3]] == [["0"], ["1"], ["2"]]  # cut at the section edges
+    assert "uc-band3" in banded.code and "uc-band1" not in whole.code

@@ -1,14 +1,15 @@
 """Fidelity evaluation on held-out pages, through the production path: `uicode eval`.
 
     uicode eval [--corpus data/mini/heldout] [--pages 200] [--checkpoint DIR] [--out bench/eval] [--record]
-                [--best-of N] [--no-ocr] [--free-text]
+                [--best-of N] [--no-ocr] [--free-text] [--bands]
 
 For each held-out page (rendered with Tesseract OCR by `train.corpus`; built first if the folder is absent):
 its screenshot goes through `app.pipeline.Pipeline` exactly as `uicode convert` sends it (OCR, prompt,
 generation, code extraction); the generated HTML and the page's own HTML are rendered at the page's viewport by
 headless Chromium (network blocked) and scored with `app.fidelity.score_renders` — Design2Code's Block-Match,
 Text, Position, Colour (CIEDE2000) plus Visual (SSIM) and their mean. Also: the share of well-formed outputs
-(`app.fidelity.is_well_formed`; `raw_well_formed`: the model's own code, before `app.markup.balance`) and
+(`app.fidelity.is_well_formed`; `raw_well_formed`: the model's own code, before `app.markup.balance`; of the
+first band for a page converted band by band) and
 seconds per page. Held-out seeds are never generated for training (`train.corpus.generator.split_of`).
 
 Writes `OUT/eval.json` (per page and mean; `OUT/rows.jsonl` grows page by page meanwhile), `OUT/pages/seed_S.html`
@@ -16,7 +17,8 @@ Writes `OUT/eval.json` (per page and mean; `OUT/rows.jsonl` grows page by page m
 summary table to `bench/RESULTS.md` with the device and date. `--best-of N` converts as `uicode convert
 --best-of N` does (N candidates, the best by the reference-free score); `--no-ocr` withholds the OCR lines from
 the prompt, to measure what they bring to a model trained with them; `--free-text` turns off text grounding
-(`app.grounding`), to measure what it brings.
+(`app.grounding`), to measure what it brings; `--bands` converts long pages band by band (`app.sections`), as
+`uicode convert --bands` does.
 
 Not here: the scores themselves (`app/fidelity.py`), rendering (`app/render.py`).
 """
@@ -60,7 +62,7 @@ def _cpu_name() -> str:
 
 
 def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_new_tokens: int,
-             examples: int = 4, best_of: int = 1, ocr: bool = True, ground: bool = True) -> dict:
+             examples: int = 4, best_of: int = 1, ocr: bool = True, ground: bool = True, split: bool = False) -> dict:
     from app.backends.base import BackendError
     from app.extract import extract_code
     from app.fidelity import is_well_formed, score_renders
@@ -87,7 +89,7 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
             t0 = time.perf_counter()
             try:
                 result = pipeline.convert(ConvertRequest(media=(png,), max_new_tokens=max_new_tokens,
-                                                         best_of=best_of, ground_text=ground))
+                                                         best_of=best_of, ground_text=ground, split=split))
                 code, raw, new_tokens, error = result.code or "", result.raw_text, result.new_tokens, None
             except BackendError as e:  # one page's failure is scored as an empty page; the run goes on
                 code, raw, new_tokens, error = "", "", 0, str(e)
@@ -116,7 +118,7 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
     by_kind = {k: {"pages": sum(r["kind"] == k for r in rows), **_means([r for r in rows if r["kind"] == k])}
                for k in sorted({r["kind"] for r in rows if r["kind"]})}
     report = {"pages": len(rows), "checkpoint": str(checkpoint or "assets/mini"), "device": device,
-              "best_of": best_of, "ocr": ocr, "grounded": ground and ocr, "scorer": "Design2Code block merging (app/blockmatch.py)",
+              "best_of": best_of, "ocr": ocr, "grounded": ground and ocr, "split": split and ocr, "scorer": "Design2Code block merging (app/blockmatch.py)",
               "date": datetime.date.today().isoformat(), "cpu": _cpu_name(), "mean": summary, "by_kind": by_kind,
               "rows": rows}
     (out / "eval.json").write_text(json.dumps(report, indent=1))
@@ -162,6 +164,7 @@ def main(argv=None) -> int:
                     help="candidates per page, the best kept by the reference-free score (as convert --best-of)")
     ap.add_argument("--no-ocr", action="store_true", help="withhold the OCR lines from the prompt")
     ap.add_argument("--free-text", action="store_true", help="let the model write text freely (no grounding)")
+    ap.add_argument("--bands", action="store_true", help="convert long pages band by band (as convert --bands)")
     ap.add_argument("--record", action="store_true", help="append the summary to bench/RESULTS.md")
     args = ap.parse_args(argv)
     if args.pages < 1:
@@ -174,7 +177,7 @@ def main(argv=None) -> int:
         if path.exists() and not path.is_dir():
             ap.error(f"{name} {path}: is a file, not a folder")
     report = evaluate(args.corpus, args.pages, args.checkpoint, args.device, args.out, args.max_new_tokens,
-                      best_of=args.best_of, ocr=not args.no_ocr, ground=not args.free_text)
+                      best_of=args.best_of, ocr=not args.no_ocr, ground=not args.free_text, split=args.bands)
     print(json.dumps(report["mean"], indent=1))
     if args.record:
         record(report)

@@ -61,6 +61,10 @@ SCHEMA: tuple[Setting, ...] = (
     Setting("ground_text", True, bool, "Copy text from the mockup",
             "The embedded model copies the text that OCR reads in the mockup instead of writing its own words. "
             "Turn off to let it write any text.", "Generation"),
+    Setting("split", False, bool, "Long pages band by band",
+            "Convert a long page in horizontal bands, each with few enough lines for the embedded model to "
+            "finish, and join them: closer to the mockup on pages with many lines, about 1.7x the time.",
+            "Generation"),
     # backend
     Setting("backend", "mini", str, "Backend", "Which model produces the code.", "Backend", BACKENDS),
     Setting("checkpoint_dir", "", str, "Checkpoint folder",

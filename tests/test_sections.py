@@ -1,0 +1,98 @@
+"""Long pages band by band (app.sections): where a page is cut, and how the bands' pages are joined.
+
+Cuts are checked against the drawn page itself (colour edges found here with numpy, line boxes known from
+the drawing); the joined page is checked in Chromium: each band keeps its own styles although the two use
+one class name, and each band starts where it did in the input.
+"""
+from collections import namedtuple
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from app.sections import bands, join_pages, scope_css
+
+Line = namedtuple("Line", "text x y w h")
+SECTIONS = [(0, 300, (255, 255, 255)), (300, 620, (241, 245, 249)), (620, 900, (15, 23, 42))]
+
+
+def page_with_lines(per_section: int = 4):
+    im = Image.new("RGB", (640, 900))
+    d = ImageDraw.Draw(im)
+    lines = []
+    for top, bottom, colour in SECTIONS:
+        d.rectangle((0, top, 639, bottom - 1), fill=colour)
+        ink = (200, 200, 200) if sum(colour) < 200 else (20, 20, 20)
+        for k in range(per_section):
+            y = top + 40 + 55 * k
+            d.rectangle((40, y, 400, y + 18), fill=ink)  # a line of text, as OCR would box it
+            lines.append(Line(f"line {len(lines)}", 40, y, 361, 19))
+    return im, lines
+
+
+def test_a_long_page_is_cut_at_its_section_edges_and_never_through_a_line():
+    im, lines = page_with_lines()
+    cuts = bands(im, lines, max_lines=5)
+    arr = np.asarray(im, dtype=np.int16)
+    edges = [y for y in range(1, im.height) if np.abs(arr[y, 0] - arr[y - 1, 0]).max() > 0]
+    assert [a for a, _ in cuts[1:]] == edges == [300, 620]
+    assert cuts[0][0] == 0 and cuts[-1][1] == im.height
+    assert all(a == prev_b for (_, prev_b), (a, _) in zip(cuts, cuts[1:]))   # contiguous
+    for ln in lines:  # each line lies wholly in one band
+        assert sum(a <= ln.y and ln.y + ln.h <= b for a, b in cuts) == 1
+
+
+def test_a_page_with_few_lines_stays_whole():
+    im, lines = page_with_lines(per_section=1)
+    assert bands(im, lines, max_lines=5) == [(0, 900)]
+    im, lines = page_with_lines()
+    assert bands(im, lines, max_lines=12) == [(0, 900)]
+
+
+def test_a_band_holds_no_more_lines_than_allowed_when_cuts_allow():
+    im, lines = page_with_lines(per_section=4)
+    for a, b in bands(im, lines, max_lines=2):
+        assert sum(a <= ln.y < b for ln in lines) <= 2
+
+
+def test_stylesheets_are_scoped_to_their_band():
+    css = ("/* c */ html, body{margin:0;background:#111} *{box-sizing:border-box} .btn, nav > a{color:red}"
+           "@media (max-width: 600px){ .btn{color:blue} } @keyframes pulse{from{opacity:0}to{opacity:1}}")
+    assert scope_css(css, ".b1").split("\n") == [
+        ".b1,.b1{margin:0;background:#111}",
+        ".b1 *{box-sizing:border-box}",
+        ".b1 .btn,.b1 nav > a{color:red}",
+        "@media (max-width: 600px){.b1 .btn{color:blue}}",
+        "@keyframes pulse{from{opacity:0}to{opacity:1}}",
+    ]
+
+
+def test_one_page_is_returned_as_it_is():
+    assert join_pages(["<html><body><p>x</p></body></html>"]) == "<html><body><p>x</p></body></html>"
+
+
+def band_page(colour: str, background: str, text: str) -> str:
+    return (f"<!DOCTYPE html><html><head><style>body{{margin:0;background:{background}}}"
+            f".btn{{color:{colour};font-size:20px}}</style></head><body><p class=\"btn\">{text}</p></body></html>")
+
+
+def test_joined_bands_keep_their_own_styles_and_places():
+    from app.fidelity import is_well_formed
+    from app.render import Renderer
+
+    page = join_pages([band_page("rgb(255, 0, 0)", "rgb(0, 0, 80)", "First band"),
+                       band_page("rgb(0, 0, 255)", "rgb(250, 250, 250)", "Second band")], heights=[300, 200])
+    assert is_well_formed(page, single_style=True)
+    try:
+        with Renderer() as r:
+            shot = r.render(page, width=640, height=800, full_page=True)
+    except Exception as e:  # pragma: no cover - no Chromium on this machine
+        pytest.skip(f"no Chromium: {e}")
+    blocks = {b.text: b for b in shot.blocks}
+    assert tuple(blocks["First band"].color) == (255, 0, 0)
+    assert tuple(blocks["Second band"].color) == (0, 0, 255)       # same class name, its own rule
+    assert blocks["Second band"].y >= 300                             # the first band keeps its height
+    img = shot.image().convert("RGB")
+    assert img.getpixel((5, 150)) == (0, 0, 80)                      # band 1's body rule styles band 1
+    assert img.getpixel((5, 400)) == (250, 250, 250)                 # and band 2's styles band 2
+    assert img.getpixel((5, 700)) == (0, 0, 80)                      # the page below: the first band's body
