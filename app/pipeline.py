@@ -189,7 +189,7 @@ class Pipeline:
                     results.append(ev.result)
                 elif isinstance(ev, CodeDelta):
                     yield ev
-        code = join_pages([r.code for r in results], [b - a for a, b in cuts[:len(results)]])
+        code = balance(join_pages([r.code for r in results], [b - a for a, b in cuts[:len(results)]]))
         scores = [r.score for r in results if r.score is not None]
         last = results[-1]
         result = ConvertResult(

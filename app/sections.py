@@ -7,10 +7,16 @@ before the page's end. A band holds few enough lines for it to finish.
 
 - `bands(image, lines)` picks the cuts: rows of one colour right across the page and clear of every OCR
   line; among the cuts that keep a band within `max_lines` lines, the one where the background changes (a
-  section's edge) or, failing that, the widest gap. A page with few lines stays whole.
-- `join_pages(pages)` makes one page of the bands' pages: each band's body becomes a `<div class="uc-bandK">`
-  and its stylesheet is scoped to that div (`body` and `html` rules style the div, every other selector is
-  prefixed), so that the bands' class names cannot clash; one `<style>` block, as the model writes it.
+  section's edge) or, failing that, the widest gap (bands of more than half the lines allowed preferred).
+  A page with few lines stays whole.
+- `join_pages(pages, heights)` makes one page of the bands' pages: each band's body becomes a
+  `<div class="uc-bandK">` at least as tall as its band was, and its stylesheet is scoped to that div (`body`
+  and `html` rules style the div, every other selector is prefixed), so that the bands' class names cannot
+  clash; the first band's `body` rules also style the page. One `<style>` block, as the model writes it.
+
+Each band writes its own stylesheet, so a page in three bands costs about 1.7x the time of the whole page
+(`bench/bands.py`); that is why it is asked for (`uicode convert --bands`) rather than the default. Measured
+gains and the variants tried: bench/RESULTS.md, "Long pages band by band".
 
 Not here: converting a band (`app.pipeline`), reading the lines (`vision.ocr`).
 """
@@ -22,7 +28,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-MAX_LINES = 12        # OCR lines a band may hold
+MAX_LINES = 12        # OCR lines a band may hold (16 scored no better than whole pages on 25 held-out pages)
 UNIFORM_TOLERANCE = 6  # a cut row's pixels differ by at most this in each channel
 MIN_BAND = 64         # px: no band is thinner
 
@@ -109,6 +115,7 @@ def join_pages(pages: Sequence[str], heights: Sequence[int] | None = None) -> st
         attrs, inner = (body.group(1), body.group(2)) if body else ("", _STYLE.sub("", page))
         cls = _CLASS.search(attrs)
         classes = scope + (" " + cls.group(2) if cls else "")
+        inner = _STYLE.sub("", inner)  # a stray body stylesheet: its rules are scoped into the head already
         bodies.append(f'<div class="{classes}">\n{inner.strip()}\n</div>')
     style = "body{margin:0}\n" + "\n".join(c.strip() for c in css if c.strip())
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

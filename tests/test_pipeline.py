@@ -358,3 +358,6 @@ def test_a_long_page_is_converted_band_by_band_and_joined(tiny):
     assert all(r.isdisjoint(q) for i, r in enumerate(rows[:3]) for q in rows[i + 1:3])
     assert [sorted({x[0] for x in r}) for r in rows[:3]] == [["0"], ["1"], ["2"]]  # cut at the section edges
     assert "uc-band3" in banded.code and "uc-band1" not in whole.code
+    from app.fidelity import is_well_formed
+
+    assert is_well_formed(banded.code, single_style=True)

@@ -67,6 +67,15 @@ def test_stylesheets_are_scoped_to_their_band():
     ]
 
 
+def test_a_stylesheet_a_band_wrote_in_its_body_joins_the_head():
+    from app.fidelity import check_html
+
+    stray = "<html><head><style>p{color:red}</style></head><body><p>A</p><style>.x{color:blue}</style></body></html>"
+    page = join_pages([stray, "<html><body><p>B</p></body></html>"])
+    assert check_html(page, single_style=True) == []
+    assert ".uc-band1 .x{color:blue}" in page and ".uc-band1 p{color:red}" in page
+
+
 def test_one_page_is_returned_as_it_is():
     assert join_pages(["<html><body><p>x</p></body></html>"]) == "<html><body><p>x</p></body></html>"
 
