@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--free-text", action="store_true", help="let the model write any text; by default the "
                    "embedded model's text is copied from what OCR reads in the input")
     c.add_argument("--bands", action="store_true", help="convert a long page band by band and join the bands "
-                   "(the embedded model: higher fidelity on pages with many lines, about 1.7x the time)")
+                   "(the embedded model: higher fidelity on pages with many lines, about twice the time on a page of three bands)")
     c.add_argument("--max-new-tokens", type=int, default=2048, metavar="N", help="generation limit (default: 2048)")
     c.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default: 0; --best-of uses 0.6 "
                    "when 0)")

@@ -14,7 +14,7 @@ before the page's end. A band holds few enough lines for it to finish.
   and `html` rules style the div, every other selector is prefixed), so that the bands' class names cannot
   clash; the first band's `body` rules also style the page. One `<style>` block, as the model writes it.
 
-Each band writes its own stylesheet, so a page in three bands costs about 1.7x the time of the whole page
+Each band writes its own stylesheet, so a page in three bands costs about 1.9x the time of the whole page
 (`bench/bands.py`); that is why it is asked for (`uicode convert --bands`) rather than the default. Measured
 gains and the variants tried: bench/RESULTS.md, "Long pages band by band".
 

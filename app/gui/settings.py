@@ -63,7 +63,7 @@ SCHEMA: tuple[Setting, ...] = (
             "Turn off to let it write any text.", "Generation"),
     Setting("split", False, bool, "Long pages band by band",
             "Convert a long page in horizontal bands, each with few enough lines for the embedded model to "
-            "finish, and join them: closer to the mockup on pages with many lines, about 1.7x the time.",
+            "finish, and join them: closer to the mockup on pages with many lines, up to about twice the time.",
             "Generation"),
     # backend
     Setting("backend", "mini", str, "Backend", "Which model produces the code.", "Backend", BACKENDS),
