@@ -7,9 +7,10 @@
    trained with text-augmented prompts (`ocr_prompt` in its uicode.json) the images' OCR lines are read;
 2. plan the prompt (`app.prompts.plan_prompt`): the model writes the requested target when it was trained
    for it, else HTML that `app.targets.transform` converts afterwards (result `path` says which);
-   a plain HTML conversion of one long image (more OCR lines than a band holds, `split`) is instead cut into
-   bands (`app.sections.bands`), each converted by this same pipeline as a page of its own, and the pages
-   joined (`app.sections.join_pages`); the bands' code streams one after the other;
+   a plain conversion of one long image by a model that writes HTML (more OCR lines than a band holds,
+   `split`) is instead cut into bands (`app.sections.bands`), each converted to HTML by this same pipeline
+   as a page of its own, the pages joined (`app.sections.join_pages`) and the result converted to the
+   target like any model HTML; the bands' code streams one after the other;
 3. stream from the backend, showing only code (`app.extract.CodeStream`) with the decode speed; HTML whose
    tags do not nest is re-serialised so that they do (`app.markup.balance`);
 4. with `best_of` N > 1: sample N candidates (seeds seed, seed+1, …; temperature 0 is raised to 0.6 since N
@@ -134,10 +135,10 @@ class Pipeline:
                            ocr_text=ocr_text)
         plain = (ocr_text is not None and plan.model_target == "html" and not plan.thinking
                  and not request.instruction and request.previous_code is None)
-        if plain and request.split and request.target == "html" and len(media) == 1 and images:
+        if plain and request.split and len(media) == 1 and images:
             cuts = bands(images[0].image, lines_of(images[0].image))
             if len(cuts) > 1:
-                yield from self._by_bands(request, images[0].image, cuts, t0, cancel, lines_of)
+                yield from self._by_bands(request, plan, images[0].image, cuts, t0, cancel, lines_of)
                 return
         ground = ground_lines(images, lines_of) if plain and request.ground_text else None
         n = request.best_of
@@ -174,9 +175,10 @@ class Pipeline:
         yield Status("done", f"{result.new_tokens} tokens in {result.seconds:.1f} s", 1.0)
         yield Finished(result)
 
-    def _by_bands(self, request: ConvertRequest, image: Image.Image, cuts, t0: float, cancel, lines_of):
-        """Each band of `image` converted as a page of its own (same settings), then the pages joined. A band's
-        OCR lines are the page's, moved to the band (Tesseract is not run again)."""
+    def _by_bands(self, request: ConvertRequest, plan, image: Image.Image, cuts, t0: float, cancel, lines_of):
+        """Each band of `image` converted to HTML as a page of its own (same settings), then the pages joined
+        and, for another target, transformed. A band's OCR lines are the page's, moved to the band (Tesseract
+        is not run again)."""
         results, lines = [], lines_of(image)
         for k, (top, bottom) in enumerate(cuts):
             if k and is_cancelled(cancel):
@@ -184,16 +186,19 @@ class Pipeline:
             yield Status("generate", f"converting band {k + 1}/{len(cuts)} of the page", k / len(cuts))
             part = crop(image, (top, bottom))
             lines_of.remember(part, [replace(ln, y=ln.y - top) for ln in lines if top <= ln.y + ln.h / 2 < bottom])
-            for ev in self.stream(replace(request, media=(part,), split=False), cancel, _lines=lines_of):
+            sub = replace(request, media=(part,), target="html", split=False)
+            for ev in self.stream(sub, cancel, _lines=lines_of):
                 if isinstance(ev, Finished):
                     results.append(ev.result)
                 elif isinstance(ev, CodeDelta):
                     yield ev
         code = balance(join_pages([r.code for r in results], [b - a for a, b in cuts[:len(results)]]))
+        if plan.path == PATH_TRANSFORMED:
+            code = transform(code, plan.target)
         scores = [r.score for r in results if r.score is not None]
         last = results[-1]
         result = ConvertResult(
-            code=code, target=request.target, path=last.path, raw_text="\n".join(r.raw_text for r in results),
+            code=code, target=request.target, path=plan.path, raw_text="\n".join(r.raw_text for r in results),
             prompt_tokens=sum(r.prompt_tokens for r in results), new_tokens=sum(r.new_tokens for r in results),
             seconds=time.perf_counter() - t0,
             finish_reason="cancelled" if len(results) < len(cuts) else last.finish_reason,
@@ -261,10 +266,13 @@ class _OcrMemo:
 
     def __init__(self):
         self.seen: dict[tuple, list] = {}
+        self.keys: dict[int, tuple] = {}  # id → (image, key): an image asked again is not hashed again
 
-    @staticmethod
-    def _key(image: Image.Image) -> tuple:
-        return image.size, image.mode, hashlib.blake2b(image.tobytes(), digest_size=16).digest()
+    def _key(self, image: Image.Image) -> tuple:
+        if id(image) not in self.keys:  # the image is kept so its id stays unique
+            self.keys[id(image)] = (image, (image.size, image.mode,
+                                            hashlib.blake2b(image.tobytes(), digest_size=16).digest()))
+        return self.keys[id(image)][1]
 
     def __call__(self, image: Image.Image):
         from vision.ocr import ocr_image

@@ -22,6 +22,7 @@ Not here: converting a band (`app.pipeline`), reading the lines (`vision.ocr`).
 """
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Sequence
 
@@ -45,13 +46,16 @@ def bands(image: Image.Image, lines: Sequence, max_lines: int = MAX_LINES) -> li
     for ln in lines:
         uniform[max(0, ln.y - 2):ln.y + ln.h + 2] = False
     cuts = _cut_candidates(arr, uniform)
+    def held(top, y):  # lines whose centre lies between two cut rows
+        return bisect.bisect_left(centres, y) - bisect.bisect_right(centres, top)
+
     out, top = [], 0
-    while sum(c > top for c in centres) > max_lines:
-        fits = [(y, edge, run) for y, edge, run in cuts
-                if y - top >= MIN_BAND and height - y >= MIN_BAND and 0 < sum(top < c < y for c in centres) <= max_lines]
+    while held(top, height) > max_lines:
+        fits = [(y, edge, run, held(top, y)) for y, edge, run in cuts
+                if y - top >= MIN_BAND and height - y >= MIN_BAND and 0 < held(top, y) <= max_lines]
         if not fits:
             break
-        full = [f for f in fits if sum(top < c < f[0] for c in centres) > max_lines // 2] or fits
+        full = [f for f in fits if f[3] > max_lines // 2] or fits
         y = max(full, key=lambda f: (f[1], f[2]))[0]
         out.append((top, y))
         top = y
@@ -91,6 +95,7 @@ _STYLE = re.compile(r"<style[^>]*>(.*?)</style\s*>", re.S | re.I)
 _BODY = re.compile(r"<body([^>]*)>(.*?)(?:</body\s*>|$)", re.S | re.I)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.S | re.I)
 _CLASS = re.compile(r"""\bclass\s*=\s*(["'])(.*?)\1""", re.S | re.I)
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _ROOT = re.compile(r"(?:html|body|:root)\b", re.I)
 
 
@@ -125,7 +130,7 @@ def join_pages(pages: Sequence[str], heights: Sequence[int] | None = None) -> st
 
 def root_rules(css: str) -> str:
     """The rules of `css` that style the page itself (`html`, `body`, `:root` alone), as they are."""
-    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    css = _COMMENT.sub("", css)
     out = []
     for head, inner in re.findall(r"([^{}]*)\{([^{}]*)\}", css):
         if head.strip() and all(_ROOT.fullmatch(h.strip()) for h in head.split(",")):
@@ -137,7 +142,7 @@ def scope_css(css: str, scope: str) -> str:
     """`css` with every rule limited to the element `scope` selects: `html`/`body`/`:root` stand for it,
     other selectors are prefixed with it; `@media`/`@supports` blocks are scoped inside, other at-rules
     (`@keyframes`, `@font-face`) kept as they are."""
-    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    css = _COMMENT.sub("", css)
     out, i = [], 0
     while True:
         j = css.find("{", i)

@@ -11,48 +11,31 @@ Not measured here: fidelity (`uicode eval --bands` against `uicode eval`).
 """
 from __future__ import annotations
 
-import argparse
 import datetime
 import statistics
 import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT)]
+sys.path[:0] = [str(Path(__file__).resolve().parents[1])]
 
+from bench.alternate import alternate, conversion_args, mini_pipeline  # noqa: E402
 from bench.report import append_results, cpu_model  # noqa: E402
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--image", type=Path, default=ROOT / "assets" / "samples" / "sample_1.png")
-    ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--no-append", action="store_true", help="print only; do not append to bench/RESULTS.md")
-    args = ap.parse_args(argv)
-    if args.rounds < 1:
-        ap.error("--rounds must be at least 1")
-    if not args.image.is_file():
-        ap.error(f"--image {args.image}: no such file")
+    args = conversion_args(__doc__, argv, rounds=2)
 
     from PIL import Image
 
-    from app.pipeline import ConvertRequest, Pipeline, make_backend
+    from app.pipeline import ConvertRequest
     from app.sections import bands
     from vision.ocr import ocr_image
 
     image = Image.open(args.image).convert("RGB")
     cuts = bands(image, ocr_image(image).lines)
-    backend = make_backend("local")
-    backend.load()
-    pipe = Pipeline(backend)
-    pipe.convert(ConvertRequest(media=(args.image,), max_new_tokens=32))  # warm-up: OCR binary, caches
-    runs = {False: [], True: []}
-    for _ in range(args.rounds):
-        for split in (False, True):
-            t = time.perf_counter()
-            r = pipe.convert(ConvertRequest(media=(args.image,), split=split))
-            runs[split].append((time.perf_counter() - t, r.new_tokens))
+    pipe = mini_pipeline(args.image)
+    runs = alternate({s: (lambda s=s: pipe.convert(ConvertRequest(media=(args.image,), split=s)).new_tokens)
+                      for s in (False, True)}, args.rounds)
     med = {s: statistics.median(x[0] for x in v) for s, v in runs.items()}
     tokens = {s: runs[s][0][1] for s in runs}
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -12,16 +12,15 @@ Not measured here: fidelity (`uicode eval` and `uicode eval --free-text`).
 """
 from __future__ import annotations
 
-import argparse
 import datetime
 import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT)]
+sys.path[:0] = [str(Path(__file__).resolve().parents[1])]
 
+from bench.alternate import alternate, conversion_args, mini_pipeline  # noqa: E402
 from bench.report import append_results, cpu_model  # noqa: E402
 
 
@@ -42,37 +41,26 @@ class _Timer:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--image", type=Path, default=ROOT / "assets" / "samples" / "sample_1.png")
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--no-append", action="store_true", help="print only; do not append to bench/RESULTS.md")
-    args = ap.parse_args(argv)
-    if args.rounds < 1:
-        ap.error("--rounds must be at least 1")
-    if not args.image.is_file():
-        ap.error(f"--image {args.image}: no such file")
+    args = conversion_args(__doc__, argv, rounds=3)
 
     import app.grounding
     import model.generate
-    from app.pipeline import ConvertRequest, Pipeline, make_backend
+    from app.pipeline import ConvertRequest
 
     timer = _Timer()
     model.generate.constrain = timer.wrap(model.generate.constrain)
     app.grounding.HtmlTextGrounding.advance = timer.wrap(app.grounding.HtmlTextGrounding.advance)
-    backend = make_backend("local")
-    backend.load()
-    pipe = Pipeline(backend)
-    pipe.convert(ConvertRequest(media=(args.image,), max_new_tokens=32))  # warm-up: OCR binary, caches
-    runs = {False: [], True: []}
-    for _ in range(args.rounds):
-        for grounded in (False, True):
-            timer.seconds = 0.0
-            t = time.perf_counter()
-            r = pipe.convert(ConvertRequest(media=(args.image,), ground_text=grounded))
-            runs[grounded].append((time.perf_counter() - t, r.new_tokens, timer.seconds))
+    pipe = mini_pipeline(args.image)
+
+    def convert(grounded: bool):
+        timer.seconds = 0.0
+        r = pipe.convert(ConvertRequest(media=(args.image,), ground_text=grounded))
+        return r.new_tokens, timer.seconds
+
+    runs = alternate({g: (lambda g=g: convert(g)) for g in (False, True)}, args.rounds)
     med = {g: statistics.median(x[0] for x in v) for g, v in runs.items()}
-    tokens = {g: runs[g][0][1] for g in runs}
-    inside = statistics.median(x[2] for x in runs[True])
+    tokens = {g: runs[g][0][1][0] for g in runs}
+    inside = statistics.median(x[1][1] for x in runs[True])
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = "\n".join([
         f"## Text grounding cost on CPU: `uicode convert {args.image.name}`, free vs grounded ({cpu_model()}, "

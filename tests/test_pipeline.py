@@ -1,4 +1,5 @@
 """The conversion pipeline: prompt planning, batches, and end to end on a tiny random kimi_k25 checkpoint."""
+import contextlib
 import threading
 
 import numpy as np
@@ -260,11 +261,10 @@ def test_previews_are_complete_when_app_render_screenshots():
             assert got.size == ref.size and ImageChops.difference(ref, got).getbbox() is None, target
 
 
-def test_plain_conversions_of_ocr_prompted_models_are_grounded_in_the_ocr_lines(tiny):
-    from PIL import ImageFont
-
-    im = Image.new("RGB", (420, 120), "white")
-    ImageDraw.Draw(im).text((20, 30), "Pricing plans", fill="black", font=ImageFont.load_default(size=36))
+@contextlib.contextmanager
+def ocr_prompted(tiny):
+    """A pipeline on the tiny model declared as trained with OCR prompts, and the `ground_text` of every
+    sample of every generation call it makes."""
     (tiny.checkpoint / "uicode.json").write_text('{"targets": ["html"], "ocr_prompt": true}')
     try:
         backend = make_backend("local", checkpoint=tiny.checkpoint)
@@ -277,14 +277,22 @@ def test_plain_conversions_of_ocr_prompted_models_are_grounded_in_the_ocr_lines(
             return original(ids, media, params, cancel)
 
         backend.generate_ids_many = recording
-        pipe = Pipeline(backend)
+        yield Pipeline(backend), seen
+    finally:
+        (tiny.checkpoint / "uicode.json").unlink()
+
+
+def test_plain_conversions_of_ocr_prompted_models_are_grounded_in_the_ocr_lines(tiny):
+    from PIL import ImageFont
+
+    im = Image.new("RGB", (420, 120), "white")
+    ImageDraw.Draw(im).text((20, 30), "Pricing plans", fill="black", font=ImageFont.load_default(size=36))
+    with ocr_prompted(tiny) as (pipe, seen):
         pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2))
         pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, best_of=2))
         pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, ground_text=False))
         pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, instruction="add a footer"))
         Pipeline(tiny).convert(ConvertRequest(media=(im,), max_new_tokens=2))  # no OCR in its prompt
-    finally:
-        (tiny.checkpoint / "uicode.json").unlink()
     lines = seen[0][0]
     assert lines is not None and any("Pricing" in t for t in lines)
     assert seen[1] == [lines, lines]
@@ -335,25 +343,12 @@ def test_a_long_page_is_converted_band_by_band_and_joined(tiny):
         d.rectangle((0, 600 * s, 899, 600 * s + 599), fill=colour)
         for k in range(9):
             d.text((40, 600 * s + 25 + 62 * k), f"{words[(s + k) % 8]} row {s}{k}", fill="black", font=font)
-    (tiny.checkpoint / "uicode.json").write_text('{"targets": ["html"], "ocr_prompt": true}')
-    try:
-        backend = make_backend("local", checkpoint=tiny.checkpoint)
-        backend.model, backend.tokenizer = tiny.model, tiny.tokenizer
-        seen = []
-        original = backend.generate_ids_many
-
-        def recording(ids, media, params, cancel=None):
-            seen.append(params[0].ground_text)
-            return original(ids, media, params, cancel)
-
-        backend.generate_ids_many = recording
-        pipe = Pipeline(backend)
+    with ocr_prompted(tiny) as (pipe, seen):
         banded = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, split=True))
         whole = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2))
-    finally:
-        (tiny.checkpoint / "uicode.json").unlink()
-    assert len(seen) == 3 + 1
-    rows = [{t.split()[-1] for t in lines if "row" in t} for lines in seen]
+        react = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, split=True, target="react"))
+    assert len(seen) == 3 + 1 + 3
+    rows = [{t.split()[-1] for t in lines[0] if "row" in t} for lines in seen[:4]]
     assert rows[0] | rows[1] | rows[2] == rows[3] and len(rows[3]) >= 25   # every line, each band its own
     assert all(r.isdisjoint(q) for i, r in enumerate(rows[:3]) for q in rows[i + 1:3])
     assert [sorted({x[0] for x in r}) for r in rows[:3]] == [["0"], ["1"], ["2"]]  # cut at the section edges
@@ -361,3 +356,5 @@ def test_a_long_page_is_converted_band_by_band_and_joined(tiny):
     from app.fidelity import is_well_formed
 
     assert is_well_formed(banded.code, single_style=True)
+    # another target: the bands are written in HTML, joined, then converted like any model HTML
+    assert react.path == PATH_TRANSFORMED and react.code == transform(banded.code, "react")

@@ -1,0 +1,30 @@
+"""The arguments shared by the benchmarks that convert one image several ways (bench/alternate.py): a bad
+value ends the script with a usage error (exit 2), not a traceback."""
+import pytest
+from PIL import Image
+
+from bench.alternate import alternate, conversion_args
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["--rounds", "0"], "--rounds must be at least 1"),
+    (["--image", "no-such.png"], "no such file"),
+    (["--image", "{text}"], "not a readable image"),
+])
+def test_bad_arguments_are_one_usage_line(tmp_path, capsys, argv, words):
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    with pytest.raises(SystemExit) as e:
+        conversion_args("doc", [a.replace("{text}", str(text)) for a in argv])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+
+
+def test_a_readable_image_is_taken_and_ways_alternate(tmp_path):
+    png = tmp_path / "m.png"
+    Image.new("RGB", (8, 8), "white").save(png)
+    assert conversion_args("doc", ["--image", str(png), "--rounds", "2"]).rounds == 2
+    order = []
+    runs = alternate({"a": lambda: order.append("a") or 1, "b": lambda: order.append("b") or 2}, 2)
+    assert order == ["a", "b", "a", "b"] and [r[1] for r in runs["b"]] == [2, 2]
