@@ -48,7 +48,8 @@ class ConvertResult:
     wrote (thinking and prose included); seconds: wall time of the whole conversion; finish_reason: the
     backend's ("stop", "length", "cancelled"); score: the visual similarity of the rendered code to the input
     image in [0, 1], when it was computed (`best_of` > 1 or asked for); candidates: scores of every candidate
-    when several were sampled.
+    when several were sampled; completed_lines: the input's text lines laid out after the model's page because
+    the model left them out (`app.completion`).
     """
 
     code: str
@@ -61,6 +62,7 @@ class ConvertResult:
     finish_reason: str
     score: float | None = None
     candidate_scores: tuple[float, ...] = field(default=())
+    completed_lines: int = 0
 
     @property
     def tokens_per_s(self) -> float:

@@ -13,6 +13,8 @@
    target like any model HTML; the bands' code streams one after the other;
 3. stream from the backend, showing only code (`app.extract.CodeStream`) with the decode speed; HTML whose
    tags do not nest is re-serialised so that they do (`app.markup.balance`);
+   in a plain conversion of one image (`complete`), text the input shows below where the model's page
+   stopped is laid out after that page from the screenshot (`app.completion`; the model writes HTML);
 4. with `best_of` N > 1: sample N candidates (seeds seed, seed+1, …; temperature 0 is raised to 0.6 since N
    greedy samples would be identical; a backend with `stream_many`, the local one, decodes them side by
    side in one batch after one prefill), render each with headless Chromium (`app.render`, network blocked)
@@ -66,6 +68,7 @@ class ConvertRequest:
     score: bool = False  # render and score even with best_of == 1
     ground_text: bool = True  # keep the HTML's visible text to the OCR lines (when they are in the prompt)
     split: bool = False  # convert a long page band by band and join the bands (`app.sections`)
+    complete: bool = True  # lay out the OCR text the model's page leaves out after it (`app.completion`)
 
     def __post_init__(self):
         if self.target not in TARGETS:
@@ -98,6 +101,7 @@ class _Candidate:
     code: str
     done: Done
     score: float | None = None
+    added: int = 0  # OCR lines laid out after the model's page (`app.completion`)
 
 
 class Pipeline:
@@ -159,6 +163,12 @@ class Pipeline:
                 yield Status("generate", f"generating candidate {k + 1}/{n}" if n > 1 else "generating", k / n)
                 tagged = ((k, ev) for ev in self.backend.stream(plan, media, params[k], cancel))
                 candidates += yield from self._collect(plan, tagged, 1, first=k)
+        added = 0
+        if plain and request.complete and len(media) == 1 and images:
+            added = self._complete(candidates, plan, images[0].image, lines_of)
+            if added:
+                yield Status("complete", f"laid out {added} text line{'s' if added != 1 else ''} the model left out",
+                             None)
         best = candidates[0]
         want_score = (n > 1 or request.score) and any(isinstance(m, ImageInput) for m in media)
         if want_score and best.done.finish_reason != "cancelled":
@@ -171,7 +181,7 @@ class Pipeline:
             code=best.code, target=request.target, path=plan.path, raw_text=best.raw,
             prompt_tokens=best.done.prompt_tokens, new_tokens=sum(c.done.new_tokens for c in candidates),
             seconds=time.perf_counter() - t0, finish_reason=best.done.finish_reason,
-            score=best.score, candidate_scores=scores)
+            score=best.score, candidate_scores=scores, completed_lines=best.added)
         yield Status("done", f"{result.new_tokens} tokens in {result.seconds:.1f} s", 1.0)
         yield Finished(result)
 
@@ -202,9 +212,26 @@ class Pipeline:
             prompt_tokens=sum(r.prompt_tokens for r in results), new_tokens=sum(r.new_tokens for r in results),
             seconds=time.perf_counter() - t0,
             finish_reason="cancelled" if len(results) < len(cuts) else last.finish_reason,
-            score=sum(scores) / len(scores) if scores else None)
+            score=sum(scores) / len(scores) if scores else None,
+            completed_lines=sum(r.completed_lines for r in results))
         yield Status("done", f"{len(results)} bands, {result.new_tokens} tokens in {result.seconds:.1f} s", 1.0)
         yield Finished(result)
+
+    @staticmethod
+    def _complete(candidates: list["_Candidate"], plan, image: Image.Image, lines_of) -> int:
+        """Each candidate's page with the text it leaves out laid out after it (then converted to the
+        target again); the first candidate's count of lines added."""
+        from app.completion import complete
+
+        lines = lines_of(image)
+        for c in candidates:
+            if c.done.finish_reason == "cancelled":
+                continue
+            done = complete(c.model_code, image, lines)
+            if done.added:
+                c.model_code, c.added = balance(done.code), done.added
+                c.code = transform(c.model_code, plan.target) if plan.path == PATH_TRANSFORMED else c.model_code
+        return candidates[0].added
 
     def _collect(self, plan, tagged, n: int, first: int = 0):
         """Candidates `first`..`first+n-1` from `(k, Delta | Done)` events; candidate 0's code is streamed as

@@ -99,16 +99,18 @@ _COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _ROOT = re.compile(r"(?:html|body|:root)\b", re.I)
 
 
-def join_pages(pages: Sequence[str], heights: Sequence[int] | None = None) -> str:
+def join_pages(pages: Sequence[str], heights: Sequence[int] | None = None,
+               names: Sequence[str] | None = None) -> str:
     """One HTML page from the bands' pages, in order (see the module doc); `heights`: each band's height in
-    the input (px), kept as the band's least height so that each starts where it did. The first band's
-    `html`/`body` rules also style the page itself (its background runs on below the last band). A single
-    page is returned as is."""
+    the input (px), kept as the band's least height so that each starts where it did; `names`: each band's
+    class (default `uc-band1`, `uc-band2`, …; a joined page that is joined again needs other names). The
+    first band's `html`/`body` rules also style the page itself (its background runs on below the last
+    band). A single page is returned as is."""
     if len(pages) == 1:
         return pages[0]
     css, bodies, title = [], [], None
     for k, page in enumerate(pages, 1):
-        scope = f"uc-band{k}"
+        scope = names[k - 1] if names else f"uc-band{k}"
         sheets = _STYLE.findall(page)
         if k == 1:
             css.extend(root_rules(s) for s in sheets)

@@ -126,17 +126,17 @@ def test_stdout_and_json(tmp_path, tiny, capsys):
     assert row["path"] == "model"  # a non-default checkpoint is taken to write every target itself
 
 
-def test_free_text_turns_grounding_off_and_bands_turn_splitting_on(tmp_path, tiny, monkeypatch):
+def test_free_text_bands_and_no_complete_change_the_request(tmp_path, tiny, monkeypatch):
     import app.pipeline
 
     seen = []
     real = app.pipeline.Pipeline.stream
     monkeypatch.setattr(app.pipeline.Pipeline, "stream", lambda self, request, cancel=None: seen.append(
-        (request.ground_text, request.split)) or real(self, request, cancel))
+        (request.ground_text, request.split, request.complete)) or real(self, request, cancel))
     png = good_png(tmp_path / "m.png")
-    for extra in ([], ["--free-text"], ["--bands"]):
+    for extra in ([], ["--free-text"], ["--bands"], ["--no-complete"]):
         assert main(["convert", png, "--checkpoint", tiny, "--max-new-tokens", "2", "-q", *extra]) == 0
-    assert seen == [(True, False), (False, False), (True, True)]
+    assert seen == [(True, False, True), (False, False, True), (True, True, True), (True, False, False)]
 
 
 def test_usage_errors(tmp_path, tiny, capsys, monkeypatch):
@@ -156,7 +156,7 @@ def test_usage_errors(tmp_path, tiny, capsys, monkeypatch):
 
 @pytest.mark.parametrize("command,words", [
     ([], ["convert", "serve", "gui", "quantize", "eval", "Exit codes"]),
-    (["convert"], ["--target", "--backend", "--checkpoint", "--base-url", "--model", "--best-of", "--free-text", "--bands",
+    (["convert"], ["--target", "--backend", "--checkpoint", "--base-url", "--model", "--best-of", "--free-text", "--bands", "--no-complete",
                    "--max-new-tokens", "--temperature", "--top-p", "--seed", "--device", "--json", "-o"]),
     (["serve"], ["--host", "--port", "--api-key", "--max-queue", "--max-body-mb", "--max-images", "--max-pixels",
                  "--max-tokens"]),

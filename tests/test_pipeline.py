@@ -358,3 +358,26 @@ def test_a_long_page_is_converted_band_by_band_and_joined(tiny):
     assert is_well_formed(banded.code, single_style=True)
     # another target: the bands are written in HTML, joined, then converted like any model HTML
     assert react.path == PATH_TRANSFORMED and react.code == transform(banded.code, "react")
+
+
+def test_text_the_model_left_out_is_laid_out_after_its_page(tiny):
+    from PIL import ImageFont
+
+    font = ImageFont.load_default(size=30)
+    im = Image.new("RGB", (640, 420), "white")
+    d = ImageDraw.Draw(im)
+    texts = ["Pricing plans", "Starter tier", "Contact sales"]
+    for k, t in enumerate(texts):
+        d.text((40, 40 + 130 * k), t, fill="black", font=font)
+    with ocr_prompted(tiny) as (pipe, _):  # two tokens: the model's page shows none of the text
+        events = list(pipe.stream(ConvertRequest(media=(im,), max_new_tokens=2)))
+        kept = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, complete=False))
+        react = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, target="react"))
+        edit = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, instruction="add a footer"))
+    result = events[-1].result
+    assert result.completed_lines == 3 and all(t in result.code for t in texts)
+    assert [e.message for e in events if isinstance(e, Status) and e.stage == "complete"] == [
+        "laid out 3 text lines the model left out"]
+    assert kept.completed_lines == 0 and not any(t in kept.code for t in texts)
+    assert react.completed_lines == 3 and react.code == transform(result.code, "react")
+    assert edit.completed_lines == 0  # an edit of the user's code is not completed from the image

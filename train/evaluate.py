@@ -62,7 +62,8 @@ def _cpu_name() -> str:
 
 
 def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_new_tokens: int,
-             examples: int = 4, best_of: int = 1, ocr: bool = True, ground: bool = True, split: bool = False) -> dict:
+             examples: int = 4, best_of: int = 1, ocr: bool = True, ground: bool = True, split: bool = False,
+             complete: bool = True) -> dict:
     from app.backends.base import BackendError
     from app.extract import extract_code
     from app.fidelity import is_well_formed, score_renders
@@ -89,10 +90,12 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
             t0 = time.perf_counter()
             try:
                 result = pipeline.convert(ConvertRequest(media=(png,), max_new_tokens=max_new_tokens,
-                                                         best_of=best_of, ground_text=ground, split=split))
+                                                         best_of=best_of, ground_text=ground, split=split,
+                                                         complete=complete))
                 code, raw, new_tokens, error = result.code or "", result.raw_text, result.new_tokens, None
+                added = result.completed_lines
             except BackendError as e:  # one page's failure is scored as an empty page; the run goes on
-                code, raw, new_tokens, error = "", "", 0, str(e)
+                code, raw, new_tokens, error, added = "", "", 0, str(e), 0
             seconds = time.perf_counter() - t0
             (out / "pages" / f"seed_{meta['seed']}.html").write_text(code, encoding="utf-8")
             vp = meta["viewport"]
@@ -103,7 +106,7 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
             rows.append({"seed": meta["seed"], "kind": meta.get("kind"), "difficulty": meta.get("difficulty"),
                          "well_formed": bool(is_well_formed(code)),
                          "raw_well_formed": bool(is_well_formed(extract_code(raw, "html") or "")),
-                         "seconds": round(seconds, 2), "new_tokens": new_tokens, **scores,
+                         "seconds": round(seconds, 2), "new_tokens": new_tokens, "completed_lines": added, **scores,
                          **({"error": error} if error else {})})
             if i < examples:
                 side_by_side(Image.open(png), cand.image()).save(out / f"side_by_side_{i + 1}.png", optimize=True)
@@ -118,7 +121,8 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
     by_kind = {k: {"pages": sum(r["kind"] == k for r in rows), **_means([r for r in rows if r["kind"] == k])}
                for k in sorted({r["kind"] for r in rows if r["kind"]})}
     report = {"pages": len(rows), "checkpoint": str(checkpoint or "assets/mini"), "device": device,
-              "best_of": best_of, "ocr": ocr, "grounded": ground and ocr, "split": split and ocr, "scorer": "Design2Code block merging (app/blockmatch.py)",
+              "best_of": best_of, "ocr": ocr, "grounded": ground and ocr, "split": split and ocr,
+              "completed": complete and ocr, "scorer": "Design2Code block merging (app/blockmatch.py)",
               "date": datetime.date.today().isoformat(), "cpu": _cpu_name(), "mean": summary, "by_kind": by_kind,
               "rows": rows}
     (out / "eval.json").write_text(json.dumps(report, indent=1))
@@ -165,6 +169,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-ocr", action="store_true", help="withhold the OCR lines from the prompt")
     ap.add_argument("--free-text", action="store_true", help="let the model write text freely (no grounding)")
     ap.add_argument("--bands", action="store_true", help="convert long pages band by band (as convert --bands)")
+    ap.add_argument("--no-complete", action="store_true",
+                    help="score the model's page as it wrote it (as convert --no-complete)")
     ap.add_argument("--record", action="store_true", help="append the summary to bench/RESULTS.md")
     args = ap.parse_args(argv)
     if args.pages < 1:
@@ -177,7 +183,8 @@ def main(argv=None) -> int:
         if path.exists() and not path.is_dir():
             ap.error(f"{name} {path}: is a file, not a folder")
     report = evaluate(args.corpus, args.pages, args.checkpoint, args.device, args.out, args.max_new_tokens,
-                      best_of=args.best_of, ocr=not args.no_ocr, ground=not args.free_text, split=args.bands)
+                      best_of=args.best_of, ocr=not args.no_ocr, ground=not args.free_text, split=args.bands,
+                      complete=not args.no_complete)
     print(json.dumps(report["mean"], indent=1))
     if args.record:
         record(report)

@@ -32,7 +32,7 @@ import os
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.errors import MediaError, UicodeError
@@ -47,7 +47,8 @@ class OcrError(UicodeError):
 @dataclass(frozen=True)
 class OcrLine:
     """One text line: box in pixels of the image given to `ocr_image` (top-left x, y, width,
-    height) and the mean word confidence, 0–100."""
+    height) and the mean word confidence, 0–100; `words`: each word's box (x, y, width, height) in pixels,
+    when read by Tesseract (a line of a table row or a nav bar spans wide gaps between its words)."""
 
     text: str
     x: int
@@ -55,6 +56,7 @@ class OcrLine:
     w: int
     h: int
     conf: float
+    words: tuple = field(default=(), compare=False, repr=False)
 
     def to_json(self) -> list:
         return [self.text, self.x, self.y, self.w, self.h, round(self.conf, 1)]
@@ -169,7 +171,8 @@ def parse_tsv(tsv: str, *, scale: int = 1, min_conf: float = 10.0) -> list[OcrLi
         if conf < min_conf:
             continue
         lines.append(OcrLine(" ".join(w[5] for w in words), round(x0 / scale), round(y0 / scale),
-                             round((x1 - x0) / scale), round((y1 - y0) / scale), conf))
+                             round((x1 - x0) / scale), round((y1 - y0) / scale), conf,
+                             tuple(tuple(round(v / scale) for v in w[:4]) for w in words)))
     return reading_order(lines)
 
 

@@ -56,4 +56,5 @@ def build_request(items, values: dict, instruction: str | None = None, previous_
                           previous_code=previous_code if instruction is not None else None,
                           max_new_tokens=values["max_new_tokens"], temperature=values["temperature"],
                           top_p=values["top_p"], seed=values["seed"], best_of=values["best_of"],
-                          ground_text=values["ground_text"], split=values["split"])
+                          ground_text=values["ground_text"], split=values["split"],
+                          complete=values["complete"])

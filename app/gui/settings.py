@@ -65,6 +65,10 @@ SCHEMA: tuple[Setting, ...] = (
             "Convert a long page in horizontal bands, each with few enough lines for the embedded model to "
             "finish, and join them: closer to the mockup on pages with many lines, up to about twice the time.",
             "Generation"),
+    Setting("complete", True, bool, "Lay out text the model left out",
+            "When the model stops before the end of the mockup, the text below where it stopped is laid out after "
+            "its page from the mockup (positions, sizes and colours read from the image), so nothing drawn is lost.",
+            "Generation"),
     # backend
     Setting("backend", "mini", str, "Backend", "Which model produces the code.", "Backend", BACKENDS),
     Setting("checkpoint_dir", "", str, "Checkpoint folder",

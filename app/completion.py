@@ -1,0 +1,219 @@
+"""Completion: the input's text that the model's page leaves out is laid out after it, from the screenshot.
+
+A small model often stops before the page's end: on 200 held-out pages the embedded mini model wrote a
+mean 643 tokens of 1,536 allowed, and the Block-Match it lost was reference text its page lacks (unmatched
+reference area 0.82 of a page against 0.10 of unmatched output, over 20 pages). A converter that drops the
+bottom half of a mockup loses what the user drew. The pipeline therefore finishes the page itself:
+
+- `shown_lines(code, lines)` tells which OCR lines the code shows: the words of the code's visible text are
+  aligned with the lines' words (`difflib`), and a line is shown when half its words are matched;
+- `first_missing(shown)` is where the page's missing tail starts: the split that best separates shown lines
+  (before it) from missing ones (after it). A line the model skipped above that point stays skipped (it
+  would have to go inside the model's markup);
+- `rest_page(image, lines, top)` lays out the missing lines as their own page: one row per line of text
+  across the page (`vision.ocr.reading_order`), each text at its x (in % of the width, so the rows follow
+  the window; a line whose words lie in several columns, as Tesseract reads table rows, is cut into them), its font size from the box height and the letters it holds, its colour and its row's
+  background sampled from the screenshot, the gaps between rows kept;
+- `complete(code, image, lines)` joins the model's page (kept at least as tall as the input above the
+  missing text) and that page with `app.sections.join_pages`, as `<div class="uc-model">` and
+  `<div class="uc-rest">`, so neither page's styles reach the other.
+
+The model's own markup is not changed: its page becomes the first band of the joined page. Measured gain
+and the variants tried: bench/RESULTS.md, "Completion".
+
+Not here: reading the lines (`vision.ocr`), deciding when a conversion is completed (`app.pipeline`).
+"""
+from __future__ import annotations
+
+import difflib
+import html
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+import numpy as np
+from PIL import Image
+
+from app.markup import Element, Text, parse_html
+from app.sections import join_pages
+from vision.ocr import reading_order
+
+HIDDEN = {"head", "style", "script", "title", "template"}
+# Arial's proportions of the em: what part of a line's box its letters fill (cap/ascender height,
+# x-height, descender), to turn a box height into a font size.
+CAP, X_HEIGHT, DESCENT = 0.72, 0.53, 0.21
+TALL = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789bdfhiklt!?$%&#@/\\|()[]{}'\"")
+LOW = set("gjpqy,;()[]{}|")
+COLUMN_GAP = 1.2          # words further apart than this × the line's height are in different columns
+INK = 96                  # a pixel this far from its background (summed over channels) is ink
+BACKGROUND_TOLERANCE = 8  # a row's background differs from the page's by more than this in a channel
+GAP = 4                   # px above the first missing line where the completion starts
+PARTS = ("uc-model", "uc-rest")  # the classes of the two parts (not `uc-bandK`: a band may be completed)
+
+
+@dataclass(frozen=True)
+class Completion:
+    code: str
+    added: int  # OCR lines laid out after the model's page (0: the code is returned as it was)
+
+
+def visible_words(code: str) -> list[str]:
+    """The words of the text a browser would show for `code` (text nodes outside head/style/script)."""
+    out: list[str] = []
+
+    def walk(node):
+        for c in node.children:
+            if isinstance(c, Text):
+                out.extend(c.data.split())
+            elif isinstance(c, Element) and c.tag not in HIDDEN:
+                walk(c)
+
+    walk(parse_html(code))
+    return out
+
+
+def shown_lines(code: str, lines: Sequence) -> list[bool]:
+    """For each of `lines` (OCR lines in reading order), whether `code` shows it: at least half its words
+    are matched, in order, in the code's visible text."""
+    words, owner = [], []
+    for i, ln in enumerate(lines):
+        for w in ln.text.split():
+            words.append(w)
+            owner.append(i)
+    hits = [0] * len(lines)
+    matcher = difflib.SequenceMatcher(None, words, visible_words(code), autojunk=False)
+    for a, _, n in matcher.get_matching_blocks():
+        for k in range(a, a + n):
+            hits[owner[k]] += 1
+    return [2 * hits[i] >= max(1, len(ln.text.split())) for i, ln in enumerate(lines)]
+
+
+def first_missing(shown: Sequence[bool]) -> int:
+    """The index f that best splits `shown` into shown lines before f and missing ones from f on (the most
+    lines on the right side of the split; the latest f of equal ones). len(shown) when nothing is missing."""
+    n, best, at = len(shown), -1, len(shown)
+    before, after_shown = 0, sum(shown)
+    for f in range(n + 1):
+        fit = before + (n - f - after_shown)
+        if fit >= best:
+            best, at = fit, f
+        if f < n:
+            before += shown[f]
+            after_shown -= shown[f]
+    return at
+
+
+def font_px(line, arr: np.ndarray | None = None) -> int:
+    """A font size for an OCR line: the height its letters fill (the inked rows of its box in `arr`, else the
+    box's height) over the part of the em those letters fill (caps or ascenders, x-height, descenders)."""
+    fill = (CAP if any(c in TALL for c in line.text) else X_HEIGHT) + (DESCENT if any(c in LOW for c in line.text) else 0.0)
+    return max(9, round((inked_height(arr, line) if arr is not None else line.h) / fill))
+
+
+def inked_height(arr: np.ndarray, line) -> int:
+    """Rows of `line`'s box (2 px around it) holding a pixel far from its background: its letters' height,
+    which Tesseract's word boxes sometimes overstate."""
+    h, w = arr.shape[:2]
+    y0, y1, x0, x1 = max(0, line.y - 2), min(h, line.y + line.h + 2), max(0, line.x), min(w, line.x + max(1, line.w))
+    box = arr[y0:y1, x0:x1].astype(int)
+    if box.size == 0:
+        return line.h
+    bg = np.median(np.concatenate([box[0], box[-1]]), axis=0)
+    rows = np.flatnonzero((np.abs(box - bg).sum(axis=2) > INK).any(axis=1))
+    return int(rows[-1] - rows[0] + 1) if len(rows) else line.h
+
+
+def _hex(rgb) -> str:
+    return "#%02x%02x%02x" % tuple(int(v) for v in rgb)
+
+
+def ink(arr: np.ndarray, line) -> tuple[str, str]:
+    """(text colour, background colour) of an OCR line's box: the background is the median of the rows just
+    above and below the box, the text the median of the tenth of the box's pixels farthest from it."""
+    h, w = arr.shape[:2]
+    x0, x1 = max(0, line.x), min(w, line.x + max(1, line.w))
+    edge = np.concatenate([arr[max(0, line.y - 2), x0:x1], arr[min(h - 1, line.y + line.h + 1), x0:x1]]).astype(float)
+    bg = np.median(edge, axis=0)
+    box = arr[max(0, line.y):min(h, line.y + line.h), x0:x1].reshape(-1, 3).astype(float)
+    if not len(box):
+        return _hex(bg), _hex(bg)
+    far = np.abs(box - bg).sum(axis=1)
+    return _hex(np.median(box[far >= np.quantile(far, 0.9)], axis=0)), _hex(bg)
+
+
+def pieces(line) -> list:
+    """`line` cut where its words are further apart than COLUMN_GAP × its height: Tesseract reads a table
+    row or a nav bar as one line, and each column's text belongs at its own x, with its own height. Without
+    word boxes, the line. (Word boxes keep their own y: a line moved to a band keeps their offsets.)"""
+    texts, boxes = line.text.split(), line.words
+    if len(boxes) != len(texts) or len(texts) < 2:
+        return [line]
+    top = min(b[1] for b in boxes)
+    out, start = [], 0
+    for k in range(1, len(texts) + 1):
+        if k == len(texts) or boxes[k][0] - (boxes[k - 1][0] + boxes[k - 1][2]) > COLUMN_GAP * line.h:
+            part = boxes[start:k]
+            x0, y0 = part[0][0], min(b[1] for b in part)
+            x1, y1 = part[-1][0] + part[-1][2], max(b[1] + b[3] for b in part)
+            out.append(replace(line, text=" ".join(texts[start:k]), x=x0, y=line.y + y0 - top, w=x1 - x0,
+                               h=y1 - y0, words=part))
+            start = k
+    return out if len(out) > 1 else [line]
+
+
+def _rows(lines: Sequence) -> list[list]:
+    """Lines grouped into rows across the page (centres within half a line), each left to right."""
+    rows: list[list] = []
+    for ln in reading_order(lines):
+        c = ln.y + ln.h / 2
+        if rows and abs(c - (rows[-1][0].y + rows[-1][0].h / 2)) <= max(4.0, ln.h / 2):
+            rows[-1].append(ln)
+        else:
+            rows.append([ln])
+    return rows
+
+
+def rest_page(image: Image.Image, lines: Sequence, top: int) -> str:
+    """An HTML page laying out `lines` (OCR lines of `image` below row `top`) as in the screenshot."""
+    arr = np.asarray(image.convert("RGB"))
+    page_bg = arr[min(max(top, 0), arr.shape[0] - 1), 0]
+    out, prev = [], top
+    for row in _rows(lines):
+        y0, y1 = min(ln.y for ln in row), max(ln.y + ln.h for ln in row)
+        row_bg = arr[max(0, y0 - 1), 0].astype(int)
+        edge = max(prev, 0)  # where the row's background begins: the gap above it may start in another colour
+        for y in range(y0 - 1, max(prev, 0) - 1, -1):
+            if np.abs(arr[y, 0].astype(int) - row_bg).max() > BACKGROUND_TOLERANCE:
+                edge = y + 1
+                break
+        gap = max(0, y0 - edge)
+        style = f"height:{y1 - y0}px;padding-top:{gap}px"
+        if edge > prev:
+            style = f"margin-top:{edge - prev}px;" + style
+        if np.abs(row_bg - page_bg.astype(int)).max() > BACKGROUND_TOLERANCE:
+            style += f";background:{_hex(row_bg)}"
+        spans = []
+        for ln in (p for whole in row for p in pieces(whole)):
+            colour, _ = ink(arr, ln)
+            spans.append(f'<span style="left:{100 * ln.x / image.width:.1f}%;top:{gap}px;font-size:{font_px(ln, arr)}px;'
+                         f'color:{colour}">{html.escape(ln.text, quote=False)}</span>')
+        out.append(f'<div class="uc-row" style="{style}">' + "".join(spans) + "</div>")
+        prev = y1
+    css = (f"body{{margin:0;background:{_hex(page_bg)};font-family:Arial,Helvetica,sans-serif}}\n"
+           ".uc-row{position:relative;line-height:1}\n.uc-row>span{position:absolute;white-space:nowrap}")
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<style>\n{css}\n</style>\n</head>\n<body>\n<!-- text the model left out, laid out from the input -->\n"
+            + "\n".join(out) + "\n</body>\n</html>\n")
+
+
+def complete(code: str, image: Image.Image, lines: Sequence) -> Completion:
+    """`code` (an HTML page converted from `image`) with the text it leaves out of the page's end laid out
+    after it; `lines`: the image's OCR lines (x, y, w, h in pixels). Unchanged when nothing is missing."""
+    order = [ln for ln in reading_order(lines) if ln.text.strip()]
+    shown = shown_lines(code, order)
+    f = first_missing(shown)
+    missing = [ln for ln, s in zip(order[f:], shown[f:]) if not s]
+    if not missing:
+        return Completion(code, 0)
+    top = max(0, min(ln.y for ln in missing) - GAP)
+    joined = join_pages([code, rest_page(image, missing, top)], [top, image.height - top], PARTS)
+    return Completion(joined, len(missing))
