@@ -6,7 +6,8 @@ reference area 0.82 of a page against 0.10 of unmatched output, over 20 pages). 
 bottom half of a mockup loses what the user drew. The pipeline therefore finishes the page itself:
 
 - `shown_lines(code, lines)` tells which OCR lines the code shows: the words of the code's visible text are
-  aligned with the lines' words (`difflib`), and a line is shown when half its words are matched;
+  aligned with the lines' words (`difflib`), and a line is shown when half its words are matched, or when
+  the model wrote it out of order, whole, among the words not matched so far;
 - `first_missing(shown)` is where the page's missing tail starts: the split that best separates shown lines
   (before it) from missing ones (after it). A line the model skipped above that point stays skipped (it
   would have to go inside the model's markup);
@@ -73,18 +74,31 @@ def visible_words(code: str) -> list[str]:
 
 def shown_lines(code: str, lines: Sequence) -> list[bool]:
     """For each of `lines` (OCR lines in reading order), whether `code` shows it: at least half its words
-    are matched, in order, in the code's visible text."""
+    are matched, in order, in the code's visible text; or, written out of order, all its words in a row
+    among the visible words not matched so far (a model that reorders sections still shows them)."""
     words, owner = [], []
     for i, ln in enumerate(lines):
         for w in ln.text.split():
             words.append(w)
             owner.append(i)
-    hits = [0] * len(lines)
-    matcher = difflib.SequenceMatcher(None, words, visible_words(code), autojunk=False)
-    for a, _, n in matcher.get_matching_blocks():
-        for k in range(a, a + n):
-            hits[owner[k]] += 1
-    return [2 * hits[i] >= max(1, len(ln.text.split())) for i, ln in enumerate(lines)]
+    page = visible_words(code)
+    hits, used = [0] * len(lines), [False] * len(page)
+    matcher = difflib.SequenceMatcher(None, words, page, autojunk=False)
+    for a, b, n in matcher.get_matching_blocks():
+        for k in range(n):
+            hits[owner[a + k]] += 1
+            used[b + k] = True
+    shown = [2 * hits[i] >= max(1, len(ln.text.split())) for i, ln in enumerate(lines)]
+    for i, ln in enumerate(lines):
+        want = ln.text.split()
+        if shown[i] or not want:
+            continue
+        for j in range(len(page) - len(want) + 1):
+            if page[j:j + len(want)] == want and not any(used[j:j + len(want)]):
+                used[j:j + len(want)] = [True] * len(want)
+                shown[i] = True
+                break
+    return shown
 
 
 def first_missing(shown: Sequence[bool]) -> int:

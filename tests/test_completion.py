@@ -37,12 +37,15 @@ def line(text, x=0, y=0, w=10, h=10):
 
 def test_a_line_is_shown_when_half_its_words_are_in_the_page_in_order():
     lines = [line("Acme Cloud"), line("Pricing plans for teams"), line("Starter Growth Enterprise"),
-             line("Fish & Chips"), line("Copyright 2025")]
-    code = ("<html><head><title>Copyright 2025</title><style>p{}</style></head><body><nav><a>Acme</a> <a>Cloud</a>"
+             line("Fish & Chips"), line("Copyright 2025 Acme Inc")]
+    code = ("<html><head><title>Copyright 2025 Acme Inc</title><style>p{}</style></head><body><nav><a>Acme</a> <a>Cloud</a>"
             "</nav><h1>Pricing plans</h1><ul><li>Starter</li></ul><p>Fish &amp; Chips</p></body></html>")
     # "Pricing plans" is 2 of 4 words; "Starter" 1 of 3; the title is not shown on the page
     assert shown_lines(code, lines) == [True, True, False, True, False]
     assert shown_lines("", lines) == [False] * 5
+    # written out of order: "Fish & Chips" before the rest is still shown, whole; a part of a line is not
+    code = "<body><p>Fish &amp; Chips</p><p>Acme Cloud</p><h1>Pricing plans for teams</h1><i>Copyright</i></body>"
+    assert shown_lines(code, lines) == [True, True, False, True, False]
 
 
 @pytest.mark.parametrize("shown,expected", [
