@@ -13,8 +13,9 @@ bottom half of a mockup loses what the user drew. The pipeline therefore finishe
   would have to go inside the model's markup);
 - `rest_page(image, lines, top)` lays out the missing lines as their own page: one row per line of text
   across the page (`vision.ocr.reading_order`), each text at its x (in % of the width, so the rows follow
-  the window; a line whose words lie in several columns, as Tesseract reads table rows, is cut into them), its font size from the box height and the letters it holds, its colour and its row's
-  background sampled from the screenshot, the gaps between rows kept;
+  the window; a line whose words lie in several columns, as Tesseract reads table rows, is cut into them), its font size from the inked height and the letters it holds, bold when its strokes are thick, its colour
+  sampled from the screenshot; the boxes behind the text (sections, cards, buttons, inputs) are drawn from
+  the screenshot's pixels (`app.boxes`);
 - `complete(code, image, lines)` joins the model's page (kept at least as tall as the input above the
   missing text) and that page with `app.sections.join_pages`, as `<div class="uc-model">` and
   `<div class="uc-rest">`, so neither page's styles reach the other.
@@ -34,6 +35,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
+from app.boxes import find_boxes
 from app.markup import Element, Text, parse_html
 from app.sections import join_pages
 from vision.ocr import reading_order
@@ -44,9 +46,13 @@ HIDDEN = {"head", "style", "script", "title", "template"}
 CAP, X_HEIGHT, DESCENT = 0.72, 0.53, 0.21
 TALL = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789bdfhiklt!?$%&#@/\\|()[]{}'\"")
 LOW = set("gjpqy,;()[]{}|")
+# With line-height 1, an Arial glyph's top lies this part of the font size below its line's top (caps and
+# ascenders; x-height letters): a text is lifted by it so its letters start where the input's do.
+LEAD_TALL, LEAD_LOW = 0.13, 0.33
 COLUMN_GAP = 1.2          # words further apart than this × the line's height are in different columns
+BOLD = 0.15               # stroke width over font size above which letters are bold
 INK = 96                  # a pixel this far from its background (summed over channels) is ink
-BACKGROUND_TOLERANCE = 8  # a row's background differs from the page's by more than this in a channel
+UNIFORM = 6               # a row whose pixels differ by at most this in each channel is of one colour
 GAP = 4                   # px above the first missing line where the completion starts
 PARTS = ("uc-model", "uc-rest")  # the classes of the two parts (not `uc-bandK`: a band may be completed)
 
@@ -136,6 +142,23 @@ def inked_height(arr: np.ndarray, line) -> int:
     return int(rows[-1] - rows[0] + 1) if len(rows) else line.h
 
 
+def is_bold(arr: np.ndarray, line, size: int) -> bool:
+    """Whether `line`'s letters are bold: their mean stroke width (the horizontal runs of ink, pixels at least
+    half as far from the background as the inkiest) is over BOLD of the font size (Arial: regular ≈ 0.12,
+    bold ≈ 0.18 of it, measured on rendered pages)."""
+    h, w = arr.shape[:2]
+    y0, y1, x0, x1 = max(0, line.y), min(h, line.y + line.h), max(0, line.x), min(w, line.x + line.w)
+    box = arr[y0:y1, x0:x1].astype(int)
+    if box.size == 0 or size <= 0:
+        return False
+    edge = np.concatenate([arr[max(0, y0 - 2), x0:x1], arr[min(h - 1, y1 + 1), x0:x1]]).astype(int)
+    far = np.abs(box - np.median(edge, axis=0)).sum(axis=2)
+    ink = (far > 0.5 * far.max()).astype(np.int8) if far.max() > 0 else np.zeros_like(far, dtype=np.int8)
+    steps = np.diff(np.pad(ink, ((0, 0), (1, 1))), axis=1)
+    runs = np.count_nonzero(steps == 1)
+    return bool(runs) and ink.sum() / runs > BOLD * size
+
+
 def _hex(rgb) -> str:
     return "#%02x%02x%02x" % tuple(int(v) for v in rgb)
 
@@ -174,49 +197,44 @@ def pieces(line) -> list:
     return out if len(out) > 1 else [line]
 
 
-def _rows(lines: Sequence) -> list[list]:
-    """Lines grouped into rows across the page (centres within half a line), each left to right."""
-    rows: list[list] = []
-    for ln in reading_order(lines):
-        c = ln.y + ln.h / 2
-        if rows and abs(c - (rows[-1][0].y + rows[-1][0].h / 2)) <= max(4.0, ln.h / 2):
-            rows[-1].append(ln)
-        else:
-            rows.append([ln])
-    return rows
-
-
-def rest_page(image: Image.Image, lines: Sequence, top: int) -> str:
-    """An HTML page laying out `lines` (OCR lines of `image` below row `top`) as in the screenshot."""
+def rest_page(image: Image.Image, lines: Sequence, top: int, blank: Sequence = ()) -> str:
+    """An HTML page laying out `lines` (OCR lines of `image` below row `top`) and the boxes behind them
+    (`app.boxes`) as in the screenshot: each at its x and width in % of the page's width (so they follow
+    the window) and its y in px below `top`. `blank`: every text line of the image (none is taken for a box)."""
     arr = np.asarray(image.convert("RGB"))
+    width, height = image.width, image.height - top
     page_bg = arr[min(max(top, 0), arr.shape[0] - 1), 0]
-    out, prev = [], top
-    for row in _rows(lines):
-        y0, y1 = min(ln.y for ln in row), max(ln.y + ln.h for ln in row)
-        row_bg = arr[max(0, y0 - 1), 0].astype(int)
-        edge = max(prev, 0)  # where the row's background begins: the gap above it may start in another colour
-        for y in range(y0 - 1, max(prev, 0) - 1, -1):
-            if np.abs(arr[y, 0].astype(int) - row_bg).max() > BACKGROUND_TOLERANCE:
-                edge = y + 1
-                break
-        gap = max(0, y0 - edge)
-        style = f"height:{y1 - y0}px;padding-top:{gap}px"
-        if edge > prev:
-            style = f"margin-top:{edge - prev}px;" + style
-        if np.abs(row_bg - page_bg.astype(int)).max() > BACKGROUND_TOLERANCE:
-            style += f";background:{_hex(row_bg)}"
-        spans = []
-        for ln in (p for whole in row for p in pieces(whole)):
-            colour, _ = ink(arr, ln)
-            spans.append(f'<span style="left:{100 * ln.x / image.width:.1f}%;top:{gap}px;font-size:{font_px(ln, arr)}px;'
-                         f'color:{colour}">{html.escape(ln.text, quote=False)}</span>')
-        out.append(f'<div class="uc-row" style="{style}">' + "".join(spans) + "</div>")
-        prev = y1
-    css = (f"body{{margin:0;background:{_hex(page_bg)};font-family:Arial,Helvetica,sans-serif}}\n"
-           ".uc-row{position:relative;line-height:1}\n.uc-row>span{position:absolute;white-space:nowrap}")
+    texts = [(ln.x, ln.y, ln.w, ln.h) for ln in (blank or lines)]
+    out = []
+    for b in find_boxes(arr, (0, top, width, image.height), page_bg, texts):
+        paint = f"background:{b.fill}" if b.fill else f"border:1px solid {b.border}"
+        out.append(f'<div class="uc-box" style="left:{100 * b.x / width:.2f}%;top:{b.y - top}px;'
+                   f'width:{100 * b.w / width:.2f}%;height:{b.h}px;{paint}'
+                   + (f";border-radius:{b.radius}px" if b.radius else "") + '"></div>')
+    for ln in (p for whole in reading_order(lines) for p in pieces(whole)):
+        colour, _ = ink(arr, ln)
+        size = font_px(ln, arr)
+        lift = round(size * (LEAD_TALL if any(c in TALL for c in ln.text) else LEAD_LOW))
+        bold = ";font-weight:700" if is_bold(arr, ln, size) else ""
+        out.append(f'<span class="uc-text" style="left:{100 * ln.x / width:.2f}%;top:{ln.y - top - lift}px;'
+                   f'font-size:{size}px;color:{colour}{bold}">{html.escape(ln.text, quote=False)}</span>')
+    css = (f"body{{margin:0;position:relative;height:{height}px;background:{_hex(page_bg)};"
+           "font-family:Arial,Helvetica,sans-serif}\n"
+           ".uc-box,.uc-text{position:absolute;box-sizing:border-box}\n.uc-text{white-space:nowrap;line-height:1}")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<style>\n{css}\n</style>\n</head>\n<body>\n<!-- text the model left out, laid out from the input -->\n"
+            f"<style>\n{css}\n</style>\n</head>\n<body>\n<!-- what the model left out, laid out from the input -->\n"
             + "\n".join(out) + "\n</body>\n</html>\n")
+
+
+def _start(arr: np.ndarray, first: int, floor: int) -> int:
+    """Where the laid-out part starts: the lowest row of one colour right across the page between `floor`
+    (the bottom of the text above) and the first missing line (a card or section that holds the missing
+    text then starts inside it, whole), else GAP px above that line."""
+    for y in range(first - GAP, max(floor, 0) - 1, -1):
+        row = arr[y].astype(np.int16)
+        if (row.max(axis=0) - row.min(axis=0)).max() <= UNIFORM:
+            return y
+    return max(0, first - GAP)
 
 
 def complete(code: str, image: Image.Image, lines: Sequence) -> Completion:
@@ -228,6 +246,7 @@ def complete(code: str, image: Image.Image, lines: Sequence) -> Completion:
     missing = [ln for ln, s in zip(order[f:], shown[f:]) if not s]
     if not missing:
         return Completion(code, 0)
-    top = max(0, min(ln.y for ln in missing) - GAP)
-    joined = join_pages([code, rest_page(image, missing, top)], [top, image.height - top], PARTS)
+    top = _start(np.asarray(image.convert("RGB")), min(ln.y for ln in missing),
+                 max((ln.y + ln.h for ln in order[:f] if ln.y + ln.h <= min(m.y for m in missing)), default=0))
+    joined = join_pages([code, rest_page(image, missing, top, order)], [top, image.height - top], PARTS)
     return Completion(joined, len(missing))

@@ -5,10 +5,11 @@ text is checked in Chromium against a page drawn by Chromium: the screenshot is 
 "model page" that stops after the header is completed, and the completed page's text boxes, colours and
 backgrounds are compared with the drawn page's own (its DOM boxes and CSS colours, not our estimates).
 """
+import numpy as np
 import pytest
 from PIL import Image
 
-from app.completion import complete, first_missing, font_px, shown_lines
+from app.completion import complete, first_missing, font_px, is_bold, shown_lines
 from vision.ocr import OcrLine, ocr_image
 
 DRAWN = """<!DOCTYPE html><html><head><style>
@@ -78,15 +79,18 @@ def renderer():
         pytest.skip(f"no Chromium: {e}")
 
 
-def test_font_sizes_are_read_from_tesseract_boxes(renderer):
-    rows = "".join(f'<p style="position:absolute;left:20px;top:{20 + 90 * k}px;margin:0;font:{s}px Arial">'
-                   f'{t}</p>' for k, (s, t) in enumerate([(14, "Sign in to your account"), (20, "Monthly billing"),
-                                                          (32, "Team plan"), (48, "HELLO 2025")]))
-    shot = renderer.render(f"<html><body>{rows}</body></html>", width=700, height=420)
+def test_font_sizes_and_weights_are_read_from_the_screenshot(renderer):
+    rows = [(14, 400, "Sign in to your account"), (20, 400, "Monthly billing"), (32, 400, "Team plan"),
+            (48, 400, "HELLO 2025"), (16, 700, "Security settings"), (24, 700, "Audit log")]
+    page = "".join(f'<p style="position:absolute;left:20px;top:{20 + 80 * k}px;margin:0;font:{w} {s}px Arial">{t}</p>'
+                   for k, (s, w, t) in enumerate(rows))
+    shot = renderer.render(f"<html><body>{page}</body></html>", width=700, height=520)
+    arr = np.asarray(shot.image().convert("RGB"))
     lines = sorted(ocr_image(shot.image().convert("RGB")).lines, key=lambda ln: ln.y)
-    assert [ln.text for ln in lines] == ["Sign in to your account", "Monthly billing", "Team plan", "HELLO 2025"]
-    for ln, size in zip(lines, (14, 20, 32, 48)):
-        assert abs(font_px(ln) - size) <= 0.15 * size, (ln, font_px(ln))
+    assert [ln.text for ln in lines] == [t for _, _, t in rows]
+    for ln, (size, weight, _) in zip(lines, rows):
+        assert abs(font_px(ln, arr) - size) <= 0.15 * size, (ln, font_px(ln, arr))
+        assert is_bold(arr, ln, size) == (weight == 700), ln
 
 
 def test_the_text_a_page_leaves_out_is_laid_out_where_the_input_shows_it(renderer):

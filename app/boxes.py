@@ -1,0 +1,107 @@
+"""Boxes of a screenshot region: the filled and outlined rectangles behind text (sections, cards, buttons,
+inputs, badges), for laying out the part of a page the model left out (`app.completion`).
+
+`find_boxes(arr, region, background, text_boxes)` looks at the pixels that differ from the region's
+background: with the text lines' boxes blanked out (so that text alone makes no box), each connected patch
+of at least MIN_W × MIN_H px is
+- a filled box when its pixels cover most of its bounding rectangle (a section, a card, a button): its
+  colour is its pixels' median, its corner radius read from the diagonal gap at its top-left corner, and the
+  boxes inside it are found the same way against its colour (DEPTH levels); when its opposite corners
+  differ (an image, a gradient) it is painted as a gradient between them, with nothing looked for inside;
+- an outlined box when its pixels are a thin ring along its rectangle's edges (a white card's border, an
+  input): its border colour is the ring's median;
+anything else (icons, illustrations, glyphs of a line Tesseract missed) is left out.
+
+Not here: which text is missing, composing the HTML (`app.completion`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+DIFFERS = 12      # a pixel this far from the background (summed over channels) belongs to a box
+MIN_W, MIN_H = 16, 12
+FILLED = 0.55     # share of its rectangle a filled box's pixels cover
+RING = 3.0        # an outline's pixels: at most this many px of thickness around its rectangle
+OUTLINE_W, OUTLINE_H = 40, 20  # smaller rings are glyphs (an "O" a line's box missed) or checkboxes
+DEPTH = 2
+MAX_BOXES = 300
+
+
+@dataclass(frozen=True)
+class Box:
+    """x, y, w, h in pixels of the image; fill: a CSS background ("#rrggbb" or a linear-gradient) or None;
+    border: "#rrggbb" or None; radius in px."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    fill: str | None
+    border: str | None
+    radius: int
+
+
+def _hex(rgb) -> str:
+    return "#%02x%02x%02x" % tuple(int(v) for v in rgb)
+
+
+def find_boxes(arr: np.ndarray, region: tuple[int, int, int, int], background, text_boxes=(),
+               depth: int = DEPTH) -> list[Box]:
+    """Boxes inside `region` (x0, y0, x1, y1) of `arr` (H×W×3 uint8) drawn on `background` (RGB), outer
+    boxes before the boxes inside them; `text_boxes`: (x, y, w, h) of text lines, ignored as boxes."""
+    x0, y0, x1, y1 = region
+    sub = arr[y0:y1, x0:x1].astype(np.int16)
+    if sub.size == 0:
+        return []
+    differs = np.abs(sub - np.asarray(background, dtype=np.int16)).sum(axis=2) > DIFFERS
+    shapes = differs.copy()
+    for tx, ty, tw, th in text_boxes:
+        shapes[max(0, ty - y0 - 1):max(0, ty + th - y0 + 1), max(0, tx - x0 - 1):max(0, tx + tw - x0 + 1)] = False
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(shapes.astype(np.uint8), connectivity=8)
+    out: list[Box] = []
+    for k in np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:MAX_BOXES] + 1:
+        bx, by, bw, bh, area = (int(v) for v in stats[k])
+        if bw < MIN_W or bh < MIN_H:
+            continue
+        own = labels[by:by + bh, bx:bx + bw] == k
+        cover = differs[by:by + bh, bx:bx + bw].mean()
+        pixels = sub[by:by + bh, bx:bx + bw][own]
+        colour = np.median(pixels, axis=0)
+        if cover >= FILLED:
+            radius = _radius(own)
+            ends = _ends(sub[by:by + bh, bx:bx + bw], radius)
+            if np.abs(ends[0] - ends[1]).sum() > 2 * DIFFERS:  # an image or a gradient: drawn as a gradient
+                paint = f"linear-gradient(135deg,{_hex(ends[0])},{_hex(ends[1])})"
+            else:
+                paint = _hex(colour)
+            box = Box(x0 + bx, y0 + by, bw, bh, paint, None, radius)
+            out.append(box)
+            if paint.startswith("#") and depth > 1 and bw > 2 * MIN_W and bh > 2 * MIN_H:
+                inner = (box.x + 1, box.y + 1, box.x + bw - 1, box.y + bh - 1)
+                out.extend(find_boxes(arr, inner, colour, text_boxes, depth - 1))
+        elif (bw >= OUTLINE_W and bh >= OUTLINE_H and area <= RING * 2 * (bw + bh)
+              and own[0].any() and own[-1].any() and own[:, 0].any() and own[:, -1].any()):
+            out.append(Box(x0 + bx, y0 + by, bw, bh, None, _hex(colour), _radius(own)))
+        if len(out) >= MAX_BOXES:
+            break
+    return out
+
+
+def _ends(pixels: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
+    """Median colours of a box's top-left and bottom-right corners (inside its rounding)."""
+    h, w = pixels.shape[:2]
+    k, m = max(2, min(h, w) // 8), radius // 3 + 1
+    return (np.median(pixels[m:m + k, m:m + k].reshape(-1, 3), axis=0),
+            np.median(pixels[h - m - k:h - m, w - m - k:w - m].reshape(-1, 3), axis=0))
+
+
+def _radius(own: np.ndarray) -> int:
+    """A rounded corner leaves a gap along the diagonal from the rectangle's corner: r = gap / (1 − 1/√2)."""
+    n = min(own.shape) // 2
+    gap = next((i for i in range(n) if own[i, i]), None)
+    if not gap:  # square, or the diagonal never meets the shape (a broken outline): no rounding read
+        return 0
+    return min(n, int(round(gap / (1 - 2 ** -0.5))))

@@ -1,0 +1,48 @@
+"""Boxes of a screenshot region (app.boxes), checked against the rectangles drawn with PIL."""
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from app.boxes import find_boxes
+
+WHITE = (255, 255, 255)
+
+
+def drawn():
+    im = Image.new("RGB", (640, 480), WHITE)
+    d = ImageDraw.Draw(im)
+    font = ImageFont.load_default(size=22)
+    d.text((30, 20), "Plain heading text", fill=(17, 24, 39), font=font)             # text alone: no box
+    d.rounded_rectangle((30, 80, 330, 280), radius=16, fill=(30, 41, 59))              # a dark card
+    d.rounded_rectangle((60, 200, 180, 244), radius=8, fill=(37, 99, 235))             # its button
+    d.text((76, 210), "Sign up", fill=WHITE, font=font)
+    d.rectangle((360, 80, 600, 140), outline=(203, 213, 225), width=1)                 # an outlined input
+    d.text((372, 98), "Email address", fill=(100, 116, 139), font=font)
+    d.rectangle((0, 360, 639, 479), fill=(15, 23, 42))                                 # a footer section
+    texts = [(30, 20, 200, 24), (76, 210, 80, 24), (372, 98, 150, 24)]
+    return np.asarray(im), texts
+
+
+def near(box, x, y, w, h, tol=2):
+    return max(abs(box.x - x), abs(box.y - y), abs(box.w - w), abs(box.h - h)) <= tol
+
+
+def test_filled_outlined_and_nested_boxes_are_found_where_they_were_drawn():
+    arr, texts = drawn()
+    boxes = find_boxes(arr, (0, 0, 640, 480), WHITE, texts)
+    card = [b for b in boxes if b.fill == "#1e293b"]
+    button = [b for b in boxes if b.fill == "#2563eb"]
+    field = [b for b in boxes if b.border == "#cbd5e1"]
+    footer = [b for b in boxes if b.fill == "#0f172a"]
+    assert len(card) == len(button) == len(field) == len(footer) == 1 and len(boxes) == 4, boxes
+    assert near(card[0], 30, 80, 301, 201) and abs(card[0].radius - 16) <= 4
+    assert near(button[0], 60, 200, 121, 45) and abs(button[0].radius - 8) <= 3
+    assert near(field[0], 360, 80, 241, 61) and field[0].radius == 0 and field[0].fill is None
+    assert near(footer[0], 0, 360, 640, 120) and footer[0].radius == 0
+    assert boxes.index(card[0]) < boxes.index(button[0])  # the box inside is painted after its container
+
+
+def test_a_region_of_its_background_colour_or_only_text_has_no_boxes():
+    arr, texts = drawn()
+    assert find_boxes(arr, (0, 0, 640, 60), WHITE, texts) == []
+    assert find_boxes(arr, (0, 400, 640, 480), (15, 23, 42), texts) == []
+    assert find_boxes(arr, (10, 10, 10, 10), WHITE) == []
