@@ -11,14 +11,16 @@ bottom half of a mockup loses what the user drew. The pipeline therefore finishe
 - `first_missing(shown)` is where the page's missing tail starts: the split that best separates shown lines
   (before it) from missing ones (after it). A line the model skipped above that point stays skipped (it
   would have to go inside the model's markup);
-- `rest_page(image, lines, top)` lays out the missing lines as their own page: one row per line of text
-  across the page (`vision.ocr.reading_order`), each text at its x (in % of the width, so the rows follow
-  the window; a line whose words lie in several columns, as Tesseract reads table rows, is cut into them), its font size from the inked height and the letters it holds, bold when its strokes are thick, its colour
-  sampled from the screenshot; the boxes behind the text (sections, cards, buttons, inputs) are drawn from
-  the screenshot's pixels (`app.boxes`);
+- `rest_page(image, lines, top)` lays out the missing lines as a page of their own, positioned as in the
+  screenshot: x and width in % of the page's width (so they follow the window), y in px. Each text gets
+  its font size from its inked height and the letters it holds, bold when its strokes are thick, and its
+  colour from the screenshot; a line whose words lie in columns (Tesseract reads a table row as one line)
+  is cut into them. The boxes behind the text (sections, cards, buttons, inputs, images as gradients) are
+  drawn from the screenshot's pixels (`app.boxes`);
 - `complete(code, image, lines)` joins the model's page (kept at least as tall as the input above the
-  missing text) and that page with `app.sections.join_pages`, as `<div class="uc-model">` and
-  `<div class="uc-rest">`, so neither page's styles reach the other.
+  laid-out part, which starts at a row of one colour above the missing text) and that page with
+  `app.sections.join_pages`, as `<div class="uc-model">` and `<div class="uc-rest">`, so neither page's
+  styles reach the other.
 
 The model's own markup is not changed: its page becomes the first band of the joined page. Measured gain
 and the variants tried: bench/RESULTS.md, "Completion".
@@ -163,18 +165,18 @@ def _hex(rgb) -> str:
     return "#%02x%02x%02x" % tuple(int(v) for v in rgb)
 
 
-def ink(arr: np.ndarray, line) -> tuple[str, str]:
-    """(text colour, background colour) of an OCR line's box: the background is the median of the rows just
-    above and below the box, the text the median of the tenth of the box's pixels farthest from it."""
+def text_colour(arr: np.ndarray, line) -> str:
+    """The colour of an OCR line's letters: the median of the tenth of its box's pixels farthest from the
+    background (the median of the rows just above and below the box)."""
     h, w = arr.shape[:2]
     x0, x1 = max(0, line.x), min(w, line.x + max(1, line.w))
     edge = np.concatenate([arr[max(0, line.y - 2), x0:x1], arr[min(h - 1, line.y + line.h + 1), x0:x1]]).astype(float)
     bg = np.median(edge, axis=0)
     box = arr[max(0, line.y):min(h, line.y + line.h), x0:x1].reshape(-1, 3).astype(float)
     if not len(box):
-        return _hex(bg), _hex(bg)
+        return _hex(bg)
     far = np.abs(box - bg).sum(axis=1)
-    return _hex(np.median(box[far >= np.quantile(far, 0.9)], axis=0)), _hex(bg)
+    return _hex(np.median(box[far >= np.quantile(far, 0.9)], axis=0))
 
 
 def pieces(line) -> list:
@@ -212,7 +214,7 @@ def rest_page(image: Image.Image, lines: Sequence, top: int, blank: Sequence = (
                    f'width:{100 * b.w / width:.2f}%;height:{b.h}px;{paint}'
                    + (f";border-radius:{b.radius}px" if b.radius else "") + '"></div>')
     for ln in (p for whole in reading_order(lines) for p in pieces(whole)):
-        colour, _ = ink(arr, ln)
+        colour = text_colour(arr, ln)
         size = font_px(ln, arr)
         lift = round(size * (LEAD_TALL if any(c in TALL for c in ln.text) else LEAD_LOW))
         bold = ";font-weight:700" if is_bold(arr, ln, size) else ""
