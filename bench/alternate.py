@@ -1,4 +1,5 @@
-"""What the benchmarks that convert one image several ways share (`bench/grounding.py`, `bench/bands.py`):
+"""What the benchmarks that convert one image several ways share (`bench/grounding.py`, `bench/bands.py`,
+`bench/completion.py`):
 their arguments, the embedded model's pipeline warmed up, and runs alternated so that load on a shared
 machine falls on every way alike.
 
