@@ -44,7 +44,8 @@ class Box:
     radius: int
 
 
-def _hex(rgb) -> str:
+def hex_colour(rgb) -> str:
+    """An RGB triple (0–255) as #rrggbb."""
     return "#%02x%02x%02x" % tuple(int(v) for v in rgb)
 
 
@@ -74,9 +75,9 @@ def find_boxes(arr: np.ndarray, region: tuple[int, int, int, int], background, t
             radius = _radius(own)
             ends = _ends(sub[by:by + bh, bx:bx + bw], radius)
             if np.abs(ends[0] - ends[1]).sum() > 2 * DIFFERS:  # an image or a gradient: drawn as a gradient
-                paint = f"linear-gradient(135deg,{_hex(ends[0])},{_hex(ends[1])})"
+                paint = f"linear-gradient(135deg,{hex_colour(ends[0])},{hex_colour(ends[1])})"
             else:
-                paint = _hex(colour)
+                paint = hex_colour(colour)
             box = Box(x0 + bx, y0 + by, bw, bh, paint, None, radius)
             out.append(box)
             if paint.startswith("#") and depth > 1 and bw > 2 * MIN_W and bh > 2 * MIN_H:
@@ -84,7 +85,7 @@ def find_boxes(arr: np.ndarray, region: tuple[int, int, int, int], background, t
                 out.extend(find_boxes(arr, inner, colour, text_boxes, depth - 1))
         elif (bw >= OUTLINE_W and bh >= OUTLINE_H and area <= RING * 2 * (bw + bh)
               and own[0].any() and own[-1].any() and own[:, 0].any() and own[:, -1].any()):
-            out.append(Box(x0 + bx, y0 + by, bw, bh, None, _hex(colour), _radius(own)))
+            out.append(Box(x0 + bx, y0 + by, bw, bh, None, hex_colour(colour), _radius(own)))
         if len(out) >= MAX_BOXES:
             break
     return out

@@ -11,7 +11,7 @@ bottom half of a mockup loses what the user drew. The pipeline therefore finishe
 - `first_missing(shown)` is where the page's missing tail starts: the split that best separates shown lines
   (before it) from missing ones (after it). A line the model skipped above that point stays skipped (it
   would have to go inside the model's markup);
-- `rest_page(image, lines, top)` lays out the missing lines as a page of their own, positioned as in the
+- `rest_page(arr, lines, top)` lays out the missing lines as a page of their own, positioned as in the
   screenshot: x and width in % of the page's width (so they follow the window), y in px. Each text gets
   its font size from its inked height and the letters it holds, bold when its strokes are thick, and its
   colour from the screenshot; a line whose words lie in columns (Tesseract reads a table row as one line)
@@ -37,7 +37,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-from app.boxes import find_boxes
+from app.boxes import find_boxes, hex_colour
 from app.markup import Element, Text, parse_html
 from app.sections import join_pages
 from vision.ocr import reading_order
@@ -131,15 +131,24 @@ def font_px(line, arr: np.ndarray | None = None) -> int:
     return max(9, round((inked_height(arr, line) if arr is not None else line.h) / fill))
 
 
+def _letters(arr: np.ndarray, line, pad: int = 0):
+    """(`line`'s box in `arr`, `pad` px taller on each side, as int RGB; its background: the median of the
+    rows 2 px above and 1 px below the box), or (None, None) for a box outside the image."""
+    h, w = arr.shape[:2]
+    x0, x1 = max(0, line.x), min(w, line.x + max(1, line.w))
+    box = arr[max(0, line.y - pad):min(h, line.y + line.h + pad), x0:x1].astype(int)
+    if box.size == 0:
+        return None, None
+    edge = np.concatenate([arr[max(0, line.y - 2), x0:x1], arr[min(h - 1, line.y + line.h + 1), x0:x1]])
+    return box, np.median(edge, axis=0)
+
+
 def inked_height(arr: np.ndarray, line) -> int:
     """Rows of `line`'s box (2 px around it) holding a pixel far from its background: its letters' height,
     which Tesseract's word boxes sometimes overstate."""
-    h, w = arr.shape[:2]
-    y0, y1, x0, x1 = max(0, line.y - 2), min(h, line.y + line.h + 2), max(0, line.x), min(w, line.x + max(1, line.w))
-    box = arr[y0:y1, x0:x1].astype(int)
-    if box.size == 0:
+    box, bg = _letters(arr, line, pad=2)
+    if box is None:
         return line.h
-    bg = np.median(np.concatenate([box[0], box[-1]]), axis=0)
     rows = np.flatnonzero((np.abs(box - bg).sum(axis=2) > INK).any(axis=1))
     return int(rows[-1] - rows[0] + 1) if len(rows) else line.h
 
@@ -148,35 +157,25 @@ def is_bold(arr: np.ndarray, line, size: int) -> bool:
     """Whether `line`'s letters are bold: their mean stroke width (the horizontal runs of ink, pixels at least
     half as far from the background as the inkiest) is over BOLD of the font size (Arial: regular ≈ 0.12,
     bold ≈ 0.18 of it, measured on rendered pages)."""
-    h, w = arr.shape[:2]
-    y0, y1, x0, x1 = max(0, line.y), min(h, line.y + line.h), max(0, line.x), min(w, line.x + line.w)
-    box = arr[y0:y1, x0:x1].astype(int)
-    if box.size == 0 or size <= 0:
+    box, bg = _letters(arr, line)
+    if box is None or size <= 0:
         return False
-    edge = np.concatenate([arr[max(0, y0 - 2), x0:x1], arr[min(h - 1, y1 + 1), x0:x1]]).astype(int)
-    far = np.abs(box - np.median(edge, axis=0)).sum(axis=2)
+    far = np.abs(box - bg).sum(axis=2)
     ink = (far > 0.5 * far.max()).astype(np.int8) if far.max() > 0 else np.zeros_like(far, dtype=np.int8)
     steps = np.diff(np.pad(ink, ((0, 0), (1, 1))), axis=1)
     runs = np.count_nonzero(steps == 1)
     return bool(runs) and ink.sum() / runs > BOLD * size
 
 
-def _hex(rgb) -> str:
-    return "#%02x%02x%02x" % tuple(int(v) for v in rgb)
-
-
 def text_colour(arr: np.ndarray, line) -> str:
     """The colour of an OCR line's letters: the median of the tenth of its box's pixels farthest from the
-    background (the median of the rows just above and below the box)."""
-    h, w = arr.shape[:2]
-    x0, x1 = max(0, line.x), min(w, line.x + max(1, line.w))
-    edge = np.concatenate([arr[max(0, line.y - 2), x0:x1], arr[min(h - 1, line.y + line.h + 1), x0:x1]]).astype(float)
-    bg = np.median(edge, axis=0)
-    box = arr[max(0, line.y):min(h, line.y + line.h), x0:x1].reshape(-1, 3).astype(float)
-    if not len(box):
-        return _hex(bg)
+    background."""
+    box, bg = _letters(arr, line)
+    if box is None:
+        return hex_colour(arr[min(max(line.y, 0), arr.shape[0] - 1), min(max(line.x, 0), arr.shape[1] - 1)])
+    box = box.reshape(-1, 3)
     far = np.abs(box - bg).sum(axis=1)
-    return _hex(np.median(box[far >= np.quantile(far, 0.9)], axis=0))
+    return hex_colour(np.median(box[far >= np.quantile(far, 0.9)], axis=0))
 
 
 def pieces(line) -> list:
@@ -199,16 +198,16 @@ def pieces(line) -> list:
     return out if len(out) > 1 else [line]
 
 
-def rest_page(image: Image.Image, lines: Sequence, top: int, blank: Sequence = ()) -> str:
-    """An HTML page laying out `lines` (OCR lines of `image` below row `top`) and the boxes behind them
-    (`app.boxes`) as in the screenshot: each at its x and width in % of the page's width (so they follow
-    the window) and its y in px below `top`. `blank`: every text line of the image (none is taken for a box)."""
-    arr = np.asarray(image.convert("RGB"))
-    width, height = image.width, image.height - top
+def rest_page(arr: np.ndarray, lines: Sequence, top: int, blank: Sequence = ()) -> str:
+    """An HTML page laying out `lines` (OCR lines of the screenshot `arr`, H×W×3, below row `top`) and the boxes
+    behind them (`app.boxes`) as in the screenshot: each at its x and width in % of the page's width (so they
+    follow the window) and its y in px below `top`. `blank`: every text line of the image (none is taken for
+    a box)."""
+    width, height = arr.shape[1], arr.shape[0] - top
     page_bg = arr[min(max(top, 0), arr.shape[0] - 1), 0]
     texts = [(ln.x, ln.y, ln.w, ln.h) for ln in (blank or lines)]
     out = []
-    for b in find_boxes(arr, (0, top, width, image.height), page_bg, texts):
+    for b in find_boxes(arr, (0, top, width, arr.shape[0]), page_bg, texts):
         paint = f"background:{b.fill}" if b.fill else f"border:1px solid {b.border}"
         out.append(f'<div class="uc-box" style="left:{100 * b.x / width:.2f}%;top:{b.y - top}px;'
                    f'width:{100 * b.w / width:.2f}%;height:{b.h}px;{paint}'
@@ -220,7 +219,7 @@ def rest_page(image: Image.Image, lines: Sequence, top: int, blank: Sequence = (
         bold = ";font-weight:700" if is_bold(arr, ln, size) else ""
         out.append(f'<span class="uc-text" style="left:{100 * ln.x / width:.2f}%;top:{ln.y - top - lift}px;'
                    f'font-size:{size}px;color:{colour}{bold}">{html.escape(ln.text, quote=False)}</span>')
-    css = (f"body{{margin:0;position:relative;height:{height}px;background:{_hex(page_bg)};"
+    css = (f"body{{margin:0;position:relative;height:{height}px;background:{hex_colour(page_bg)};"
            "font-family:Arial,Helvetica,sans-serif}\n"
            ".uc-box,.uc-text{position:absolute;box-sizing:border-box}\n.uc-text{white-space:nowrap;line-height:1}")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -248,7 +247,8 @@ def complete(code: str, image: Image.Image, lines: Sequence) -> Completion:
     missing = [ln for ln, s in zip(order[f:], shown[f:]) if not s]
     if not missing:
         return Completion(code, 0)
-    top = _start(np.asarray(image.convert("RGB")), min(ln.y for ln in missing),
-                 max((ln.y + ln.h for ln in order[:f] if ln.y + ln.h <= min(m.y for m in missing)), default=0))
-    joined = join_pages([code, rest_page(image, missing, top, order)], [top, image.height - top], PARTS)
+    arr = np.asarray(image.convert("RGB"))
+    first = min(ln.y for ln in missing)
+    top = _start(arr, first, max((ln.y + ln.h for ln in order[:f] if ln.y + ln.h <= first), default=0))
+    joined = join_pages([code, rest_page(arr, missing, top, order)], [top, image.height - top], PARTS)
     return Completion(joined, len(missing))

@@ -163,7 +163,6 @@ class Pipeline:
                 yield Status("generate", f"generating candidate {k + 1}/{n}" if n > 1 else "generating", k / n)
                 tagged = ((k, ev) for ev in self.backend.stream(plan, media, params[k], cancel))
                 candidates += yield from self._collect(plan, tagged, 1, first=k)
-        added = 0
         if plain and request.complete and len(media) == 1 and images:
             added = self._complete(candidates, plan, images[0].image, lines_of)
             if added:

@@ -9,10 +9,13 @@ Scripts run as `python bench/NAME.py` with the repository root on `sys.path`, so
 from __future__ import annotations
 
 import argparse
+import datetime
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+METHOD = ("alternating the two ways in one process (median wall time of the conversion, OCR included; process start "
+          "and model load excluded)")
 
 
 def conversion_args(doc: str, argv=None, rounds: int = 2) -> argparse.Namespace:
@@ -58,3 +61,20 @@ def alternate(ways: dict, rounds: int) -> dict:
             out = fn()
             runs[name].append((time.perf_counter() - t, out))
     return runs
+
+
+def machine_and_date() -> str:
+    """"CPU model, now in UTC" for a section heading."""
+    from bench.report import cpu_model
+
+    return f"{cpu_model()}, {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"
+
+
+def publish(text: str, args: argparse.Namespace) -> int:
+    """Print a result section and, unless `--no-append`, append it to bench/RESULTS.md; the exit status."""
+    from bench.report import append_results
+
+    print(text)
+    if not args.no_append:
+        append_results(text)
+    return 0

@@ -11,15 +11,13 @@ Not measured here: fidelity (`uicode eval --bands` against `uicode eval`).
 """
 from __future__ import annotations
 
-import datetime
 import statistics
 import sys
 from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1])]
 
-from bench.alternate import alternate, conversion_args, mini_pipeline  # noqa: E402
-from bench.report import append_results, cpu_model  # noqa: E402
+from bench.alternate import METHOD, alternate, conversion_args, machine_and_date, mini_pipeline, publish  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -38,13 +36,10 @@ def main(argv=None) -> int:
                       for s in (False, True)}, args.rounds)
     med = {s: statistics.median(x[0] for x in v) for s, v in runs.items()}
     tokens = {s: runs[s][0][1] for s in runs}
-    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = "\n".join([
-        f"## Band by band on CPU: `uicode convert {args.image.name}`, whole vs `--bands` ({cpu_model()}, {date})",
+        f"## Band by band on CPU: `uicode convert {args.image.name}`, whole vs `--bands` ({machine_and_date()})",
         "",
-        f"`bench/bands.py --rounds {args.rounds}`: greedy and grounded, the embedded mini model, alternating the two "
-        "ways in one process (median wall time of the conversion, OCR included; process start and model load "
-        f"excluded). The page ({image.width}×{image.height}) is cut into {len(cuts)} band(s): "
+        f"`bench/bands.py --rounds {args.rounds}`: greedy and grounded, the embedded mini model, {METHOD}. The page ({image.width}×{image.height}) is cut into {len(cuts)} band(s): "
         + ", ".join(f"rows {a}–{b}" for a, b in cuts) + ".",
         "",
         "| conversion | s (median) | new tokens |",
@@ -56,10 +51,7 @@ def main(argv=None) -> int:
         "tokens: each band writes its own stylesheet.",
         "",
     ])
-    print(text)
-    if not args.no_append:
-        append_results(text)
-    return 0
+    return publish(text, args)
 
 
 if __name__ == "__main__":

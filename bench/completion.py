@@ -12,7 +12,6 @@ Not measured here: fidelity (`uicode eval` against `uicode eval --no-complete`).
 """
 from __future__ import annotations
 
-import datetime
 import statistics
 import sys
 import time
@@ -20,8 +19,7 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1])]
 
-from bench.alternate import alternate, conversion_args, mini_pipeline  # noqa: E402
-from bench.report import append_results, cpu_model  # noqa: E402
+from bench.alternate import METHOD, alternate, conversion_args, machine_and_date, mini_pipeline, publish  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -45,13 +43,10 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         complete(model_page.code, image, lines)
         alone.append(time.perf_counter() - t)
-    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = "\n".join([
-        f"## Completion on CPU: `uicode convert {args.image.name}`, with and without ({cpu_model()}, {date})",
+        f"## Completion on CPU: `uicode convert {args.image.name}`, with and without ({machine_and_date()})",
         "",
-        f"`bench/completion.py --rounds {args.rounds}`: greedy and grounded, the embedded mini model, alternating the "
-        "two ways in one process (median wall time of the conversion, OCR included; process start and model load "
-        "excluded).",
+        f"`bench/completion.py --rounds {args.rounds}`: greedy and grounded, the embedded mini model, {METHOD}.",
         "",
         "| conversion | s (median) | new tokens | text lines laid out |",
         "|---|---|---|---|",
@@ -62,10 +57,7 @@ def main(argv=None) -> int:
         f"{1000 * statistics.median(alone):.0f} ms (median of 20).",
         "",
     ])
-    print(text)
-    if not args.no_append:
-        append_results(text)
-    return 0
+    return publish(text, args)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ Not measured here: fidelity (`uicode eval` and `uicode eval --free-text`).
 """
 from __future__ import annotations
 
-import datetime
 import statistics
 import sys
 import time
@@ -20,8 +19,7 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1])]
 
-from bench.alternate import alternate, conversion_args, mini_pipeline  # noqa: E402
-from bench.report import append_results, cpu_model  # noqa: E402
+from bench.alternate import METHOD, alternate, conversion_args, machine_and_date, mini_pipeline, publish  # noqa: E402
 
 
 class _Timer:
@@ -61,13 +59,11 @@ def main(argv=None) -> int:
     med = {g: statistics.median(x[0] for x in v) for g, v in runs.items()}
     tokens = {g: runs[g][0][1][0] for g in runs}
     inside = statistics.median(x[1][1] for x in runs[True])
-    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = "\n".join([
-        f"## Text grounding cost on CPU: `uicode convert {args.image.name}`, free vs grounded ({cpu_model()}, "
-        f"{date})",
+        f"## Text grounding cost on CPU: `uicode convert {args.image.name}`, free vs grounded ("
+        f"{machine_and_date()})",
         "",
-        f"`bench/grounding.py --rounds {args.rounds}`: greedy, the embedded mini model, alternating the two ways in "
-        "one process (median wall time of the conversion, OCR included; process start and model load excluded).",
+        f"`bench/grounding.py --rounds {args.rounds}`: greedy, the embedded mini model, {METHOD}.",
         "",
         "| conversion | s (median) | new tokens | s inside the constraint |",
         "|---|---|---|---|",
@@ -79,10 +75,7 @@ def main(argv=None) -> int:
         "each writes and by load.",
         "",
     ])
-    print(text)
-    if not args.no_append:
-        append_results(text)
-    return 0
+    return publish(text, args)
 
 
 if __name__ == "__main__":

@@ -28,3 +28,17 @@ def test_a_readable_image_is_taken_and_ways_alternate(tmp_path):
     order = []
     runs = alternate({"a": lambda: order.append("a") or 1, "b": lambda: order.append("b") or 2}, 2)
     assert order == ["a", "b", "a", "b"] and [r[1] for r in runs["b"]] == [2, 2]
+
+
+def test_a_section_is_printed_and_appended_unless_no_append(tmp_path, capsys, monkeypatch):
+    import argparse
+
+    import bench.report
+    from bench.alternate import publish
+
+    appended = []
+    monkeypatch.setattr(bench.report, "append_results", appended.append)
+    assert publish("## A section", argparse.Namespace(no_append=True)) == 0
+    assert publish("## B section", argparse.Namespace(no_append=False)) == 0
+    assert capsys.readouterr().out.split() == ["##", "A", "section", "##", "B", "section"]
+    assert appended == ["## B section"]
