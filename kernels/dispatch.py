@@ -8,7 +8,8 @@ Responsibilities:
 - the matmul regime (decode GEMV vs prefill GEMM) from the number of activation rows, in `matmul_regime`;
 - the autotune policy: `autotune_enabled()` is False under `UICODE_AUTOTUNE=0` or in the interpreter, and
   `pick_config` times the candidates of a named config function once per shape key, else returns the first
-  (pinned, known-good) candidate.
+  (pinned, known-good) candidate;
+- `side_stream(device)`: the one extra CUDA stream per device that overlapped work (the MoE's shared expert) uses.
 
 It does not hold kernels; each kernel module imports from here and keeps its own reference implementation.
 """
@@ -102,6 +103,18 @@ def sm_count_of(t: torch.Tensor) -> int:
     if not t.is_cuda:
         return 4
     return sm_count(t.device.index if t.device.index is not None else torch.cuda.current_device())
+
+
+_SIDE_STREAMS: dict[int, "torch.cuda.Stream"] = {}
+
+
+def side_stream(device: torch.device) -> "torch.cuda.Stream":
+    """One extra CUDA stream per device, for work that runs beside the current stream (the MoE's shared
+    expert). Made on first use and kept, since creating a stream per call costs more than the overlap saves."""
+    index = device.index if device.index is not None else torch.cuda.current_device()
+    if index not in _SIDE_STREAMS:
+        _SIDE_STREAMS[index] = torch.cuda.Stream(device=index)
+    return _SIDE_STREAMS[index]
 
 
 def matmul_regime(m: int) -> Literal["gemv", "gemv_tc", "gemm"]:
