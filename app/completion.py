@@ -17,10 +17,13 @@ bottom half of a mockup loses what the user drew. The pipeline therefore finishe
   colour from the screenshot; a line whose words lie in columns (Tesseract reads a table row as one line)
   is cut into them. The boxes behind the text (sections, cards, buttons, inputs, images as gradients) are
   drawn from the screenshot's pixels (`app.boxes`);
-- `complete(code, image, lines)` joins the model's page (kept at least as tall as the input above the
-  laid-out part, which starts at a row of one colour above the missing text) and that page with
-  `app.sections.join_pages`, as `<div class="uc-model">` and `<div class="uc-rest">`, so neither page's
-  styles reach the other.
+- `complete(code, image, lines)` joins the model's page and that page with `app.sections.join_pages`, as
+  `<div class="uc-model">` and `<div class="uc-rest">`, so neither page's styles reach the other. The
+  laid-out part starts at a row of one colour above the missing text; the model's part is held to the
+  input's height above it. What the model draws below that is cut off (`overflow:hidden`): a small model
+  spreads its part out (its sections are often taller than the input's), and otherwise everything laid out
+  below would move down with it (on 200 held-out pages: Visual 0.792 → 0.848, Position 0.832 → 0.861,
+  Block-Match 0.841 → 0.836).
 
 The model's own markup is not changed: its page becomes the first band of the joined page. Measured gain
 and the variants tried: bench/RESULTS.md, "Completion".
@@ -250,5 +253,6 @@ def complete(code: str, image: Image.Image, lines: Sequence) -> Completion:
     arr = np.asarray(image.convert("RGB"))
     first = min(ln.y for ln in missing)
     top = _start(arr, first, max((ln.y + ln.h for ln in order[:f] if ln.y + ln.h <= first), default=0))
-    joined = join_pages([code, rest_page(arr, missing, top, order)], [top, image.height - top], PARTS)
+    joined = join_pages([code, rest_page(arr, missing, top, order)], [top, image.height - top], PARTS,
+                        clip=(True, False))
     return Completion(joined, len(missing))

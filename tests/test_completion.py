@@ -116,3 +116,18 @@ def test_the_text_a_page_leaves_out_is_laid_out_where_the_input_shows_it(rendere
     out = shot.image().convert("RGB")
     assert max(abs(a - b) for a, b in zip(out.getpixel((5, 500)), (15, 23, 42))) <= 8   # the footer's background
     assert max(abs(a - b) for a, b in zip(out.getpixel((5, 300)), (255, 255, 255))) <= 8
+
+
+def test_a_model_page_taller_than_its_part_of_the_input_is_cut_where_the_laid_out_part_starts(renderer):
+    drawn = renderer.render(DRAWN, width=800, height=600)
+    image = drawn.image().convert("RGB")
+    # the model spread its header over 700 px, where the input has 80 px before the missing text
+    tall = MODEL_PAGE.replace("</body>", '<section style="height:700px;background:#fde68a"></section></body>')
+    done = complete(tall, image, ocr_image(image).lines)
+    shot = renderer.render(done.code, width=800, height=600, full_page=True)
+    got = {b.text: b for b in shot.blocks}
+    want = {b.text: b for b in drawn.blocks}
+    assert abs(got["Acme Cloud"].y - want["Acme Cloud"].y) <= 12               # the model's part still shows
+    for text in ("Pricing plans for teams", "Enterprise", "Copyright 2025 Acme Cloud"):
+        assert abs(got[text].y - want[text].y) <= 12, text                     # not pushed down by it
+    assert shot.height <= 620
