@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from model.errors import MediaError
-from vision.ocr import (OcrError, OcrLine, character_error_rate, levenshtein, normalize_polarity, ocr_image,
-                        parse_tsv, reading_order, serialize_lines, word_recall)
+from vision.ocr import (OcrError, OcrLine, character_error_rate, contrast_image, levenshtein, merge_passes,
+                        normalize_polarity, ocr_image, parse_tsv, reading_order, serialize_lines, word_recall)
 
 PAGE = """<!DOCTYPE html><html><head><style>body{margin:0;font:16px Arial,sans-serif}
 header{padding:16px 32px;background:#4f46e5;color:#fff;font-size:22px;font-weight:700}
@@ -108,3 +108,52 @@ def test_runs_without_any_network(tmp_path, rendered):
     wrapper.write_text('#!/bin/sh\nexec unshare -n /usr/bin/tesseract "$@"\n')
     wrapper.chmod(0o755)
     assert ocr_image(rendered.png, executable=str(wrapper)).lines == ocr_image(rendered.png).lines
+
+
+MODAL = """<!DOCTYPE html><html lang="en"><head><style>
+*{box-sizing:border-box}
+body{position:relative;min-height:100vh;margin:0;font:14px/1.5 Georgia,serif;color:#fafafa;background:#18181b}
+h2{margin:0 0 16px;font-size:24px;font-weight:800}
+.btn{display:inline-block;padding:10px 20px;font-weight:600;color:#ffffff;background:#db2777;border-radius:16px}
+.btn.alt{color:#db2777;background:none;border:1px solid #db2777}
+button{font:inherit;border:0}
+.overlay{display:flex;align-items:center;justify-content:center;position:absolute;inset:0;background:rgba(0,0,0,.5)}
+.modal{width:400px;padding:24px;background:#27272a;border-radius:16px;box-shadow:0 20px 40px rgba(0,0,0,.25)}
+.modal p{margin:0 0 20px;color:#a1a1aa}
+.modal .actions{display:flex;justify-content:flex-end;gap:12px}
+</style></head><body>
+<div class="overlay"><div class="modal" role="dialog"><h2>Invite teammates</h2><p>Send an invite link to your colleagues.</p>
+<div class="actions"><button class="btn alt">Cancel</button><button class="btn">Send invite</button></div></div></div>
+</body></html>"""
+
+
+def test_the_contrast_pass_reads_a_dim_dialog_that_the_gray_levels_lose():
+    from app.render import Renderer
+
+    with Renderer() as r:
+        png = r.render(MODAL, width=1280, height=800, full_page=False).png
+    one = ocr_image(png, second_pass=False)
+    both = ocr_image(png)
+    title = "Invite teammates"
+    assert not any(character_error_rate(title, ln.text) < 0.15 for ln in one.lines)   # lost in one pass
+    assert any(character_error_rate(title, ln.text) < 0.15 for ln in both.lines)
+    assert word_recall("Invite teammates Send an invite link to your colleagues.", both.text) > 0.6
+    assert any(ln.text.lower() == "send invite" for ln in both.lines)                 # the button still read
+
+
+def test_contrast_image_draws_any_text_dark_on_white():
+    img = Image.new("RGB", (120, 60), (219, 39, 119))                 # white text on a pink button
+    img.paste((255, 255, 255), (40, 25, 80, 31))
+    out = contrast_image(img)
+    assert out.getpixel((60, 28)) < 60 and out.getpixel((10, 10)) > 240
+
+
+def test_a_second_pass_adds_what_the_first_missed_and_replaces_only_when_surer():
+    first = [OcrLine("Pricing", 10, 10, 80, 20, 90.0), OcrLine("Sion up", 300, 10, 90, 20, 40.0)]
+    second = [OcrLine("Invite teammates", 10, 100, 200, 24, 95.0),   # nowhere in the first pass: added
+              OcrLine("Sign up", 302, 10, 80, 20, 85.0),             # surer, as many words: replaces
+              OcrLine("Pricing", 10, 10, 80, 20, 70.0),              # less sure: the first pass's kept
+              OcrLine("GD", 10, 300, 30, 20, 30.0),                  # below the confidence floor
+              OcrLine("(", 10, 400, 8, 20, 95.0)]                    # no letters
+    got = [ln.text for ln in merge_passes(first, second)]
+    assert got == ["Pricing", "Sign up", "Invite teammates"]
