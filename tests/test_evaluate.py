@@ -24,6 +24,8 @@ def test_eval_writes_scores_and_the_generated_page(corpus, tmp_path):
     row = report["rows"][0]
     saved = tmp_path / "pages" / f"seed_{row['seed']}.html"
     assert saved.is_file() and saved.read_text().strip()
+    own = tmp_path / "pages" / f"seed_{row['seed']}.model.html"   # the model's page before completion
+    assert own.is_file() and own.read_text().strip()
     assert json.loads((tmp_path / "eval.json").read_text())["mean"] == report["mean"]
     for k in ("block_match", "text", "position", "color", "visual", "overall"):
         assert 0.0 <= row[k] <= 1.0

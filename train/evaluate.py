@@ -13,7 +13,8 @@ first band for a page converted band by band) and
 seconds per page. Held-out seeds are never generated for training (`train.corpus.generator.split_of`).
 
 Writes `OUT/eval.json` (per page and mean; `OUT/rows.jsonl` grows page by page meanwhile), `OUT/pages/seed_S.html`
-(each generated page, so that it can be scored again), `OUT/side_by_side_N.png` for the first pages (input | output), and with `--record` appends the
+(each generated page, so that it can be scored again; with completion on, the model's own page beside it as
+`seed_S.model.html`), `OUT/side_by_side_N.png` for the first pages (input | output), and with `--record` appends the
 summary table to `bench/RESULTS.md` with the device and date. `--best-of N` converts as `uicode convert
 --best-of N` does (N candidates, the best by the reference-free score); `--no-ocr` withholds the OCR lines from
 the prompt, to measure what they bring to a model trained with them; `--free-text` turns off text grounding
@@ -98,6 +99,9 @@ def evaluate(corpus: Path, pages: int, checkpoint, device: str, out: Path, max_n
                 code, raw, new_tokens, error, added = "", "", 0, str(e), 0
             seconds = time.perf_counter() - t0
             (out / "pages" / f"seed_{meta['seed']}.html").write_text(code, encoding="utf-8")
+            if complete and raw:  # the model's own page too, to compare with what completion made of it
+                (out / "pages" / f"seed_{meta['seed']}.model.html").write_text(extract_code(raw, "html") or "",
+                                                                             encoding="utf-8")
             vp = meta["viewport"]
             kw = dict(width=vp["width"], height=vp["height"], full_page=True, max_height=4096)
             ref = renderer.render(ref_html, **kw)
