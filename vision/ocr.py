@@ -23,7 +23,8 @@ Tesseract process each): 0.96 s/page against 0.54 s for one pass (20 pages, alte
 CER is the Levenshtein distance between the DOM text and the OCR text, both in reading order
 (`reading_order`: rows top-to-bottom, then left-to-right), over the DOM text's length. Most of the
 residual error is reading order where side-by-side cards wrap their text over several lines (OCR
-reads across the columns line by line), icon glyphs (★ ◆ ☰ ✓) and text dimmed under modal overlays.
+reads across the columns line by line), icon glyphs (★ ◆ ☰ ✓) and text dimmed under modal overlays (which
+the second pass, `contrast_image`, reads in part).
 
 Not here: rendering (`app/render.py`), deciding how OCR text enters a prompt (the app's pipeline).
 """
