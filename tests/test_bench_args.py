@@ -42,3 +42,20 @@ def test_a_section_is_printed_and_appended_unless_no_append(tmp_path, capsys, mo
     assert publish("## B section", argparse.Namespace(no_append=False)) == 0
     assert capsys.readouterr().out.split() == ["##", "A", "section", "##", "B", "section"]
     assert appended == ["## B section"]
+
+
+@pytest.mark.parametrize("argv, words", [(["--pages", "0"], "--pages"), (["--corpus", "/nonexistent"], "no held-out pages")])
+def test_the_ocr_bench_refuses_bad_arguments_in_one_line(argv, words, capsys):
+    from bench.ocr import parse_args
+
+    with pytest.raises(SystemExit) as e:
+        parse_args(argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert e.value.code == 2 and words in err[-1]
+
+
+def test_precision_counts_the_read_words_that_are_on_the_page():
+    from bench.ocr import precision
+
+    assert precision("Sign up today", "Sign up (") == pytest.approx(2 / 3)
+    assert precision("a b", "") == 1.0
