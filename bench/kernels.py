@@ -12,7 +12,8 @@ and its bf16 torch.matmul rate; then times, as ratios to those ceilings or to to
 Every kernel output is checked against a fp32 reference before it is timed. Small operations are timed as
 CUDA-graph replays of many back-to-back calls over rotating weight copies larger than L2, so the numbers are
 device time from DRAM, not Python launch overhead or L2 hits. It prints a table and appends it, with device
-and date, to the markdown file given by --append. It does not run on CPU.
+and date, to the markdown file given by --append. It does not run on CPU. `UICODE_AUTOTUNE_VERBOSE=1` prints
+each autotune candidate's time; `UICODE_AUTOTUNE_PIN=kernel=index[,…]` times one candidate instead.
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ Responsibilities:
 - the matmul regime (decode GEMV vs prefill GEMM) from the number of activation rows, in `matmul_regime`;
 - the autotune policy: `autotune_enabled()` is False under `UICODE_AUTOTUNE=0` or in the interpreter, and
   `pick_config` times the candidates of a named config function once per shape key, else returns the first
-  (pinned, known-good) candidate;
+  (pinned, known-good) candidate; `UICODE_AUTOTUNE_PIN=kernel=index[,…]` pins one candidate of a kernel;
 - `side_stream(device)`: the one extra CUDA stream per device that overlapped work (the MoE's shared expert) uses.
 
 It does not hold kernels; each kernel module imports from here and keeps its own reference implementation.
@@ -137,11 +137,32 @@ def autotune_enabled() -> bool:
 _TUNED: dict[tuple, object] = {}
 
 
+def pinned(kernel: str) -> int | None:
+    """The candidate index `UICODE_AUTOTUNE_PIN` names for `kernel` (`mla_decode=2,fused_moe=0`: comma-separated
+    `kernel=index`), or None. A malformed entry raises ValueError naming it."""
+    for item in os.environ.get("UICODE_AUTOTUNE_PIN", "").split(","):
+        if not item.strip():
+            continue
+        name, sep, index = item.partition("=")
+        if not sep or not index.strip().isdigit():
+            raise ValueError(f"UICODE_AUTOTUNE_PIN: {item.strip()!r} is not kernel=index")
+        if name.strip() == kernel:
+            return int(index)
+    return None
+
+
 def pick_config(kernel: str, key: tuple, candidates: Sequence[object], run: Callable[[object], object]):
     """Return the fastest of `candidates` for `key` (timed once with CUDA events), or `candidates[0]` when
-    autotuning is off. `run(config)` must launch the full operation with that config."""
+    autotuning is off, or the candidate `UICODE_AUTOTUNE_PIN` names for this kernel (to time or debug one
+    config). `run(config)` must launch the full operation with that config."""
     if not candidates:
         raise ValueError(f"{kernel}: no candidate configs for key {key}")
+    pin = pinned(kernel)
+    if pin is not None:
+        if pin >= len(candidates):
+            raise ValueError(f"UICODE_AUTOTUNE_PIN: {kernel} has {len(candidates)} candidates for {key}, "
+                             f"not {pin + 1}")
+        return candidates[pin]
     if len(candidates) == 1 or not autotune_enabled():
         return candidates[0]
     full_key = (kernel, torch.cuda.current_device() if torch.cuda.is_available() else -1) + tuple(key)

@@ -69,3 +69,22 @@ def test_regime_and_autotune_policy(monkeypatch):
     monkeypatch.setenv("UICODE_AUTOTUNE", "1")
     monkeypatch.setenv("TRITON_INTERPRET", "1")
     assert not dispatch.autotune_enabled()  # timing the interpreter means nothing
+
+
+def test_an_env_var_pins_one_candidate_of_one_kernel(monkeypatch):
+    cands = ["a", "b", "c"]
+
+    def never(cfg):  # a pinned kernel is not timed
+        raise AssertionError("timed")
+
+    monkeypatch.setenv("UICODE_AUTOTUNE_PIN", "mla_decode=2, fused_moe=1")
+    assert dispatch.pick_config("mla_decode", (1,), cands, never) == "c"
+    assert dispatch.pick_config("fused_moe", (1,), cands, never) == "b"
+    monkeypatch.setenv("UICODE_AUTOTUNE", "0")
+    assert dispatch.pick_config("int4_gemv", (1,), cands, never) == "a"    # not named: the policy as before
+    monkeypatch.setenv("UICODE_AUTOTUNE_PIN", "mla_decode=7")
+    with pytest.raises(ValueError, match="3 candidates"):
+        dispatch.pick_config("mla_decode", (1,), cands, never)
+    monkeypatch.setenv("UICODE_AUTOTUNE_PIN", "mla_decode")
+    with pytest.raises(ValueError, match="kernel=index"):
+        dispatch.pick_config("mla_decode", (1,), cands, never)
