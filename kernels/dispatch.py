@@ -23,6 +23,8 @@ from typing import Callable, Iterator, Literal, Sequence
 
 import torch
 
+from model.errors import SettingError
+
 Backend = Literal["triton", "torch"]
 _BACKENDS = ("triton", "torch")
 
@@ -51,12 +53,13 @@ def has_triton() -> bool:
 
 @functools.lru_cache(maxsize=None)
 def _resolve_backend() -> Backend:
+    pinned("")  # a malformed UICODE_AUTOTUNE_PIN fails here, on any device, not at the first autotuned call
     forced = os.environ.get("UICODE_KERNELS", "").strip().lower()
     if forced:
         if forced not in _BACKENDS:
-            raise ValueError(f"UICODE_KERNELS={forced!r}: expected one of {', '.join(_BACKENDS)}")
+            raise SettingError(f"UICODE_KERNELS={forced!r}: expected one of {', '.join(_BACKENDS)}")
         if forced == "triton" and not has_triton():
-            raise ValueError("UICODE_KERNELS=triton but the triton package is not installed")
+            raise SettingError("UICODE_KERNELS=triton but the triton package is not installed")
         return forced  # type: ignore[return-value]
     if has_triton() and (torch.cuda.is_available() or interpreting()):
         return "triton"
@@ -139,13 +142,13 @@ _TUNED: dict[tuple, object] = {}
 
 def pinned(kernel: str) -> int | None:
     """The candidate index `UICODE_AUTOTUNE_PIN` names for `kernel` (`mla_decode=2,fused_moe=0`: comma-separated
-    `kernel=index`), or None. A malformed entry raises ValueError naming it."""
+    `kernel=index`), or None. A malformed entry raises SettingError (a ValueError) naming it."""
     for item in os.environ.get("UICODE_AUTOTUNE_PIN", "").split(","):
         if not item.strip():
             continue
         name, sep, index = item.partition("=")
         if not sep or not index.strip().isdigit():
-            raise ValueError(f"UICODE_AUTOTUNE_PIN: {item.strip()!r} is not kernel=index")
+            raise SettingError(f"UICODE_AUTOTUNE_PIN: {item.strip()!r} is not kernel=index")
         if name.strip() == kernel:
             return int(index)
     return None
@@ -160,7 +163,7 @@ def pick_config(kernel: str, key: tuple, candidates: Sequence[object], run: Call
     pin = pinned(kernel)
     if pin is not None:
         if pin >= len(candidates):
-            raise ValueError(f"UICODE_AUTOTUNE_PIN: {kernel} has {len(candidates)} candidates for {key}, "
+            raise SettingError(f"UICODE_AUTOTUNE_PIN: {kernel} has {len(candidates)} candidates for {key}, "
                              f"not {pin + 1}")
         return candidates[pin]
     if len(candidates) == 1 or not autotune_enabled():

@@ -32,5 +32,11 @@ class MediaError(UicodeError):
     exit_code = 2
 
 
+class SettingError(UicodeError, ValueError):
+    """An environment switch (`UICODE_KERNELS`, `UICODE_AUTOTUNE_PIN`) holds a value that means nothing here."""
+
+    exit_code = 2
+
+
 class GenerationCancelled(UicodeError):
     """Raised only where a caller asked for cancellation to surface as an exception."""

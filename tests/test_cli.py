@@ -198,3 +198,21 @@ def test_write_atomic_gives_the_file_the_users_usual_mode(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "out.html").stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600
+
+
+@pytest.mark.parametrize("var, value, words", [("UICODE_KERNELS", "cuda", "expected one of"),
+                                               ("UICODE_AUTOTUNE_PIN", "mla_decode", "kernel=index")])
+def test_a_kernel_switch_that_means_nothing_is_one_line_exit_2(var, value, words, tmp_path, tiny, capsys,
+                                                                monkeypatch):
+    from kernels import dispatch
+
+    monkeypatch.setenv(var, value)
+    dispatch._resolve_backend.cache_clear()
+    try:
+        rc = main(["convert", good_png(tmp_path / "a.png"), "--checkpoint", tiny, "--max-new-tokens", "2", "-q",
+                   "-o", str(tmp_path / "o.html")])
+    finally:
+        monkeypatch.delenv(var)
+        dispatch._resolve_backend.cache_clear()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and err[0].startswith(f"uicode: {var}") and words in err[0], err
