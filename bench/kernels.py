@@ -170,7 +170,7 @@ def bench_moe(rows: list, bw: float, tflops: float, quick: bool) -> None:
         shared = shared_expert(x)
         return fused_moe(x, idx, w, *w13_, *w2_) + shared
 
-    def layer_beside(x, w13_, w2_):  # as model.moe.MoE._overlapped: the shared expert on a side stream
+    def layer_beside(x, w13_, w2_):  # as model.moe.MoE.forward at decode: the shared expert on a side stream
         main, side = torch.cuda.current_stream(), dispatch.side_stream(x.device)
         side.wait_stream(main)
         with torch.cuda.stream(side):

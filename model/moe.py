@@ -184,36 +184,33 @@ class MoE(nn.Module):
         return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x `[B, S, H]` → `[B, S, H]`."""
+        """x `[B, S, H]` → `[B, S, H]`. On CUDA at decode (≤ 16 tokens, fused path) the shared expert runs on
+        a side stream while the router and the routed experts run on the current one: at decode both read
+        weights at a fraction of DRAM bandwidth (small GEMVs spend much of their time ramping up and
+        draining), so side by side they take less time than one after the other (`bench/kernels.py`: 209 →
+        197 µs for a K2.5 layer at T=1 on an H100). From 64 tokens on the routed experts keep the GPU busy
+        and the overlap costs 2-4%, so prefill keeps the serial order."""
         shape = x.shape
         flat = x.reshape(-1, shape[-1])
-        if (self.shared_experts is not None and flat.is_cuda and flat.shape[0] <= dispatch.GEMV_MAX_M
-                and self.use_fused(flat)):
-            return self._overlapped(flat).view(shape)
+        fused = self.use_fused(flat)
+        beside = (fused and self.shared_experts is not None and flat.is_cuda
+                  and flat.shape[0] <= dispatch.GEMV_MAX_M)
+        if beside:
+            main, side = torch.cuda.current_stream(flat.device), dispatch.side_stream(flat.device)
+            side.wait_stream(main)                   # flat is ready
+            with torch.cuda.stream(side):
+                shared = self.shared_experts(flat)
         idx, weights = self.gate(flat)
-        if self.use_fused(flat):
+        if fused:
             out = kernels.fused_moe(flat, idx, weights, self.w13_packed, self.w13_scale,
                                     self.w2_packed, self.w2_scale)
         else:
             out = self.routed(flat, idx, weights)
-        if self.shared_experts is not None:
+        if beside:
+            main.wait_stream(side)                   # shared is ready
+            if not torch.cuda.is_current_stream_capturing():
+                shared.record_stream(main)           # freed only after the main stream is done with it
+            out = out + shared
+        elif self.shared_experts is not None:
             out = out + self.shared_experts(flat)
         return out.view(shape)
-
-    def _overlapped(self, flat: torch.Tensor) -> torch.Tensor:
-        """The fused path on CUDA with the shared expert on a side stream, run while the router and the routed
-        experts run on the current one. At decode both read weights at a fraction of DRAM bandwidth (small
-        GEMVs spend much of their time ramping up and draining), so side by side they take less time than one
-        after the other (`bench/kernels.py`: 209 → 197 µs for a K2.5 layer at T=1 on an H100). From 64 tokens on
-        the routed experts keep the GPU busy and the overlap costs 2-4%, so `forward` takes it at decode only."""
-        main = torch.cuda.current_stream(flat.device)
-        side = dispatch.side_stream(flat.device)
-        side.wait_stream(main)                       # flat is ready
-        with torch.cuda.stream(side):
-            shared = self.shared_experts(flat)
-        idx, weights = self.gate(flat)
-        out = kernels.fused_moe(flat, idx, weights, self.w13_packed, self.w13_scale, self.w2_packed, self.w2_scale)
-        main.wait_stream(side)                       # shared is ready
-        if not torch.cuda.is_current_stream_capturing():
-            shared.record_stream(main)               # freed only after the main stream is done with it
-        return out + shared
