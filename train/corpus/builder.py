@@ -166,10 +166,17 @@ def write_manifest(out_dir: str | Path) -> int:
     return len(lines)
 
 
+def dom_text(meta: dict) -> str:
+    """A built page's DOM text (`meta["blocks"]`) in reading order: the reference OCR is scored against."""
+    from app.render import TextBlock
+    from vision.ocr import reading_order
+
+    return " ".join(b.text for b in reading_order([TextBlock.from_json(r) for r in meta["blocks"]]))
+
+
 def ocr_eval(out_dir: str | Path) -> dict:
     """OCR accuracy over a built corpus: CER and word recall of the stored OCR text against the DOM
     text (both in reading order), and mean OCR seconds per page."""
-    from app.render import TextBlock
     from vision.ocr import OcrLine, character_error_rate, reading_order, word_recall
 
     cers, recalls, secs = [], [], []
@@ -177,7 +184,7 @@ def ocr_eval(out_dir: str | Path) -> dict:
         meta = json.loads(p.read_text())
         if "ocr" not in meta:
             continue
-        ref = " ".join(b.text for b in reading_order([TextBlock.from_json(r) for r in meta["blocks"]]))
+        ref = dom_text(meta)
         hyp = " ".join(ln.text for ln in reading_order([OcrLine.from_json(r) for r in meta["ocr"]]))
         cers.append(character_error_rate(ref, hyp))
         recalls.append(word_recall(ref, hyp))
