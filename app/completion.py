@@ -59,7 +59,9 @@ BOLD = 0.15               # stroke width over font size above which letters are 
 INK = 96                  # a pixel this far from its background (summed over channels) is ink
 UNIFORM = 6               # a row whose pixels differ by at most this in each channel is of one colour
 GAP = 4                   # px above the first missing line where the completion starts
-PARTS = ("uc-model", "uc-rest")  # the classes of the two parts (not `uc-bandK`: a band may be completed)
+MIN_CONF = 50.0           # OCR lines read with less confidence are not laid out (outlines read as "| [_ |")
+PARTS = ("uc-model", "uc-rest")
+LAYOUT_CSS = ".uc-box,.uc-text{position:absolute;box-sizing:border-box}\n.uc-text{white-space:nowrap;line-height:1}"  # the classes of the two parts (not `uc-bandK`: a band may be completed)
 
 
 @dataclass(frozen=True)
@@ -201,13 +203,13 @@ def pieces(line) -> list:
     return out if len(out) > 1 else [line]
 
 
-def rest_page(arr: np.ndarray, lines: Sequence, top: int, blank: Sequence = ()) -> str:
-    """An HTML page laying out `lines` (OCR lines of the screenshot `arr`, H×W×3, below row `top`) and the boxes
-    behind them (`app.boxes`) as in the screenshot: each at its x and width in % of the page's width (so they
-    follow the window) and its y in px below `top`. `blank`: every text line of the image (none is taken for
-    a box)."""
-    width, height = arr.shape[1], arr.shape[0] - top
-    page_bg = arr[min(max(top, 0), arr.shape[0] - 1), 0]
+def laid_out(arr: np.ndarray, lines: Sequence, top: int, blank: Sequence = (), background=None) -> list[str]:
+    """`lines` (OCR lines of the screenshot `arr`, H×W×3, below row `top`) and the boxes behind them
+    (`app.boxes`) as elements of classes `uc-box` and `uc-text`, each at its x and width in % of `arr`'s
+    width and its y in px below `top`. `blank`: every text line of the image (none is taken for a box);
+    `background`: the colour the boxes are drawn on (RGB; default the pixel at `top`'s left end)."""
+    width = arr.shape[1]
+    page_bg = arr[min(max(top, 0), arr.shape[0] - 1), 0] if background is None else background
     texts = [(ln.x, ln.y, ln.w, ln.h) for ln in (blank or lines)]
     out = []
     for b in find_boxes(arr, (0, top, width, arr.shape[0]), page_bg, texts):
@@ -222,12 +224,20 @@ def rest_page(arr: np.ndarray, lines: Sequence, top: int, blank: Sequence = ()) 
         bold = ";font-weight:700" if is_bold(arr, ln, size) else ""
         out.append(f'<span class="uc-text" style="left:{100 * ln.x / width:.2f}%;top:{ln.y - top - lift}px;'
                    f'font-size:{size}px;color:{colour}{bold}">{html.escape(ln.text, quote=False)}</span>')
+    return out
+
+
+def rest_page(arr: np.ndarray, lines: Sequence, top: int, blank: Sequence = ()) -> str:
+    """An HTML page laying out `lines` (OCR lines of the screenshot `arr`, H×W×3, below row `top`) and the boxes
+    behind them as in the screenshot (`laid_out`): x and width in % of the page's width (so they follow the
+    window), y in px below `top`. `blank`: every text line of the image (none is taken for a box)."""
+    height = arr.shape[0] - top
+    page_bg = arr[min(max(top, 0), arr.shape[0] - 1), 0]
     css = (f"body{{margin:0;position:relative;height:{height}px;background:{hex_colour(page_bg)};"
-           "font-family:Arial,Helvetica,sans-serif}\n"
-           ".uc-box,.uc-text{position:absolute;box-sizing:border-box}\n.uc-text{white-space:nowrap;line-height:1}")
+           "font-family:Arial,Helvetica,sans-serif}\n" + LAYOUT_CSS)
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<style>\n{css}\n</style>\n</head>\n<body>\n<!-- what the model left out, laid out from the input -->\n"
-            + "\n".join(out) + "\n</body>\n</html>\n")
+            + "\n".join(laid_out(arr, lines, top, blank)) + "\n</body>\n</html>\n")
 
 
 def _start(arr: np.ndarray, first: int, floor: int) -> int:
@@ -244,7 +254,7 @@ def _start(arr: np.ndarray, first: int, floor: int) -> int:
 def complete(code: str, image: Image.Image, lines: Sequence) -> Completion:
     """`code` (an HTML page converted from `image`) with the text it leaves out of the page's end laid out
     after it; `lines`: the image's OCR lines (x, y, w, h in pixels). Unchanged when nothing is missing."""
-    order = [ln for ln in reading_order(lines) if ln.text.strip()]
+    order = [ln for ln in reading_order(lines) if ln.text.strip() and ln.conf >= MIN_CONF]
     shown = shown_lines(code, order)
     f = first_missing(shown)
     missing = [ln for ln, s in zip(order[f:], shown[f:]) if not s]

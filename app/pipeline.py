@@ -14,7 +14,8 @@
 3. stream from the backend, showing only code (`app.extract.CodeStream`) with the decode speed; HTML whose
    tags do not nest is re-serialised so that they do (`app.markup.balance`);
    in a plain conversion of one image (`complete`), text the input shows below where the model's page
-   stopped is laid out after that page from the screenshot (`app.completion`; the model writes HTML);
+   stopped is laid out after that page from the screenshot (`app.completion`; the model writes HTML), and
+   a dialog the input shows over a dimmed page is laid out over the model's page (`app.dialog`);
 4. with `best_of` N > 1: sample N candidates (seeds seed, seed+1, …; temperature 0 is raised to 0.6 since N
    greedy samples would be identical; a backend with `stream_many`, the local one, decodes them side by
    side in one batch after one prefill), render each with headless Chromium (`app.render`, network blocked)
@@ -164,10 +165,12 @@ class Pipeline:
                 tagged = ((k, ev) for ev in self.backend.stream(plan, media, params[k], cancel))
                 candidates += yield from self._collect(plan, tagged, 1, first=k)
         if plain and request.complete and len(media) == 1 and images:
-            added = self._complete(candidates, plan, images[0].image, lines_of)
-            if added:
-                yield Status("complete", f"laid out {added} text line{'s' if added != 1 else ''} the model left out",
-                             None)
+            added, dialog = self._complete(candidates, plan, images[0].image, lines_of)
+            lines = f"{added} text line{'s' if added != 1 else ''}"
+            if dialog:
+                yield Status("complete", f"laid out the dialog over the model's page ({lines})", None)
+            elif added:
+                yield Status("complete", f"laid out {lines} the model left out", None)
         best = candidates[0]
         want_score = (n > 1 or request.score) and any(isinstance(m, ImageInput) for m in media)
         if want_score and best.done.finish_reason != "cancelled":
@@ -217,20 +220,25 @@ class Pipeline:
         yield Finished(result)
 
     @staticmethod
-    def _complete(candidates: list["_Candidate"], plan, image: Image.Image, lines_of) -> int:
-        """Each candidate's page with the text it leaves out laid out after it (then converted to the
-        target again); the first candidate's count of lines added."""
+    def _complete(candidates: list["_Candidate"], plan, image: Image.Image, lines_of) -> tuple[int, bool]:
+        """Each candidate's page with the text it leaves out laid out after it, or, when the input shows a
+        dialog over a dimmed page, with that dialog laid out over it (`app.dialog`); then converted to the
+        target again. (The first candidate's count of lines added, whether a dialog was found.)"""
+        import numpy as np
+
         from app.completion import complete
+        from app.dialog import find_dialog, with_dialog
 
         lines = lines_of(image)
+        dialog = find_dialog(np.asarray(image.convert("RGB")), lines)
         for c in candidates:
             if c.done.finish_reason == "cancelled":
                 continue
-            done = complete(c.model_code, image, lines)
+            done = with_dialog(c.model_code, image, lines, dialog) if dialog else complete(c.model_code, image, lines)
             if done.added:
                 c.model_code, c.added = balance(done.code), done.added
                 c.code = transform(c.model_code, plan.target) if plan.path == PATH_TRANSFORMED else c.model_code
-        return candidates[0].added
+        return candidates[0].added, dialog is not None
 
     def _collect(self, plan, tagged, n: int, first: int = 0):
         """Candidates `first`..`first+n-1` from `(k, Delta | Done)` events; candidate 0's code is streamed as

@@ -106,8 +106,8 @@ def join_pages(pages: Sequence[str], heights: Sequence[int] | None = None,
     class (default `uc-band1`, `uc-band2`, …; a joined page that is joined again needs other names); `clip`:
     the bands held to exactly their height, what they draw below it cut off (needs `heights`). The first
     band's `html`/`body` rules also style the page itself (its background runs on below the last band). A
-    single page is returned as is."""
-    if len(pages) == 1:
+    single page is returned as is, unless `names` are given."""
+    if len(pages) == 1 and names is None:
         return pages[0]
     css, bodies, title = [], [], None
     for k, page in enumerate(pages, 1):

@@ -68,6 +68,15 @@ def test_a_page_that_shows_every_line_is_left_as_it_is():
     assert done.code == code and done.added == 0
 
 
+def test_a_line_read_with_little_confidence_is_not_laid_out():
+    # Tesseract reads a row of outlined buttons under a backdrop as "F strtnow | [_seepricing | “_" (31.5)
+    image = Image.new("RGB", (300, 200), "white")
+    code = "<html><body><b>Acme Cloud</b></body></html>"
+    garbled = OcrLine("F strtnow | [_seepricing", 20, 120, 200, 40, 31.5)
+    assert complete(code, image, [line("Acme Cloud", 20, 20), garbled]).added == 0
+    assert complete(code, image, [line("Acme Cloud", 20, 20), line("Start now", 20, 120)]).added == 1
+
+
 @pytest.fixture(scope="module")
 def renderer():
     from app.render import Renderer

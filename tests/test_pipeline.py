@@ -381,3 +381,22 @@ def test_text_the_model_left_out_is_laid_out_after_its_page(tiny):
     assert kept.completed_lines == 0 and not any(t in kept.code for t in texts)
     assert react.completed_lines == 3 and react.code == transform(result.code, "react")
     assert edit.completed_lines == 0  # an edit of the user's code is not completed from the image
+
+
+def test_a_dialog_over_a_dimmed_page_is_laid_out_over_the_model_page(tiny):
+    from PIL import ImageFont
+
+    font = ImageFont.load_default(size=28)
+    im = Image.new("RGB", (800, 600), (64, 64, 70))                       # a page under a backdrop
+    d = ImageDraw.Draw(im)
+    d.text((40, 30), "Acme Cloud", fill=(120, 120, 125), font=font)       # its text, dimmed
+    d.rounded_rectangle((200, 210, 599, 389), radius=12, fill="white")    # the dialog, not dimmed
+    d.text((230, 240), "Delete project?", fill="black", font=font)
+    with ocr_prompted(tiny) as (pipe, _):
+        events = list(pipe.stream(ConvertRequest(media=(im,), max_new_tokens=2)))
+        kept = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, complete=False))
+    result = events[-1].result
+    assert 'role="dialog"' in result.code and "Delete project?" in result.code
+    assert [e.message for e in events if isinstance(e, Status) and e.stage == "complete"] == [
+        f"laid out the dialog over the model's page ({result.completed_lines} text lines)"]
+    assert 'role="dialog"' not in kept.code  # --no-complete: only what the model wrote

@@ -41,6 +41,7 @@ from pathlib import Path
 from model.errors import MediaError, UicodeError
 
 TESSERACT = "/usr/bin/tesseract"
+LABEL_INK = 96  # a pixel this far from a label's background (summed over channels) is ink
 
 
 class OcrError(UicodeError):
@@ -215,6 +216,35 @@ def ocr_image(image, *, scale: int = 2, psm: int = 3, lang: str = "eng", min_con
                 proc.wait()
     lines = merge_passes(*passes) if len(passes) == 2 else passes[0]
     return OcrResult(lines=lines, width=w0, height=h0, seconds=time.perf_counter() - t0)
+
+
+def read_label(arr, box: tuple[int, int, int, int], background, radius: int = 0,
+               executable: str = TESSERACT) -> OcrLine | None:
+    """The one line of text inside `box` (x, y, w, h) of the RGB array `arr` (H×W×3 uint8), drawn on
+    `background` (RGB): a button's label. Read within a page, Tesseract takes a button's outline and rounded
+    ends for brackets (`( Save )`, `{ Cancel } (Exe)`) or loses the label. Here the box is cut inside its
+    border and rounding, its ink (pixels far from `background`) drawn black on white and read as one line
+    (`--psm 7`, 3× upsampled). The line's box is in `arr`'s pixels; None when nothing is read."""
+    import numpy as np
+    from PIL import Image
+
+    x, y, w, h = box
+    ix, iy = 3 + int(0.6 * min(radius, h // 2)), 3
+    sub = np.asarray(arr[y + iy:y + h - iy, x + ix:x + w - ix], dtype=np.int16)
+    if sub.shape[0] < 6 or sub.shape[1] < 6:
+        return None
+    ink = np.abs(sub - np.asarray(background, dtype=np.int16)).sum(axis=2) > LABEL_INK
+    if not ink.any():
+        return None
+    crop = Image.fromarray(np.where(ink, 0, 255).astype(np.uint8))
+    lines = ocr_image(crop, scale=3, psm=7, polarity=False, second_pass=False, executable=executable).lines
+    text = " ".join(ln.text for ln in lines).strip()
+    if not text:
+        return None
+    x0, y0 = min(ln.x for ln in lines), min(ln.y for ln in lines)
+    x1, y1 = max(ln.x + ln.w for ln in lines), max(ln.y + ln.h for ln in lines)
+    words = tuple((wx + x + ix, wy + y + iy, ww, wh) for ln in lines for wx, wy, ww, wh in ln.words)
+    return OcrLine(text, x0 + x + ix, y0 + y + iy, x1 - x0, y1 - y0, sum(ln.conf for ln in lines) / len(lines), words)
 
 
 def parse_tsv(tsv: str, *, scale: int = 1, min_conf: float = 10.0) -> list[OcrLine]:
