@@ -41,6 +41,7 @@ import numpy as np
 from PIL import Image
 
 from app.boxes import find_boxes, hex_colour
+from app.labels import read_buttons, relabel
 from app.markup import Element, Text, parse_html
 from app.sections import join_pages
 from vision.ocr import reading_order
@@ -203,16 +204,22 @@ def pieces(line) -> list:
     return out if len(out) > 1 else [line]
 
 
-def laid_out(arr: np.ndarray, lines: Sequence, top: int, blank: Sequence = (), background=None) -> list[str]:
+def laid_out(arr: np.ndarray, lines: Sequence, top: int, blank: Sequence = (), background=None,
+             labels: bool = True) -> list[str]:
     """`lines` (OCR lines of the screenshot `arr`, H×W×3, below row `top`) and the boxes behind them
     (`app.boxes`) as elements of classes `uc-box` and `uc-text`, each at its x and width in % of `arr`'s
     width and its y in px below `top`. `blank`: every text line of the image (none is taken for a box);
-    `background`: the colour the boxes are drawn on (RGB; default the pixel at `top`'s left end)."""
+    `background`: the colour the boxes are drawn on (RGB; default the pixel at `top`'s left end); `labels`:
+    the words on buttons replaced by the buttons' labels read one by one (`app.labels`)."""
     width = arr.shape[1]
     page_bg = arr[min(max(top, 0), arr.shape[0] - 1), 0] if background is None else background
+    region = (0, top, width, arr.shape[0])
+    if labels:
+        buttons = read_buttons(arr, find_boxes(arr, region, page_bg, ()))
+        lines, blank = relabel(lines, buttons), relabel(blank, buttons) if blank else ()
     texts = [(ln.x, ln.y, ln.w, ln.h) for ln in (blank or lines)]
     out = []
-    for b in find_boxes(arr, (0, top, width, arr.shape[0]), page_bg, texts):
+    for b in find_boxes(arr, region, page_bg, texts):
         paint = f"background:{b.fill}" if b.fill else f"border:1px solid {b.border}"
         out.append(f'<div class="uc-box" style="left:{100 * b.x / width:.2f}%;top:{b.y - top}px;'
                    f'width:{100 * b.w / width:.2f}%;height:{b.h}px;{paint}'

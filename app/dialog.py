@@ -12,8 +12,8 @@ itself (on the same pages: modal 0.82 → 0.91, all pages 0.887 → 0.897; bench
   found on a page whose bright pixels are spread over it, nor where that colour runs on to the page's
   edges (a dark page with its text in the middle). On 1,400 corpus pages (200 held-out, 1,200 training)
   it found every one of the 93 dialogs and nothing else;
-- `card_lines` reads the card's text: the page's OCR lines on it, except that each button's label is read
-  on its own (`vision.ocr.read_label`), since Tesseract reads a row of buttons as their outlines;
+- `card_lines` reads the card's text: the page's OCR lines on it, each button's label read on its own
+  (`app.labels`), since Tesseract reads a row of buttons as their outlines;
 - `with_dialog(code, image, lines, dialog)` lays the dialog over the page behind it: a backdrop
   (`rgba(0,0,0,.5)`) that centres a card of the measured size, colour, corner radius and shadow, its texts
   and buttons laid out as `app.completion` lays out what the model left out (each text at its place,
@@ -39,7 +39,7 @@ from app.boxes import find_boxes, hex_colour
 from app.completion import Completion, complete, laid_out
 from app.markup import Element, Text, parse_html, serialize
 from app.sections import join_pages
-from vision.ocr import read_label
+from app.labels import read_buttons, relabel, words_where
 
 BRIGHT = 150        # a pixel whose brightest channel passes this is not under the backdrop (which halves it)
 MIN_BRIGHT = 200    # fewer bright pixels than this: nothing to find
@@ -52,8 +52,6 @@ RING = 6            # px around the card that must be darker than it
 EMPTY = 0.97        # the part of the page outside the card (and its shadow) in the backdrop's colour: no page
 SHADOW = 48         # px around the card left out of that count
 ALPHA = 0.5         # the backdrop's darkening over a page the model drew
-BUTTON_H = (18, 72)  # px: a box of the card this tall and at least BUTTON_W wide is a button
-BUTTON_W = 36
 BEHIND = "uc-behind"  # the class of the page behind the dialog
 
 
@@ -71,9 +69,9 @@ class Dialog:
     backdrop: tuple[int, int, int]
     alone: bool
 
-    def holds(self, line) -> bool:
-        """Whether an OCR line's centre lies on the card."""
-        cx, cy = line.x + line.w / 2, line.y + line.h / 2
+    def holds_box(self, box) -> bool:
+        """Whether the middle of `box` (x, y, w, h) lies on the card."""
+        cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
         return self.x <= cx < self.x + self.w and self.y <= cy < self.y + self.h
 
 
@@ -182,30 +180,36 @@ def drop_text(code: str, texts: Sequence[str]) -> str:
     return serialize(root)
 
 
+def split_lines(lines: Sequence, d: Dialog) -> tuple[list, list]:
+    """(the parts of `lines` on the card, the parts off it), word by word: Tesseract may read a line of the
+    page behind and the dialog's title as one."""
+    on, off = [], []
+    for ln in lines:
+        if ln.text.strip():
+            on.append(words_where(ln, lambda w: d.holds_box(w)))
+            off.append(words_where(ln, lambda w: not d.holds_box(w)))
+    return [ln for ln in on if ln is not None], [ln for ln in off if ln is not None]
+
+
 def card_lines(arr: np.ndarray, d: Dialog, lines: Sequence) -> list:
-    """The text lines on the card, in the card's coordinates: each button's label read on its own
-    (`vision.ocr.read_label`), and the page's OCR lines that do not touch a button (a line across two
-    buttons is often their outlines read as brackets)."""
+    """The text lines on the card (`lines`: those of the image on it), in the card's coordinates, its
+    buttons' labels read one by one (`app.labels`)."""
     card = _card_pixels(arr, d)
-    buttons = [b for b in find_boxes(card, (0, 0, d.w, d.h), d.fill, (), depth=1)
-               if BUTTON_H[0] <= b.h <= BUTTON_H[1] and BUTTON_W <= b.w <= 0.6 * d.w]
-    labels = []
-    for b in buttons:
-        bg = d.fill if b.fill is None or not b.fill.startswith("#") else tuple(int(b.fill[i:i + 2], 16) for i in (1, 3, 5))
-        label = read_label(card, (b.x, b.y, b.w, b.h), bg, b.radius)
-        if label is not None:
-            labels.append(label)
-
-    def touches(ln, b) -> bool:
-        return ln.x < b.x + b.w and b.x < ln.x + ln.w and ln.y < b.y + b.h and b.y < ln.y + ln.h
-
-    on = [_on_card(ln, d) for ln in lines if ln.text.strip() and d.holds(ln)]
-    return [ln for ln in on if not any(touches(ln, b) for b in buttons)] + labels
+    on = [_on_card(ln, d) for ln in lines]
+    return relabel(on, read_buttons(card, find_boxes(card, (0, 0, d.w, d.h), d.fill, (), depth=1)))
 
 
-def undimmed(arr: np.ndarray, alpha: float) -> np.ndarray:
-    """`arr` as it was under a backdrop of black at `alpha` (each channel ÷ (1 − alpha), clipped)."""
-    return np.clip(arr.astype(np.float32) / (1 - alpha), 0, 255).round().astype(np.uint8)
+def behind_pixels(arr: np.ndarray, d: Dialog, alpha: float) -> np.ndarray:
+    """The page behind the dialog as the screenshot shows it before a backdrop of black at `alpha` darkened
+    it (each channel ÷ (1 − alpha), clipped), the card painted over in the colour around it (what lies
+    under it is not seen, and the card's buttons are not the page's)."""
+    out = np.clip(arr.astype(np.float32) / (1 - alpha), 0, 255).round().astype(np.uint8)
+    h, w = out.shape[:2]
+    y0, y1, x0, x1 = max(0, d.y - 2), min(h, d.y + d.h + 2), max(0, d.x - 2), min(w, d.x + d.w + 2)
+    around = np.concatenate([out[max(0, y0 - 2):y0, x0:x1].reshape(-1, 3), out[y1:y1 + 2, x0:x1].reshape(-1, 3),
+                             out[y0:y1, max(0, x0 - 2):x0].reshape(-1, 3), out[y0:y1, x1:x1 + 2].reshape(-1, 3)])
+    out[y0:y1, x0:x1] = np.median(around, axis=0) if len(around) else 255
+    return out
 
 
 def with_dialog(code: str, image: Image.Image, lines: Sequence, d: Dialog) -> Completion:
@@ -213,8 +217,9 @@ def with_dialog(code: str, image: Image.Image, lines: Sequence, d: Dialog) -> Co
     screenshot (see the module doc); `added`: the lines laid out (the dialog's, and those of the page
     behind it that the model left out)."""
     arr = np.asarray(image.convert("RGB"))
-    on_card = card_lines(arr, d, lines)
-    inner = laid_out(_card_pixels(arr, d), on_card, 0, background=d.fill)
+    on, off = split_lines(lines, d)
+    on_card = card_lines(arr, d, on)
+    inner = laid_out(_card_pixels(arr, d), on_card, 0, background=d.fill, labels=False)
     added = len(on_card)
     if d.alone:
         # Nothing behind the dialog: the page is the backdrop's colour, undimmed (as rgba(0,0,0,a) over it).
@@ -227,8 +232,7 @@ def with_dialog(code: str, image: Image.Image, lines: Sequence, d: Dialog) -> Co
         # The page behind: the model's, without the dialog's text, and what it left out laid out from the
         # screenshot as it was before the backdrop darkened it (the backdrop darkens it again).
         alpha = ALPHA
-        off_card = [ln for ln in lines if ln.text.strip() and not d.holds(ln)]
-        done = complete(drop_text(code, [ln.text for ln in on_card]), Image.fromarray(undimmed(arr, alpha)), off_card)
+        done = complete(drop_text(code, [ln.text for ln in on_card]), Image.fromarray(behind_pixels(arr, d, alpha)), off)
         behind, added = done.code, added + done.added
     centre = abs(d.y + d.h / 2 - image.height / 2) <= CENTRED * image.height
     place = "align-items:center" if centre else f"align-items:flex-start;padding-top:{d.y}px"

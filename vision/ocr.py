@@ -42,6 +42,7 @@ from model.errors import MediaError, UicodeError
 
 TESSERACT = "/usr/bin/tesseract"
 LABEL_INK = 96  # a pixel this far from a label's background (summed over channels) is ink
+FRAME_MARKS = "|[](){}_:;'\"“”‘’!"  # a label's word of these alone is its box's edge read as text
 
 
 class OcrError(UicodeError):
@@ -238,13 +239,15 @@ def read_label(arr, box: tuple[int, int, int, int], background, radius: int = 0,
         return None
     crop = Image.fromarray(np.where(ink, 0, 255).astype(np.uint8))
     lines = ocr_image(crop, scale=3, psm=7, polarity=False, second_pass=False, executable=executable).lines
-    text = " ".join(ln.text for ln in lines).strip()
-    if not text:
+    # A border or a rounded end read as a letter of its own: "( Save )", "| +10.6%".
+    kept = [(t, w) for ln in lines for t, w in zip(ln.text.split(), ln.words) if t.strip(FRAME_MARKS)]
+    if not kept:
         return None
-    x0, y0 = min(ln.x for ln in lines), min(ln.y for ln in lines)
-    x1, y1 = max(ln.x + ln.w for ln in lines), max(ln.y + ln.h for ln in lines)
-    words = tuple((wx + x + ix, wy + y + iy, ww, wh) for ln in lines for wx, wy, ww, wh in ln.words)
-    return OcrLine(text, x0 + x + ix, y0 + y + iy, x1 - x0, y1 - y0, sum(ln.conf for ln in lines) / len(lines), words)
+    words = tuple((wx + x + ix, wy + y + iy, ww, wh) for _, (wx, wy, ww, wh) in kept)
+    x0, y0 = min(w[0] for w in words), min(w[1] for w in words)
+    x1, y1 = max(w[0] + w[2] for w in words), max(w[1] + w[3] for w in words)
+    return OcrLine(" ".join(t for t, _ in kept), x0, y0, x1 - x0, y1 - y0,
+                   sum(ln.conf for ln in lines) / len(lines), words)
 
 
 def parse_tsv(tsv: str, *, scale: int = 1, min_conf: float = 10.0) -> list[OcrLine]:

@@ -1,0 +1,90 @@
+"""Button labels, read again one button at a time, for the text laid out from a screenshot.
+
+Tesseract reads a page's buttons badly: it takes an outline or a pill's rounded ends for letters or
+brackets (`( Save )`, `{ Cancel } (Exe)`, `id Log in`), or loses a label on a coloured fill. When the
+pipeline lays out text from the screenshot (`app.completion`, `app.dialog`), it knows the boxes behind the
+text (`app.boxes`), so each box of a button's size is read on its own (`vision.ocr.read_label`: cut
+inside its border, its ink black on white, one line), and the words of the page's lines that fall on it
+are replaced by what that read gives (a label the page's read lost is added).
+
+`read_buttons(arr, boxes)` reads them; `relabel(lines, buttons)` puts the labels in the lines' place
+(a line with no word on a button is kept as it is).
+
+Not here: finding the boxes (`app.boxes`), the OCR itself (`vision.ocr`).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Sequence
+
+import numpy as np
+
+from vision.ocr import read_label
+
+BUTTON_H = (18, 72)  # px: a box this tall, BUTTON_W wide or more and at most MAX_SHARE of the region wide,
+BUTTON_W = 36        # is a button (or an input: its placeholder is read the same way)
+MAX_SHARE = 0.6
+MAX_READS = 16       # buttons read on one page, at most (one Tesseract run each, ~0.1 s)
+MIN_CONF = 50.0      # a label read with less confidence is not kept
+
+
+def is_button(box, width: int) -> bool:
+    return BUTTON_H[0] <= box.h <= BUTTON_H[1] and BUTTON_W <= box.w <= MAX_SHARE * width
+
+
+def _inside(word, box) -> bool:
+    cx, cy = word[0] + word[2] / 2, word[1] + word[3] / 2
+    return box.x <= cx < box.x + box.w and box.y <= cy < box.y + box.h
+
+
+def _common(pixels: np.ndarray) -> np.ndarray:
+    """The most common colour of `pixels [..., 3]` (uint8), to 4 levels per channel."""
+    flat = pixels.reshape(-1, 3)
+    q = (flat >> 2).astype(np.int32)
+    keys = (q[:, 0] << 12) | (q[:, 1] << 6) | q[:, 2]
+    values, counts = np.unique(keys, return_counts=True)
+    return np.median(flat[keys == values[np.argmax(counts)]], axis=0)
+
+
+def words_where(line, keep):
+    """`line` cut to its words whose boxes (x, y, w, h) `keep` accepts, its box fitted to them (None when
+    none is left). Without word boxes, the line's own box decides for all of it."""
+    if not line.words or len(line.words) != len(line.text.split()):
+        return line if keep((line.x, line.y, line.w, line.h)) else None
+    kept = [(t, w) for t, w in zip(line.text.split(), line.words) if keep(w)]
+    if len(kept) == len(line.words):
+        return line
+    if not kept:
+        return None
+    words = tuple(w for _, w in kept)
+    x0, y0 = min(w[0] for w in words), min(w[1] for w in words)
+    x1, y1 = max(w[0] + w[2] for w in words), max(w[1] + w[3] for w in words)
+    return replace(line, text=" ".join(t for t, _ in kept), x=x0, y=y0, w=x1 - x0, h=y1 - y0, words=words)
+
+
+def read_buttons(arr: np.ndarray, boxes: Sequence) -> list[tuple]:
+    """[(button, label)]: each button of `boxes` (one colour: a gradient is a picture; the first MAX_READS)
+    in the screenshot `arr` (H×W×3 uint8) with its label read on its own (see the module doc); a button
+    whose read is empty or unsure (an icon, an empty input) is left out."""
+    width, out, reads = arr.shape[1], [], 0
+    for b in boxes:
+        if not is_button(b, width) or (b.fill or "").startswith("linear-gradient") or reads >= MAX_READS:
+            continue
+        inner = arr[b.y + 3:b.y + b.h - 3, b.x + 3:b.x + b.w - 3]
+        if inner.size == 0:
+            continue
+        reads += 1
+        label = read_label(arr, (b.x, b.y, b.w, b.h), _common(inner), b.radius)
+        if label is not None and label.conf >= MIN_CONF and any(c.isalnum() for c in label.text):
+            out.append((b, label))
+    return out
+
+
+def relabel(lines: Sequence, buttons: Sequence[tuple]) -> list:
+    """`lines` with their words on each of `buttons` (from `read_buttons`) replaced by its label."""
+    out = list(lines)
+    for b, label in buttons:
+        rest = (words_where(ln, lambda w: not _inside(w, b)) for ln in out)
+        # what is left of a line beside a button may be its edge alone ("|"): not text
+        out = [m for m in rest if m is not None and any(c.isalnum() for c in m.text)] + [label]
+    return out
