@@ -49,6 +49,15 @@ def hex_colour(rgb) -> str:
     return "#%02x%02x%02x" % tuple(int(v) for v in rgb)
 
 
+def common_colour(pixels: np.ndarray) -> np.ndarray:
+    """The most common colour of `pixels [..., 3]` (uint8), to 4 levels per channel, as its members' median."""
+    flat = pixels.reshape(-1, 3)
+    q = (flat >> 2).astype(np.int32)
+    keys = (q[:, 0] << 12) | (q[:, 1] << 6) | q[:, 2]
+    values, counts = np.unique(keys, return_counts=True)
+    return np.median(flat[keys == values[np.argmax(counts)]], axis=0)
+
+
 def find_boxes(arr: np.ndarray, region: tuple[int, int, int, int], background, text_boxes=(),
                depth: int = DEPTH) -> list[Box]:
     """Boxes inside `region` (x0, y0, x1, y1) of `arr` (H×W×3 uint8) drawn on `background` (RGB), outer

@@ -11,12 +11,14 @@ bottom half of a mockup loses what the user drew. The pipeline therefore finishe
 - `first_missing(shown)` is where the page's missing tail starts: the split that best separates shown lines
   (before it) from missing ones (after it). A line the model skipped above that point stays skipped (it
   would have to go inside the model's markup);
-- `rest_page(arr, lines, top)` lays out the missing lines as a page of their own, positioned as in the
-  screenshot: x and width in % of the page's width (so they follow the window), y in px. Each text gets
+- `rest_page(arr, lines, top)` lays out the missing lines (`laid_out`) as a page of their own, positioned as
+  in the screenshot: x and width in % of the page's width (so they follow the window), y in px. Each text gets
   its font size from its inked height and the letters it holds, bold when its strokes are thick, and its
   colour from the screenshot; a line whose words lie in columns (Tesseract reads a table row as one line)
   is cut into them. The boxes behind the text (sections, cards, buttons, inputs, images as gradients) are
-  drawn from the screenshot's pixels (`app.boxes`);
+  drawn from the screenshot's pixels (`app.boxes`), and each button's label is read again on its own
+  (`app.labels`: Tesseract reads a button's outline as letters, `{ Cancel } (Exe)`, or loses its label).
+  Lines Tesseract read with a confidence under MIN_CONF are left out (`F strtnow | [_seepricing`);
 - `complete(code, image, lines)` joins the model's page and that page with `app.sections.join_pages`, as
   `<div class="uc-model">` and `<div class="uc-rest">`, so neither page's styles reach the other. The
   laid-out part starts at a row of one colour above the missing text; the model's part is held to the

@@ -35,11 +35,11 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from app.boxes import find_boxes, hex_colour
+from app.boxes import common_colour, find_boxes, hex_colour
 from app.completion import Completion, complete, laid_out
+from app.labels import read_buttons, relabel, words_where
 from app.markup import Element, Text, parse_html, serialize
 from app.sections import join_pages
-from app.labels import read_buttons, relabel, words_where
 
 BRIGHT = 150        # a pixel whose brightest channel passes this is not under the backdrop (which halves it)
 MIN_BRIGHT = 200    # fewer bright pixels than this: nothing to find
@@ -75,14 +75,6 @@ class Dialog:
         return self.x <= cx < self.x + self.w and self.y <= cy < self.y + self.h
 
 
-def _common_colour(pixels: np.ndarray) -> np.ndarray:
-    """The most common colour of `pixels [N, 3]` (uint8), to 4 levels per channel, as its members' median."""
-    q = (pixels >> 2).astype(np.int32)
-    keys = (q[:, 0] << 12) | (q[:, 1] << 6) | q[:, 2]
-    values, counts = np.unique(keys, return_counts=True)
-    return np.median(pixels[keys == values[np.argmax(counts)]], axis=0)
-
-
 def find_dialog(arr: np.ndarray, lines: Sequence = ()) -> Dialog | None:
     """The dialog card of screenshot `arr` (H×W×3 uint8), or None (see the module doc). `lines`: its OCR
     lines; a card must hold one."""
@@ -97,7 +89,7 @@ def find_dialog(arr: np.ndarray, lines: Sequence = ()) -> Dialog | None:
     bx0, bx1, by0, by1 = cols[0], cols[-1] + 1, rows[0], rows[-1] + 1
     if bx1 - bx0 > MAX_WIDTH * w or (bx1 - bx0) * (by1 - by0) > 0.6 * w * h:
         return None
-    fill = _common_colour(arr[by0:by1, bx0:bx1].reshape(-1, 3))
+    fill = common_colour(arr[by0:by1, bx0:bx1])
     same = (np.abs(arr.astype(np.int16) - fill.astype(np.int16)).sum(axis=2) <= SAME).astype(np.uint8)
     # Letters and buttons leave holes in the card: closing them makes the card one patch.
     same = cv2.morphologyEx(same, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
@@ -118,18 +110,26 @@ def find_dialog(arr: np.ndarray, lines: Sequence = ()) -> Dialog | None:
             or x < RING or y < RING or x + cw > w - RING or y + ch > h - RING
             or abs(x + cw / 2 - w / 2) > CENTRED * w):
         return None
-    ring = np.concatenate([arr[y - RING:y - 2, x:x + cw].reshape(-1, 3), arr[y + ch + 2:y + ch + RING, x:x + cw].reshape(-1, 3),
-                           arr[y:y + ch, x - RING:x - 2].reshape(-1, 3), arr[y:y + ch, x + cw + 2:x + cw + RING].reshape(-1, 3)])
+    ring = np.concatenate([arr[y - RING:y - 2, x:x + cw].reshape(-1, 3),
+                           arr[y + ch + 2:y + ch + RING, x:x + cw].reshape(-1, 3),
+                           arr[y:y + ch, x - RING:x - 2].reshape(-1, 3),
+                           arr[y:y + ch, x + cw + 2:x + cw + RING].reshape(-1, 3)])
     if np.median(ring.astype(int).sum(axis=1)) >= int(fill.astype(int).sum()):
         return None  # the card is not lighter than what is around it: no backdrop
-    if not any(x <= ln.x + ln.w / 2 < x + cw and y <= ln.y + ln.h / 2 < y + ch for ln in lines):
+
+    def on_card(ln) -> bool:
+        return x <= ln.x + ln.w / 2 < x + cw and y <= ln.y + ln.h / 2 < y + ch
+
+    texts = [ln for ln in lines if ln.text.strip()]
+    if not any(on_card(ln) for ln in texts):
         return None
     outside = np.ones((h, w), bool)
     outside[max(0, y - SHADOW):y + ch + SHADOW, max(0, x - SHADOW):x + cw + SHADOW] = False
-    back = _common_colour(arr[outside]) if outside.any() else np.asarray(ring[0], float)
-    near = (np.abs(arr[outside].astype(np.int16) - back.astype(np.int16)).max(axis=1) <= 6).mean() if outside.any() else 1.0
-    alone = near >= EMPTY and not any(not (x <= ln.x + ln.w / 2 < x + cw and y <= ln.y + ln.h / 2 < y + ch)
-                                      for ln in lines if ln.text.strip())
+    back, near = np.asarray(ring[0], float), 1.0
+    if outside.any():
+        back = common_colour(arr[outside])
+        near = (np.abs(arr[outside].astype(np.int16) - back.astype(np.int16)).max(axis=1) <= 6).mean()
+    alone = near >= EMPTY and all(on_card(ln) for ln in texts)
     radius = _corner(own[y:y + ch, x:x + cw])
     return Dialog(x, y, cw, ch, tuple(int(v) for v in fill), radius, tuple(int(v) for v in back), bool(alone))
 
@@ -232,7 +232,8 @@ def with_dialog(code: str, image: Image.Image, lines: Sequence, d: Dialog) -> Co
         # The page behind: the model's, without the dialog's text, and what it left out laid out from the
         # screenshot as it was before the backdrop darkened it (the backdrop darkens it again).
         alpha = ALPHA
-        done = complete(drop_text(code, [ln.text for ln in on_card]), Image.fromarray(behind_pixels(arr, d, alpha)), off)
+        page = Image.fromarray(behind_pixels(arr, d, alpha))
+        done = complete(drop_text(code, [ln.text for ln in on_card]), page, off)
         behind, added = done.code, added + done.added
     centre = abs(d.y + d.h / 2 - image.height / 2) <= CENTRED * image.height
     place = "align-items:center" if centre else f"align-items:flex-start;padding-top:{d.y}px"

@@ -19,6 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
+from app.boxes import common_colour
 from vision.ocr import read_label
 
 BUTTON_H = (18, 72)  # px: a box this tall, BUTTON_W wide or more and at most MAX_SHARE of the region wide,
@@ -35,15 +36,6 @@ def is_button(box, width: int) -> bool:
 def _inside(word, box) -> bool:
     cx, cy = word[0] + word[2] / 2, word[1] + word[3] / 2
     return box.x <= cx < box.x + box.w and box.y <= cy < box.y + box.h
-
-
-def _common(pixels: np.ndarray) -> np.ndarray:
-    """The most common colour of `pixels [..., 3]` (uint8), to 4 levels per channel."""
-    flat = pixels.reshape(-1, 3)
-    q = (flat >> 2).astype(np.int32)
-    keys = (q[:, 0] << 12) | (q[:, 1] << 6) | q[:, 2]
-    values, counts = np.unique(keys, return_counts=True)
-    return np.median(flat[keys == values[np.argmax(counts)]], axis=0)
 
 
 def words_where(line, keep):
@@ -74,7 +66,7 @@ def read_buttons(arr: np.ndarray, boxes: Sequence) -> list[tuple]:
         if inner.size == 0:
             continue
         reads += 1
-        label = read_label(arr, (b.x, b.y, b.w, b.h), _common(inner), b.radius)
+        label = read_label(arr, (b.x, b.y, b.w, b.h), common_colour(inner), b.radius)
         if label is not None and label.conf >= MIN_CONF and any(c.isalnum() for c in label.text):
             out.append((b, label))
     return out

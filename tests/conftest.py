@@ -27,3 +27,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    """Headless Chromium (`app.render.Renderer`) for tests that draw pages and read them back; skipped where
+    Chromium cannot start (tests of the renderer itself use their own, which fails instead)."""
+    from app.render import Renderer
+
+    try:
+        with Renderer() as r:
+            yield r
+    except Exception as e:  # pragma: no cover - no Chromium on this machine
+        pytest.skip(f"no Chromium: {e}")

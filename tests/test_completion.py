@@ -77,17 +77,6 @@ def test_a_line_read_with_little_confidence_is_not_laid_out():
     assert complete(code, image, [line("Acme Cloud", 20, 20), line("Start now", 20, 120)]).added == 1
 
 
-@pytest.fixture(scope="module")
-def renderer():
-    from app.render import Renderer
-
-    try:
-        with Renderer() as r:
-            yield r
-    except Exception as e:  # pragma: no cover - no Chromium on this machine
-        pytest.skip(f"no Chromium: {e}")
-
-
 def test_font_sizes_and_weights_are_read_from_the_screenshot(renderer):
     rows = [(14, 400, "Sign in to your account"), (20, 400, "Monthly billing"), (32, 400, "Team plan"),
             (48, 400, "HELLO 2025"), (16, 700, "Security settings"), (24, 700, "Audit log")]

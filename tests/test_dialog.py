@@ -16,7 +16,8 @@ CARD = (200, 210, 400, 180)  # x, y, w, h of the dialog in the drawn pages
 
 
 def modal_page(dark: bool = False, behind: bool = True, overlay: bool = True) -> str:
-    bg, fg, card, muted = ("#111827", "#f9fafb", "#1f2937", "#9ca3af") if dark else ("#ffffff", "#0f172a", "#ffffff", "#64748b")
+    dark_colours, light_colours = ("#111827", "#f9fafb", "#1f2937", "#9ca3af"), ("#ffffff", "#0f172a", "#ffffff", "#64748b")
+    bg, fg, card, muted = dark_colours if dark else light_colours
     x, y, w, h = CARD
     page = ('<nav style="display:flex;gap:24px;padding:20px 32px;font-size:16px"><b>Acme Cloud</b>'
             '<span style="margin-left:auto">Pricing</span><span>Docs</span></nav>'
@@ -44,17 +45,6 @@ MODEL_PAGE = """<!DOCTYPE html><html><head><style>body{margin:0;font-family:Aria
 nav{padding:20px 32px}.hero{padding:40px 32px;text-align:center;background:#2563eb;color:#fff}</style></head>
 <body><nav><b>Acme Cloud</b></nav><section class="hero"><h1>Delete project?</h1>
 <p>This will remove all files for good.</p><button>Cancel</button> <button>Delete</button></section></body></html>"""
-
-
-@pytest.fixture(scope="module")
-def renderer():
-    from app.render import Renderer
-
-    try:
-        with Renderer() as r:
-            yield r
-    except Exception as e:  # pragma: no cover - no Chromium on this machine
-        pytest.skip(f"no Chromium: {e}")
 
 
 def drawn(renderer, html: str):

@@ -48,14 +48,8 @@ def test_the_words_on_a_button_give_way_to_its_label():
 
 
 @pytest.fixture(scope="module")
-def drawn():
-    from app.render import Renderer
-
-    try:
-        with Renderer() as r:
-            shot = r.render(BUTTONS, width=700, height=200)
-    except Exception as e:  # pragma: no cover - no Chromium on this machine
-        pytest.skip(f"no Chromium: {e}")
+def drawn(renderer):
+    shot = renderer.render(BUTTONS, width=700, height=200)
     return shot, np.asarray(shot.image().convert("RGB"))
 
 
