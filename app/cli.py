@@ -112,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--bands", action="store_true", help="convert a long page band by band and join the bands "
                    "(the embedded model: higher fidelity on pages with many lines, about twice the time on a page of three bands)")
     c.add_argument("--no-complete", action="store_true", help="keep the model's page as it wrote it; by default "
-                   "text the input shows below where the model stopped is laid out after its page from the input")
+                   "text the input shows below where the model stopped is laid out after its page from the input, "
+                   "and a dialog the input shows over a dimmed page is laid out over it")
     c.add_argument("--max-new-tokens", type=int, default=2048, metavar="N", help="generation limit (default: 2048)")
     c.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default: 0; --best-of uses 0.6 "
                    "when 0)")

@@ -51,6 +51,7 @@ MIN_CARD = (120, 60)
 RING = 6            # px around the card that must be darker than it
 EMPTY = 0.97        # the part of the page outside the card (and its shadow) in the backdrop's colour: no page
 SHADOW = 48         # px around the card left out of that count
+SHADOW_SIDE, SHADOW_BELOW = 16, 44  # px a dialog's shadow reaches beside and below it (0 20px 40px is common)
 ALPHA = 0.5         # the backdrop's darkening over a page the model drew
 BEHIND = "uc-behind"  # the class of the page behind the dialog
 
@@ -199,16 +200,23 @@ def card_lines(arr: np.ndarray, d: Dialog, lines: Sequence) -> list:
     return relabel(on, read_buttons(card, find_boxes(card, (0, 0, d.w, d.h), d.fill, (), depth=1)))
 
 
-def behind_pixels(arr: np.ndarray, d: Dialog, alpha: float) -> np.ndarray:
+def behind_pixels(arr: np.ndarray, d: Dialog, alpha: float, keep: Sequence = ()) -> np.ndarray:
     """The page behind the dialog as the screenshot shows it before a backdrop of black at `alpha` darkened
-    it (each channel ÷ (1 − alpha), clipped), the card painted over in the colour around it (what lies
-    under it is not seen, and the card's buttons are not the page's)."""
+    it (each channel ÷ (1 − alpha), clipped), the card and its shadow painted over in the page's most
+    common colour: what lies under the card is not seen, the card's buttons are not the page's, and its
+    shadow would be taken for a box. The boxes of the lines `keep` (the page's text beside the card) are
+    not painted."""
     out = np.clip(arr.astype(np.float32) / (1 - alpha), 0, 255).round().astype(np.uint8)
     h, w = out.shape[:2]
-    y0, y1, x0, x1 = max(0, d.y - 2), min(h, d.y + d.h + 2), max(0, d.x - 2), min(w, d.x + d.w + 2)
-    around = np.concatenate([out[max(0, y0 - 2):y0, x0:x1].reshape(-1, 3), out[y1:y1 + 2, x0:x1].reshape(-1, 3),
-                             out[y0:y1, max(0, x0 - 2):x0].reshape(-1, 3), out[y0:y1, x1:x1 + 2].reshape(-1, 3)])
-    out[y0:y1, x0:x1] = np.median(around, axis=0) if len(around) else 255
+    y0, y1 = max(0, d.y - SHADOW_SIDE), min(h, d.y + d.h + SHADOW_BELOW)
+    x0, x1 = max(0, d.x - SHADOW_SIDE), min(w, d.x + d.w + SHADOW_SIDE)
+    paint = np.zeros((h, w), bool)
+    paint[y0:y1, x0:x1] = True
+    for ln in keep:
+        paint[max(0, ln.y - 3):ln.y + ln.h + 3, max(0, ln.x - 3):ln.x + ln.w + 3] = False
+    paint[max(0, d.y - 2):d.y + d.h + 2, max(0, d.x - 2):d.x + d.w + 2] = True
+    rest = out[~paint]
+    out[paint] = common_colour(rest) if len(rest) else 255  # the page's background, most likely
     return out
 
 
@@ -232,7 +240,7 @@ def with_dialog(code: str, image: Image.Image, lines: Sequence, d: Dialog) -> Co
         # The page behind: the model's, without the dialog's text, and what it left out laid out from the
         # screenshot as it was before the backdrop darkened it (the backdrop darkens it again).
         alpha = ALPHA
-        page = Image.fromarray(behind_pixels(arr, d, alpha))
+        page = Image.fromarray(behind_pixels(arr, d, alpha, off))
         done = complete(drop_text(code, [ln.text for ln in on_card]), page, off)
         behind, added = done.code, added + done.added
     centre = abs(d.y + d.h / 2 - image.height / 2) <= CENTRED * image.height

@@ -67,7 +67,8 @@ SCHEMA: tuple[Setting, ...] = (
             "Generation"),
     Setting("complete", True, bool, "Lay out text the model left out",
             "When the model stops before the end of the mockup, the text below where it stopped is laid out after "
-            "its page from the mockup (positions, sizes and colours read from the image), so nothing drawn is lost.",
+            "its page from the mockup (positions, sizes and colours read from the image), so nothing drawn is lost. "
+            "A dialog over a dimmed page is laid out from the mockup over the model's page.",
             "Generation"),
     # backend
     Setting("backend", "mini", str, "Backend", "Which model produces the code.", "Backend", BACKENDS),
