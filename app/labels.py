@@ -3,9 +3,10 @@
 Tesseract reads a page's buttons badly: it takes an outline or a pill's rounded ends for letters or
 brackets (`( Save )`, `{ Cancel } (Exe)`, `id Log in`), or loses a label on a coloured fill. When the
 pipeline lays out text from the screenshot (`app.completion`, `app.dialog`), it knows the boxes behind the
-text (`app.boxes`), so each box of a button's size is read on its own (`vision.ocr.read_label`: cut
-inside its border, its ink black on white, one line), and the words of the page's lines that fall on it
-are replaced by what that read gives (a label the page's read lost is added).
+text (`app.boxes`), so each box of a button's size is read on its own (`vision.ocr.read_labels`: cut
+inside its border, its ink black on white, the cuts of a page stacked and read in one Tesseract run,
+~0.2 s), and the words of the page's lines that fall on it are replaced by what that read gives (a label
+the page's read lost is added).
 
 `read_buttons(arr, boxes)` reads them; `relabel(lines, buttons)` puts the labels in the lines' place
 (a line with no word on a button is kept as it is).
@@ -20,12 +21,12 @@ from typing import Sequence
 import numpy as np
 
 from app.boxes import common_colour
-from vision.ocr import read_label
+from vision.ocr import read_labels
 
 BUTTON_H = (18, 72)  # px: a box this tall, BUTTON_W wide or more and at most MAX_SHARE of the region wide,
 BUTTON_W = 36        # is a button (or an input: its placeholder is read the same way)
 MAX_SHARE = 0.6
-MAX_READS = 16       # buttons read on one page, at most (one Tesseract run each, ~0.1 s)
+MAX_READS = 32       # buttons read on one page, at most
 MIN_CONF = 50.0      # a label read with less confidence is not kept
 
 
@@ -56,20 +57,15 @@ def words_where(line, keep):
 
 def read_buttons(arr: np.ndarray, boxes: Sequence) -> list[tuple]:
     """[(button, label)]: each button of `boxes` (one colour: a gradient is a picture; the first MAX_READS)
-    in the screenshot `arr` (H×W×3 uint8) with its label read on its own (see the module doc); a button
-    whose read is empty or unsure (an icon, an empty input) is left out."""
-    width, out, reads = arr.shape[1], [], 0
-    for b in boxes:
-        if not is_button(b, width) or (b.fill or "").startswith("linear-gradient") or reads >= MAX_READS:
-            continue
-        inner = arr[b.y + 3:b.y + b.h - 3, b.x + 3:b.x + b.w - 3]
-        if inner.size == 0:
-            continue
-        reads += 1
-        label = read_label(arr, (b.x, b.y, b.w, b.h), common_colour(inner), b.radius)
-        if label is not None and label.conf >= MIN_CONF and any(c.isalnum() for c in label.text):
-            out.append((b, label))
-    return out
+    in the screenshot `arr` (H×W×3 uint8) with its label read on its own, all in one Tesseract run (see the
+    module doc); a button whose read is empty or unsure (an icon, an empty input) is left out."""
+    width = arr.shape[1]
+    buttons = [b for b in boxes if is_button(b, width) and not (b.fill or "").startswith("linear-gradient")
+               and b.w > 6 and b.h > 6][:MAX_READS]
+    asks = [((b.x, b.y, b.w, b.h), common_colour(arr[b.y + 3:b.y + b.h - 3, b.x + 3:b.x + b.w - 3]), b.radius)
+            for b in buttons]
+    return [(b, label) for b, label in zip(buttons, read_labels(arr, asks) if asks else [])
+            if label is not None and label.conf >= MIN_CONF and any(c.isalnum() for c in label.text)]
 
 
 def relabel(lines: Sequence, buttons: Sequence[tuple]) -> list:

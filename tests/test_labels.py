@@ -68,8 +68,10 @@ def test_each_buttons_label_is_read_on_its_own(drawn):
 def test_a_labels_edges_read_as_letters_are_left_out(monkeypatch):
     import vision.ocr as ocr
 
-    # what Tesseract makes of a pill's rounded ends when the cut leaves some of them: "( Save )"
-    read = ocr.OcrLine("( Save )", 0, 0, 90, 40, 88.0, ((0, 0, 8, 40), (20, 10, 40, 20), (80, 0, 8, 40)))
+    # what Tesseract makes of a pill's rounded ends when the cut leaves some of them: "( Save )" (the cut lies
+    # LABEL_GAP px in on the sheet that is read)
+    g = ocr.LABEL_GAP
+    read = ocr.OcrLine("( Save )", g, g, 90, 40, 88.0, ((g, g, 8, 40), (g + 20, g + 10, 40, 20), (g + 80, g, 8, 40)))
     monkeypatch.setattr(ocr, "ocr_image", lambda *a, **k: ocr.OcrResult([read], 100, 50, 0.0))
     arr = np.full((60, 120, 3), 255, np.uint8)
     arr[20:30, 30:80] = 0  # some ink, so that the box is read at all

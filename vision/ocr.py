@@ -42,6 +42,7 @@ from model.errors import MediaError, UicodeError
 
 TESSERACT = "/usr/bin/tesseract"
 LABEL_INK = 96  # a pixel this far from a label's background (summed over channels) is ink
+LABEL_GAP = 16  # px between the labels' cuts stacked for one Tesseract run (and around them)
 FRAME_MARKS = "|[](){}_:;'\"“”‘’!"  # a label's word of these alone is its box's edge read as text
 
 
@@ -222,32 +223,57 @@ def ocr_image(image, *, scale: int = 2, psm: int = 3, lang: str = "eng", min_con
 def read_label(arr, box: tuple[int, int, int, int], background, radius: int = 0,
                executable: str = TESSERACT) -> OcrLine | None:
     """The one line of text inside `box` (x, y, w, h) of the RGB array `arr` (H×W×3 uint8), drawn on
-    `background` (RGB): a button's label. Read within a page, Tesseract takes a button's outline and rounded
-    ends for brackets (`( Save )`, `{ Cancel } (Exe)`) or loses the label. Here the box is cut inside its
-    border and rounding, its ink (pixels far from `background`) drawn black on white and read as one line
-    (`--psm 7`, 3× upsampled). The line's box is in `arr`'s pixels; None when nothing is read."""
+    `background` (RGB): a button's label (`read_labels` for one box)."""
+    return read_labels(arr, [(box, background, radius)], executable)[0]
+
+
+def read_labels(arr, boxes, executable: str = TESSERACT) -> list[OcrLine | None]:
+    """The one line of text inside each of `boxes` ((x, y, w, h), background RGB, corner radius) of the RGB
+    array `arr` (H×W×3 uint8): buttons' labels. Read within a page, Tesseract takes a button's outline and
+    rounded ends for brackets (`( Save )`, `{ Cancel } (Exe)`) or loses the label. Here each box is cut
+    inside its border and rounding and its ink (pixels far from its background) drawn black on white; the
+    cuts are stacked, LABEL_GAP px apart, and read in one run (3× upsampled, `--psm 6`), each read line
+    going back to the box it lies in. Boxes in `arr`'s pixels; None for a box where nothing is read."""
     import numpy as np
     from PIL import Image
 
-    x, y, w, h = box
-    ix, iy = 3 + int(0.6 * min(radius, h // 2)), 3
-    sub = np.asarray(arr[y + iy:y + h - iy, x + ix:x + w - ix], dtype=np.int16)
-    if sub.shape[0] < 6 or sub.shape[1] < 6:
-        return None
-    ink = np.abs(sub - np.asarray(background, dtype=np.int16)).sum(axis=2) > LABEL_INK
-    if not ink.any():
-        return None
-    crop = Image.fromarray(np.where(ink, 0, 255).astype(np.uint8))
-    lines = ocr_image(crop, scale=3, psm=7, polarity=False, second_pass=False, executable=executable).lines
-    # A border or a rounded end read as a letter of its own: "( Save )", "| +10.6%".
-    kept = [(t, w) for ln in lines for t, w in zip(ln.text.split(), ln.words) if t.strip(FRAME_MARKS)]
-    if not kept:
-        return None
-    words = tuple((wx + x + ix, wy + y + iy, ww, wh) for _, (wx, wy, ww, wh) in kept)
-    x0, y0 = min(w[0] for w in words), min(w[1] for w in words)
-    x1, y1 = max(w[0] + w[2] for w in words), max(w[1] + w[3] for w in words)
-    return OcrLine(" ".join(t for t, _ in kept), x0, y0, x1 - x0, y1 - y0,
-                   sum(ln.conf for ln in lines) / len(lines), words)
+    cuts = []  # (index, ink, x, y of the cut in arr)
+    for k, ((x, y, w, h), background, radius) in enumerate(boxes):
+        ix, iy = 3 + int(0.6 * min(radius, h // 2)), 3
+        sub = np.asarray(arr[y + iy:y + h - iy, x + ix:x + w - ix], dtype=np.int16)
+        if sub.shape[0] < 6 or sub.shape[1] < 6:
+            continue
+        ink = np.abs(sub - np.asarray(background, dtype=np.int16)).sum(axis=2) > LABEL_INK
+        if ink.any():
+            cuts.append((k, ink, x + ix, y + iy))
+    out: list[OcrLine | None] = [None] * len(boxes)
+    if not cuts:
+        return out
+    width = max(ink.shape[1] for _, ink, _, _ in cuts) + 2 * LABEL_GAP
+    sheet = np.full((sum(ink.shape[0] + LABEL_GAP for _, ink, _, _ in cuts) + LABEL_GAP, width), 255, np.uint8)
+    tops, top = [], LABEL_GAP
+    for _, ink, _, _ in cuts:
+        sheet[top:top + ink.shape[0], LABEL_GAP:LABEL_GAP + ink.shape[1]][ink] = 0
+        tops.append(top)
+        top += ink.shape[0] + LABEL_GAP
+    lines = ocr_image(Image.fromarray(sheet), scale=3, psm=6, polarity=False, second_pass=False,
+                      executable=executable).lines
+    found: dict[int, list] = {}
+    for ln in lines:
+        for t, (wx, wy, ww, wh) in zip(ln.text.split(), ln.words):
+            c = wy + wh / 2
+            j = next((j for j, (_, ink, _, _) in enumerate(cuts) if tops[j] <= c < tops[j] + ink.shape[0]), None)
+            # A border or a rounded end read as a letter of its own: "( Save )", "| +10.6%".
+            if j is not None and t.strip(FRAME_MARKS):
+                _, _, ox, oy = cuts[j]
+                found.setdefault(j, []).append((t, (wx - LABEL_GAP + ox, wy - tops[j] + oy, ww, wh), ln.conf))
+    for j, kept in found.items():
+        words = tuple(w for _, w, _ in kept)
+        x0, y0 = min(w[0] for w in words), min(w[1] for w in words)
+        x1, y1 = max(w[0] + w[2] for w in words), max(w[1] + w[3] for w in words)
+        out[cuts[j][0]] = OcrLine(" ".join(t for t, _, _ in kept), x0, y0, x1 - x0, y1 - y0,
+                                  sum(c for _, _, c in kept) / len(kept), words)
+    return out
 
 
 def parse_tsv(tsv: str, *, scale: int = 1, min_conf: float = 10.0) -> list[OcrLine]:
