@@ -26,12 +26,15 @@ from vision.ocr import read_labels
 BUTTON_H = (18, 72)  # px: a box this tall, BUTTON_W wide or more and at most MAX_SHARE of the region wide,
 BUTTON_W = 36        # is a button (or an input: its placeholder is read the same way)
 MAX_SHARE = 0.6
+WIDER = 1.5          # a button is this many times as wide as it is tall, at least
 MAX_READS = 32       # buttons read on one page, at most
 MIN_CONF = 50.0      # a label read with less confidence is not kept
 
 
 def is_button(box, width: int) -> bool:
-    return BUTTON_H[0] <= box.h <= BUTTON_H[1] and BUTTON_W <= box.w <= MAX_SHARE * width
+    """A box of a button's size: not a square or a circle (an avatar's initials, an icon)."""
+    return (BUTTON_H[0] <= box.h <= BUTTON_H[1] and BUTTON_W <= box.w <= MAX_SHARE * width
+            and box.w >= WIDER * box.h)
 
 
 def _inside(word, box) -> bool:
