@@ -58,6 +58,12 @@ def common_colour(pixels: np.ndarray) -> np.ndarray:
     return np.median(flat[keys == values[np.argmax(counts)]], axis=0)
 
 
+def centre_within(xywh, box) -> bool:
+    """Whether the middle of the rectangle `xywh` (x, y, w, h) lies in `box` (anything with x, y, w, h)."""
+    cx, cy = xywh[0] + xywh[2] / 2, xywh[1] + xywh[3] / 2
+    return box.x <= cx < box.x + box.w and box.y <= cy < box.y + box.h
+
+
 def find_boxes(arr: np.ndarray, region: tuple[int, int, int, int], background, text_boxes=(),
                depth: int = DEPTH) -> list[Box]:
     """Boxes inside `region` (x0, y0, x1, y1) of `arr` (H×W×3 uint8) drawn on `background` (RGB), outer
@@ -81,7 +87,7 @@ def find_boxes(arr: np.ndarray, region: tuple[int, int, int, int], background, t
         pixels = sub[by:by + bh, bx:bx + bw][own]
         colour = np.median(pixels, axis=0)
         if cover >= FILLED:
-            radius = _radius(own)
+            radius = corner_radius(own)
             ends = _ends(sub[by:by + bh, bx:bx + bw], radius)
             if np.abs(ends[0] - ends[1]).sum() > 2 * DIFFERS:  # an image or a gradient: drawn as a gradient
                 paint = f"linear-gradient(135deg,{hex_colour(ends[0])},{hex_colour(ends[1])})"
@@ -94,7 +100,7 @@ def find_boxes(arr: np.ndarray, region: tuple[int, int, int, int], background, t
                 out.extend(find_boxes(arr, inner, colour, text_boxes, depth - 1))
         elif (bw >= OUTLINE_W and bh >= OUTLINE_H and area <= RING * 2 * (bw + bh)
               and own[0].any() and own[-1].any() and own[:, 0].any() and own[:, -1].any()):
-            out.append(Box(x0 + bx, y0 + by, bw, bh, None, hex_colour(colour), _radius(own)))
+            out.append(Box(x0 + bx, y0 + by, bw, bh, None, hex_colour(colour), corner_radius(own)))
         if len(out) >= MAX_BOXES:
             break
     return out
@@ -108,7 +114,7 @@ def _ends(pixels: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
             np.median(pixels[h - m - k:h - m, w - m - k:w - m].reshape(-1, 3), axis=0))
 
 
-def _radius(own: np.ndarray) -> int:
+def corner_radius(own: np.ndarray) -> int:
     """A rounded corner leaves a gap along the diagonal from the rectangle's corner: r = gap / (1 − 1/√2)."""
     n = min(own.shape) // 2
     gap = next((i for i in range(n) if own[i, i]), None)

@@ -236,7 +236,7 @@ def laid_out(arr: np.ndarray, lines: Sequence, top: int, blank: Sequence = (), b
     return out
 
 
-def rest_page(arr: np.ndarray, lines: Sequence, top: int, blank: Sequence = ()) -> str:
+def rest_page(arr: np.ndarray, lines: Sequence, top: int, blank: Sequence = (), labels: bool = True) -> str:
     """An HTML page laying out `lines` (OCR lines of the screenshot `arr`, H×W×3, below row `top`) and the boxes
     behind them as in the screenshot (`laid_out`): x and width in % of the page's width (so they follow the
     window), y in px below `top`. `blank`: every text line of the image (none is taken for a box)."""
@@ -246,7 +246,7 @@ def rest_page(arr: np.ndarray, lines: Sequence, top: int, blank: Sequence = ()) 
            "font-family:Arial,Helvetica,sans-serif}\n" + LAYOUT_CSS)
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<style>\n{css}\n</style>\n</head>\n<body>\n<!-- what the model left out, laid out from the input -->\n"
-            + "\n".join(laid_out(arr, lines, top, blank)) + "\n</body>\n</html>\n")
+            + "\n".join(laid_out(arr, lines, top, blank, labels=labels)) + "\n</body>\n</html>\n")
 
 
 def _start(arr: np.ndarray, first: int, floor: int) -> int:
@@ -260,9 +260,10 @@ def _start(arr: np.ndarray, first: int, floor: int) -> int:
     return max(0, first - GAP)
 
 
-def complete(code: str, image: Image.Image, lines: Sequence) -> Completion:
+def complete(code: str, image: Image.Image, lines: Sequence, labels: bool = True) -> Completion:
     """`code` (an HTML page converted from `image`) with the text it leaves out of the page's end laid out
-    after it; `lines`: the image's OCR lines (x, y, w, h in pixels). Unchanged when nothing is missing."""
+    after it; `lines`: the image's OCR lines (x, y, w, h in pixels); `labels`: see `laid_out`. Unchanged when
+    nothing is missing."""
     order = [ln for ln in reading_order(lines) if ln.text.strip() and ln.conf >= MIN_CONF]
     shown = shown_lines(code, order)
     f = first_missing(shown)
@@ -272,6 +273,6 @@ def complete(code: str, image: Image.Image, lines: Sequence) -> Completion:
     arr = np.asarray(image.convert("RGB"))
     first = min(ln.y for ln in missing)
     top = _start(arr, first, max((ln.y + ln.h for ln in order[:f] if ln.y + ln.h <= first), default=0))
-    joined = join_pages([code, rest_page(arr, missing, top, order)], [top, image.height - top], PARTS,
+    joined = join_pages([code, rest_page(arr, missing, top, order, labels)], [top, image.height - top], PARTS,
                         clip=(True, False))
     return Completion(joined, len(missing))

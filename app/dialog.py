@@ -35,11 +35,11 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from app.boxes import common_colour, find_boxes, hex_colour
-from app.completion import Completion, complete, laid_out
+from app.boxes import Box, centre_within, common_colour, corner_radius, find_boxes, hex_colour
+from app.completion import LAYOUT_CSS, Completion, complete, laid_out
 from app.labels import read_buttons, relabel, words_where
 from app.markup import Element, Text, parse_html, serialize
-from app.sections import join_pages
+from app.sections import join_pages, scope_css
 
 BRIGHT = 150        # a pixel whose brightest channel passes this is not under the backdrop (which halves it)
 MIN_BRIGHT = 200    # fewer bright pixels than this: nothing to find
@@ -72,8 +72,7 @@ class Dialog:
 
     def holds_box(self, box) -> bool:
         """Whether the middle of `box` (x, y, w, h) lies on the card."""
-        cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
-        return self.x <= cx < self.x + self.w and self.y <= cy < self.y + self.h
+        return centre_within(box, self)
 
 
 def find_dialog(arr: np.ndarray, lines: Sequence = ()) -> Dialog | None:
@@ -118,8 +117,10 @@ def find_dialog(arr: np.ndarray, lines: Sequence = ()) -> Dialog | None:
     if np.median(ring.astype(int).sum(axis=1)) >= int(fill.astype(int).sum()):
         return None  # the card is not lighter than what is around it: no backdrop
 
+    card = Box(x, y, cw, ch, None, None, 0)
+
     def on_card(ln) -> bool:
-        return x <= ln.x + ln.w / 2 < x + cw and y <= ln.y + ln.h / 2 < y + ch
+        return centre_within((ln.x, ln.y, ln.w, ln.h), card)
 
     texts = [ln for ln in lines if ln.text.strip()]
     if not any(on_card(ln) for ln in texts):
@@ -131,15 +132,8 @@ def find_dialog(arr: np.ndarray, lines: Sequence = ()) -> Dialog | None:
         back = common_colour(arr[outside])
         near = (np.abs(arr[outside].astype(np.int16) - back.astype(np.int16)).max(axis=1) <= 6).mean()
     alone = near >= EMPTY and all(on_card(ln) for ln in texts)
-    radius = _corner(own[y:y + ch, x:x + cw])
+    radius = corner_radius(own[y:y + ch, x:x + cw])
     return Dialog(x, y, cw, ch, tuple(int(v) for v in fill), radius, tuple(int(v) for v in back), bool(alone))
-
-
-def _corner(own: np.ndarray) -> int:
-    """The card's corner radius: the diagonal gap at its top-left corner, r = gap / (1 − 1/√2)."""
-    n = min(own.shape) // 2
-    gap = next((i for i in range(n) if own[i, i]), 0)
-    return min(n, int(round(gap / (1 - 2 ** -0.5))))
 
 
 def _on_card(line, d: Dialog):
@@ -250,9 +244,7 @@ def with_dialog(code: str, image: Image.Image, lines: Sequence, d: Dialog) -> Co
            f"background:rgba(0,0,0,{alpha:.2f})}}\n"
            f".uc-dialog{{position:relative;width:{d.w}px;max-width:100%;height:{d.h}px;overflow:hidden;"
            f"background:{hex_colour(d.fill)};border-radius:{d.radius}px;box-shadow:0 20px 40px rgba(0,0,0,.25);"
-           "font-family:Arial,Helvetica,sans-serif}\n"
-           ".uc-dialog .uc-box,.uc-dialog .uc-text{position:absolute;box-sizing:border-box}\n"
-           ".uc-dialog .uc-text{white-space:nowrap;line-height:1}")
+           "font-family:Arial,Helvetica,sans-serif}\n" + scope_css(LAYOUT_CSS, ".uc-dialog"))
     layer = ('<div class="uc-backdrop">\n<div class="uc-dialog" role="dialog" aria-modal="true">\n'
              "<!-- the dialog, laid out from the input -->\n" + "\n".join(inner) + "\n</div>\n</div>\n")
     if not (d.alone or added > len(on_card)):

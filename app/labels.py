@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from app.boxes import common_colour
+from app.boxes import centre_within, common_colour
 from vision.ocr import read_labels
 
 BUTTON_H = (18, 72)  # px: a box this tall, BUTTON_W wide or more and at most MAX_SHARE of the region wide,
@@ -35,11 +35,6 @@ def is_button(box, width: int) -> bool:
     """A box of a button's size: not a square or a circle (an avatar's initials, an icon)."""
     return (BUTTON_H[0] <= box.h <= BUTTON_H[1] and BUTTON_W <= box.w <= MAX_SHARE * width
             and box.w >= WIDER * box.h)
-
-
-def _inside(word, box) -> bool:
-    cx, cy = word[0] + word[2] / 2, word[1] + word[3] / 2
-    return box.x <= cx < box.x + box.w and box.y <= cy < box.y + box.h
 
 
 def words_where(line, keep):
@@ -75,7 +70,7 @@ def relabel(lines: Sequence, buttons: Sequence[tuple]) -> list:
     """`lines` with their words on each of `buttons` (from `read_buttons`) replaced by its label."""
     out = list(lines)
     for b, label in buttons:
-        rest = (words_where(ln, lambda w: not _inside(w, b)) for ln in out)
+        rest = (words_where(ln, lambda w: not centre_within(w, b)) for ln in out)
         # what is left of a line beside a button may be its edge alone ("|"): not text
         out = [m for m in rest if m is not None and any(c.isalnum() for c in m.text)] + [label]
     return out

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from app.dialog import drop_text, find_dialog, with_dialog
-from vision.ocr import ocr_image, read_label
+from vision.ocr import ocr_image, read_labels
 
 W, H = 800, 600
 CARD = (200, 210, 400, 180)  # x, y, w, h of the dialog in the drawn pages
@@ -92,7 +92,7 @@ def test_a_buttons_label_is_read_on_its_own(renderer):
     for text, bg in (("Cancel", (255, 255, 255)), ("Delete", (0xDB, 0x27, 0x77))):
         b = want[text]
         box = (round(b.x) - 21, round(b.y) - 11, round(b.w) + 42, round(b.h) + 22)
-        label = read_label(arr, box, bg, radius=box[3] // 2)
+        label = read_labels(arr, [(box, bg, box[3] // 2)])[0]
         assert label is not None and label.text == text, label
         assert abs(label.x - b.x) <= 4 and abs(label.y + label.h / 2 - (b.y + b.h / 2)) <= 4, (label, b)
 

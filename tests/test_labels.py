@@ -1,4 +1,4 @@
-"""Button labels read one button at a time (app.labels, vision.ocr.read_label).
+"""Button labels read one button at a time (app.labels, vision.ocr.read_labels).
 
 The buttons are drawn by Chromium at known places; what is read is compared with the text and DOM boxes of
 the drawn page. How the words of the page's lines are replaced is checked on hand-made lines.
@@ -78,6 +78,6 @@ def test_a_labels_edges_read_as_letters_are_left_out(monkeypatch):
     monkeypatch.setattr(ocr, "ocr_image", lambda *a, **k: ocr.OcrResult([read], 100, 50, 0.0))
     arr = np.full((60, 120, 3), 255, np.uint8)
     arr[20:30, 30:80] = 0  # some ink, so that the box is read at all
-    label = ocr.read_label(arr, (10, 5, 100, 50), (255, 255, 255))
+    label = ocr.read_labels(arr, [((10, 5, 100, 50), (255, 255, 255), 0)])[0]
     assert label.text == "Save" and label.words == ((33, 18, 40, 20),)  # the word's box, in arr's pixels
     assert (label.x, label.w) == (33, 40)

@@ -220,13 +220,6 @@ def ocr_image(image, *, scale: int = 2, psm: int = 3, lang: str = "eng", min_con
     return OcrResult(lines=lines, width=w0, height=h0, seconds=time.perf_counter() - t0)
 
 
-def read_label(arr, box: tuple[int, int, int, int], background, radius: int = 0,
-               executable: str = TESSERACT) -> OcrLine | None:
-    """The one line of text inside `box` (x, y, w, h) of the RGB array `arr` (H×W×3 uint8), drawn on
-    `background` (RGB): a button's label (`read_labels` for one box)."""
-    return read_labels(arr, [(box, background, radius)], executable)[0]
-
-
 def read_labels(arr, boxes, executable: str = TESSERACT) -> list[OcrLine | None]:
     """The one line of text inside each of `boxes` ((x, y, w, h), background RGB, corner radius) of the RGB
     array `arr` (H×W×3 uint8): buttons' labels. Read within a page, Tesseract takes a button's outline and
