@@ -111,9 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "embedded model's text is copied from what OCR reads in the input")
     c.add_argument("--bands", action="store_true", help="convert a long page band by band and join the bands "
                    "(the embedded model: higher fidelity on pages with many lines, about twice the time on a page of three bands)")
-    c.add_argument("--no-complete", action="store_true", help="keep the model's page as it wrote it; by default "
-                   "text the input shows below where the model stopped is laid out after its page from the input, "
-                   "and a dialog the input shows over a dimmed page is laid out over it")
+    c.add_argument("--model-only", "--no-complete", dest="model_only", action="store_true",
+                   help="hand over the model's page as it wrote it; by default the layout engine writes the page "
+                   "(flow layout read from the input) and the model's regions are kept where they render closer")
     c.add_argument("--max-new-tokens", type=int, default=2048, metavar="N", help="generation limit (default: 2048)")
     c.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default: 0; --best-of uses 0.6 "
                    "when 0)")
@@ -245,7 +245,7 @@ def cmd_convert(args) -> int:
                                      max_new_tokens=args.max_new_tokens, temperature=args.temperature,
                                      top_p=args.top_p, seed=args.seed, best_of=args.best_of, score=args.score,
                                      ground_text=not args.free_text, split=args.bands,
-                                     complete=not args.no_complete)
+                                     engine=not args.model_only)
         except ValueError as e:
             raise _Usage(str(e)) from None
         cancel = threading.Event()
@@ -290,7 +290,7 @@ def cmd_convert(args) -> int:
                 "seconds": round(result.seconds, 3), "tokens_per_s": round(result.tokens_per_s, 2),
                 "finish_reason": result.finish_reason, "score": result.score,
                 "candidate_scores": list(result.candidate_scores),
-                "completed_lines": result.completed_lines}, ensure_ascii=False), flush=True)
+                "model_share": round(result.model_share, 4)}, ensure_ascii=False), flush=True)
         elif out_path is None:
             if stream_stdout and request.best_of == 1 and result.code.startswith(shown):
                 sys.stdout.write(result.code[len(shown):] + "\n")

@@ -42,8 +42,8 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-from app.boxes import find_boxes, hex_colour
-from app.labels import read_buttons, relabel
+from app.perceive.boxes import find_boxes, hex_colour
+from app.perceive.labels import read_buttons, relabel
 from app.markup import Element, Text, parse_html
 from app.sections import join_pages
 from vision.ocr import reading_order

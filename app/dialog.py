@@ -35,9 +35,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from app.boxes import Box, centre_within, common_colour, corner_radius, find_boxes, hex_colour
+from app.perceive.boxes import Box, centre_within, common_colour, corner_radius, find_boxes, hex_colour
 from app.completion import LAYOUT_CSS, Completion, complete, laid_out
-from app.labels import read_buttons, relabel, words_where
+from app.perceive.labels import read_buttons, relabel, words_where
 from app.markup import Element, Text, parse_html, serialize
 from app.sections import join_pages, scope_css
 

@@ -48,8 +48,8 @@ class ConvertResult:
     wrote (thinking and prose included); seconds: wall time of the whole conversion; finish_reason: the
     backend's ("stop", "length", "cancelled"); score: the visual similarity of the rendered code to the input
     image in [0, 1], when it was computed (`best_of` > 1 or asked for); candidates: scores of every candidate
-    when several were sampled; completed_lines: the input's text lines laid out after the model's page because
-    the model left them out (`app.completion`).
+    when several were sampled; model_share: the share of the visible text characters of `code` that lie in
+    elements the model wrote (0: the layout engine wrote all of it, `app.compose`; 1: the model did).
     """
 
     code: str
@@ -62,7 +62,7 @@ class ConvertResult:
     finish_reason: str
     score: float | None = None
     candidate_scores: tuple[float, ...] = field(default=())
-    completed_lines: int = 0
+    model_share: float = 1.0
 
     @property
     def tokens_per_s(self) -> float:

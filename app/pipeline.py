@@ -40,6 +40,7 @@ from PIL import Image
 from app.backends.base import BackendError, Delta, Done, GenParams, is_cancelled
 from app.events import PATH_TRANSFORMED, TARGETS, CodeDelta, ConvertResult, Event, Finished, Status
 from app.extract import CodeStream, extract_code
+from app.layout.tree import sketch
 from app.markup import balance
 from app.media import ImageInput, load_media, slot_of
 from app.prompts import plan_prompt
@@ -69,7 +70,7 @@ class ConvertRequest:
     score: bool = False  # render and score even with best_of == 1
     ground_text: bool = True  # keep the HTML's visible text to the OCR lines (when they are in the prompt)
     split: bool = False  # convert a long page band by band and join the bands (`app.sections`)
-    complete: bool = True  # lay out the OCR text the model's page leaves out after it (`app.completion`)
+    engine: bool = True  # write the page with the layout engine, keeping the model's regions that are closer
 
     def __post_init__(self):
         if self.target not in TARGETS:
@@ -102,7 +103,7 @@ class _Candidate:
     code: str
     done: Done
     score: float | None = None
-    added: int = 0  # OCR lines laid out after the model's page (`app.completion`)
+    model_share: float = 1.0  # share of the page's text in code the model wrote (`app.compose.choose`)
 
 
 class Pipeline:
@@ -132,18 +133,25 @@ class Pipeline:
         ocr_text = None
         images = [m for m in media if isinstance(m, ImageInput)]
         lines_of = _lines or _OcrMemo()  # the prompt's OCR is reused by the scoring of best-of candidates
+        single = (len(media) == 1 and bool(images) and not request.instruction and request.previous_code is None)
+        written, sketch_text = None, None
+        if request.engine and single:
+            yield Status("layout", "reading the page's layout (OCR, boxes, rows, columns, grids)", None)
+            written, tree = _engine(images[0].image, lines_of)
+            if tree is not None and getattr(self.backend, "sketch_prompt", False):
+                sketch_text = sketch(tree, grid=100)
         if getattr(self.backend, "ocr_prompt", False) and images:
             yield Status("ocr", "reading the text in the input (OCR)", None)
             ocr_text = ocr_prompt_text(images, lines_of)
         plan = plan_prompt(request.target, [slot_of(m) for m in media], instruction=request.instruction,
                            previous_code=request.previous_code, native_targets=self.backend.native_targets,
-                           ocr_text=ocr_text)
+                           ocr_text=ocr_text, sketch=sketch_text)
         plain = (ocr_text is not None and plan.model_target == "html" and not plan.thinking
                  and not request.instruction and request.previous_code is None)
         if plain and request.split and len(media) == 1 and images:
             cuts = bands(images[0].image, lines_of(images[0].image))
             if len(cuts) > 1:
-                yield from self._by_bands(request, plan, images[0].image, cuts, t0, cancel, lines_of)
+                yield from self._by_bands(request, plan, images[0].image, cuts, t0, cancel, lines_of, written)
                 return
         ground = ground_lines(images, lines_of) if plain and request.ground_text else None
         n = request.best_of
@@ -164,13 +172,11 @@ class Pipeline:
                 yield Status("generate", f"generating candidate {k + 1}/{n}" if n > 1 else "generating", k / n)
                 tagged = ((k, ev) for ev in self.backend.stream(plan, media, params[k], cancel))
                 candidates += yield from self._collect(plan, tagged, 1, first=k)
-        if plain and request.complete and len(media) == 1 and images:
-            added, dialog = self._complete(candidates, plan, images[0].image, lines_of)
-            lines = f"{added} text line{'s' if added != 1 else ''}"
-            if dialog:
-                yield Status("complete", f"laid out the dialog over the model's page ({lines})", None)
-            elif added:
-                yield Status("complete", f"laid out {lines} the model left out", None)
+        if written is not None and plan.model_target == "html":
+            yield Status("compose", "comparing the model's page with the engine's, region by region", None)
+            kept = self._compose(candidates, plan, written, images[0].image)
+            yield Status("compose", f"the model's code kept in {kept} of {len(written.regions)} regions; "
+                                    f"{100 * candidates[0].model_share:.0f}% of the page's text", None)
         best = candidates[0]
         want_score = (n > 1 or request.score) and any(isinstance(m, ImageInput) for m in media)
         if want_score and best.done.finish_reason != "cancelled":
@@ -183,11 +189,12 @@ class Pipeline:
             code=best.code, target=request.target, path=plan.path, raw_text=best.raw,
             prompt_tokens=best.done.prompt_tokens, new_tokens=sum(c.done.new_tokens for c in candidates),
             seconds=time.perf_counter() - t0, finish_reason=best.done.finish_reason,
-            score=best.score, candidate_scores=scores, completed_lines=best.added)
+            score=best.score, candidate_scores=scores, model_share=best.model_share)
         yield Status("done", f"{result.new_tokens} tokens in {result.seconds:.1f} s", 1.0)
         yield Finished(result)
 
-    def _by_bands(self, request: ConvertRequest, plan, image: Image.Image, cuts, t0: float, cancel, lines_of):
+    def _by_bands(self, request: ConvertRequest, plan, image: Image.Image, cuts, t0: float, cancel, lines_of,
+                  written=None):
         """Each band of `image` converted to HTML as a page of its own (same settings), then the pages joined
         and, for another target, transformed. A band's OCR lines are the page's, moved to the band (Tesseract
         is not run again)."""
@@ -198,13 +205,18 @@ class Pipeline:
             yield Status("generate", f"converting band {k + 1}/{len(cuts)} of the page", k / len(cuts))
             part = crop(image, (top, bottom))
             lines_of.remember(part, [replace(ln, y=ln.y - top) for ln in lines if top <= ln.y + ln.h / 2 < bottom])
-            sub = replace(request, media=(part,), target="html", split=False)
+            sub = replace(request, media=(part,), target="html", split=False, engine=False)
             for ev in self.stream(sub, cancel, _lines=lines_of):
                 if isinstance(ev, Finished):
                     results.append(ev.result)
                 elif isinstance(ev, CodeDelta):
                     yield ev
         code = balance(join_pages([r.code for r in results], [b - a for a, b in cuts[:len(results)]]))
+        share = 1.0
+        if written is not None:
+            joined = _Candidate("", code, code, Done("stop", 0, 0))
+            self._compose([joined], plan, written, image)
+            code, share = joined.model_code, joined.model_share
         if plan.path == PATH_TRANSFORMED:
             code = transform(code, plan.target)
         scores = [r.score for r in results if r.score is not None]
@@ -215,30 +227,33 @@ class Pipeline:
             seconds=time.perf_counter() - t0,
             finish_reason="cancelled" if len(results) < len(cuts) else last.finish_reason,
             score=sum(scores) / len(scores) if scores else None,
-            completed_lines=sum(r.completed_lines for r in results))
+            model_share=share)
         yield Status("done", f"{len(results)} bands, {result.new_tokens} tokens in {result.seconds:.1f} s", 1.0)
         yield Finished(result)
 
     @staticmethod
-    def _complete(candidates: list["_Candidate"], plan, image: Image.Image, lines_of) -> tuple[int, bool]:
-        """Each candidate's page with the text it leaves out laid out after it, or, when the input shows a
-        dialog over a dimmed page, with that dialog laid out over it (`app.dialog`); then converted to the
-        target again. (The first candidate's count of lines added, whether a dialog was found.)"""
-        import numpy as np
+    def _compose(candidates: list["_Candidate"], plan, written, image: Image.Image) -> int:
+        """Each candidate's page composed with the engine's (`app.compose.choose`): the engine's code with the
+        model's regions kept where they render closer to `image`; then converted to the target again. (The
+        regions the first candidate's model code fills.) Without Chromium, the engine's page."""
+        from app.compose.choose import compose
+        from app.render import RenderError, Renderer
 
-        from app.completion import complete
-        from app.dialog import find_dialog, with_dialog
-
-        lines = lines_of(image)
-        dialog = find_dialog(np.asarray(image.convert("RGB")), lines)
-        for c in candidates:
-            if c.done.finish_reason == "cancelled":
-                continue
-            done = with_dialog(c.model_code, image, lines, dialog) if dialog else complete(c.model_code, image, lines)
-            if done.added:
-                c.model_code, c.added = balance(done.code), done.added
+        first = 0
+        try:
+            with Renderer() as r:
+                for k, c in enumerate(candidates):
+                    if c.done.finish_reason == "cancelled" and c.model_code.strip():
+                        continue
+                    done = compose(written, c.model_code, image, r)
+                    c.model_code, c.model_share = done.html, done.model_share
+                    c.code = transform(c.model_code, plan.target) if plan.path == PATH_TRANSFORMED else c.model_code
+                    first = done.model_regions if k == 0 else first
+        except RenderError:
+            for c in candidates:
+                c.model_code, c.model_share = written.html(), 0.0
                 c.code = transform(c.model_code, plan.target) if plan.path == PATH_TRANSFORMED else c.model_code
-        return candidates[0].added, dialog is not None
+        return first
 
     def _collect(self, plan, tagged, n: int, first: int = 0):
         """Candidates `first`..`first+n-1` from `(k, Delta | Done)` events; candidate 0's code is streamed as
@@ -319,6 +334,22 @@ class _OcrMemo:
     def remember(self, image: Image.Image, lines) -> None:
         """`image`'s lines are known (a band's, from its page): not read again."""
         self.seen[self._key(image)] = list(lines)
+
+
+def _engine(image: Image.Image, lines_of):
+    """(the engine's page `app.compose.html.Written`, its layout tree) for `image`; (None, None) without OCR."""
+    import numpy as np
+
+    from app.compose.html import write
+    from app.layout.infer import infer
+    from vision.ocr import OcrError
+
+    try:
+        lines = lines_of(image)
+    except OcrError:
+        return None, None
+    tree = infer(np.asarray(image.convert("RGB")), lines)
+    return write(tree), tree
 
 
 def ocr_prompt_text(images, lines_of=None) -> str | None:

@@ -47,6 +47,9 @@ SYSTEM_PROMPTS: dict[str, str] = {
 }
 
 OCR_HEADER = "Text on the screen, each line as [x,y,w,h] on a 0-100 grid of the image:\n"
+SKETCH_HEADER = ("The page's layout as read from the screenshot (one element a line, indented inside its "
+                 "container; boxes [x,y,w,h] on a 0-100 grid of the image). Write flow layout (flex, grid) in this "
+                 "structure, with semantic elements and shared classes:\n")
 
 FENCE_LANG = {"html": "html", "tailwind": "html", "react": "jsx", "vue": "vue"}
 
@@ -99,6 +102,7 @@ def plan_prompt(
     previous_code: str | None = None,
     native_targets: Sequence[str] = TARGETS,
     ocr_text: str | None = None,
+    sketch: str | None = None,
 ) -> PromptPlan:
     """Plan the chat for one conversion.
 
@@ -106,7 +110,8 @@ def plan_prompt(
     instruction: the user's extra words ("make the header dark"); previous_code: the current code, for a
     follow-up edit; native_targets: the targets the backend's model writes itself; ocr_text: the input's text
     lines (`vision.ocr.serialize_lines`) for models trained with them in the prompt (Design2Code's
-    text-augmented prompting), placed after the task sentence under OCR_HEADER.
+    text-augmented prompting), placed after the task sentence under OCR_HEADER; sketch: the page's layout tree
+    as text (`app.layout.tree.sketch`), for models that take it, under SKETCH_HEADER.
     """
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
@@ -117,6 +122,8 @@ def plan_prompt(
     lines = [_task_text(media)] if media else []
     if ocr_text and ocr_text.strip():
         lines.append(OCR_HEADER + ocr_text.strip())
+    if sketch and sketch.strip():
+        lines.append(SKETCH_HEADER + sketch.strip())
     if previous_code is not None:
         # The code is labelled as what it is (the user's target); a model that writes only HTML is asked for
         # the page as HTML, which `app.targets` converts back to the target.

@@ -2,7 +2,7 @@
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from app.boxes import find_boxes
+from app.perceive.boxes import find_boxes
 
 WHITE = (255, 255, 255)
 

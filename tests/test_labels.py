@@ -6,8 +6,8 @@ the drawn page. How the words of the page's lines are replaced is checked on han
 import numpy as np
 import pytest
 
-from app.boxes import Box, find_boxes
-from app.labels import read_buttons, relabel, words_where
+from app.perceive.boxes import Box, find_boxes
+from app.perceive.labels import read_buttons, relabel, words_where
 from vision.ocr import OcrLine
 
 BUTTONS = """<!DOCTYPE html><html><body style="margin:0;background:#ffffff;font-family:Arial,Helvetica,sans-serif">

@@ -75,6 +75,7 @@ class OpenAIBackend:
         # A general model writes every target itself; `load()` narrows this for a uicode server's model.
         self.native_targets: tuple[str, ...] = TARGETS
         self.ocr_prompt = False
+        self.sketch_prompt = True  # a general model is given the page's layout sketch
         self._loaded = False
         self._key = settings.api_key
         self._openai = openai
@@ -126,6 +127,7 @@ class OpenAIBackend:
                 targets = tuple(t for t in meta.get("targets", ()) if t in TARGETS)
                 self.native_targets = targets or self.native_targets
                 self.ocr_prompt = bool(meta.get("ocr_prompt", False))
+                self.sketch_prompt = bool(meta.get("sketch_prompt", not self.ocr_prompt))
         self._loaded = True
 
     def stream(self, plan, media: Sequence, params: GenParams, cancel: CancelFlag = None) -> Iterator[Delta | Done]:

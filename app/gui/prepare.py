@@ -57,4 +57,4 @@ def build_request(items, values: dict, instruction: str | None = None, previous_
                           max_new_tokens=values["max_new_tokens"], temperature=values["temperature"],
                           top_p=values["top_p"], seed=values["seed"], best_of=values["best_of"],
                           ground_text=values["ground_text"], split=values["split"],
-                          complete=values["complete"])
+                          engine=values["engine"])

@@ -65,10 +65,10 @@ SCHEMA: tuple[Setting, ...] = (
             "Convert a long page in horizontal bands, each with few enough lines for the embedded model to "
             "finish, and join them: closer to the mockup on pages with many lines, up to about twice the time.",
             "Generation"),
-    Setting("complete", True, bool, "Lay out text the model left out",
-            "When the model stops before the end of the mockup, the text below where it stopped is laid out after "
-            "its page from the mockup (positions, sizes and colours read from the image), so nothing drawn is lost. "
-            "A dialog over a dimmed page is laid out from the mockup over the model's page.",
+    Setting("engine", True, bool, "Write the page with the layout engine",
+            "The layout engine reads the mockup's structure (text blocks, boxes, rows, columns, grids, header, "
+            "footer) and writes flow-layout code; the model's regions are kept where they render closer to the "
+            "mockup. Turn off to get the model's page as it wrote it.",
             "Generation"),
     # backend
     Setting("backend", "mini", str, "Backend", "Which model produces the code.", "Backend", BACKENDS),

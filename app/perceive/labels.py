@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from app.boxes import centre_within, common_colour
+from app.perceive.boxes import centre_within, common_colour
 from vision.ocr import read_labels
 
 BUTTON_H = (18, 72)  # px: a box this tall, BUTTON_W wide or more and at most MAX_SHARE of the region wide,

@@ -83,27 +83,75 @@ def find_boxes(arr: np.ndarray, region: tuple[int, int, int, int], background, t
         if bw < MIN_W or bh < MIN_H:
             continue
         own = labels[by:by + bh, bx:bx + bw] == k
-        cover = differs[by:by + bh, bx:bx + bw].mean()
-        pixels = sub[by:by + bh, bx:bx + bw][own]
-        colour = np.median(pixels, axis=0)
-        if cover >= FILLED:
-            radius = corner_radius(own)
-            ends = _ends(sub[by:by + bh, bx:bx + bw], radius)
-            if np.abs(ends[0] - ends[1]).sum() > 2 * DIFFERS:  # an image or a gradient: drawn as a gradient
-                paint = f"linear-gradient(135deg,{hex_colour(ends[0])},{hex_colour(ends[1])})"
-            else:
-                paint = hex_colour(colour)
-            box = Box(x0 + bx, y0 + by, bw, bh, paint, None, radius)
-            out.append(box)
-            if paint.startswith("#") and depth > 1 and bw > 2 * MIN_W and bh > 2 * MIN_H:
-                inner = (box.x + 1, box.y + 1, box.x + bw - 1, box.y + bh - 1)
-                out.extend(find_boxes(arr, inner, colour, text_boxes, depth - 1))
-        elif (bw >= OUTLINE_W and bh >= OUTLINE_H and area <= RING * 2 * (bw + bh)
-              and own[0].any() and own[-1].any() and own[:, 0].any() and own[:, -1].any()):
-            out.append(Box(x0 + bx, y0 + by, bw, bh, None, hex_colour(colour), corner_radius(own)))
+        _shape(arr, sub, differs, own, (x0, y0), (bx, by), text_boxes, depth, out)
         if len(out) >= MAX_BOXES:
             break
     return out
+
+
+def _shape(arr, sub, differs, own, origin, at, text_boxes, depth, out, split: bool = True) -> None:
+    """One connected patch `own` (a mask at `at` in `sub`) as a box appended to `out` (with the boxes inside
+    it), or as several when it is bands of different colours touching (a dark header over a grey nav)."""
+    (x0, y0), (bx, by) = origin, at
+    bh, bw = own.shape
+    area = int(own.sum())
+    if bw < MIN_W or bh < MIN_H:
+        return
+    cover = differs[by:by + bh, bx:bx + bw].mean()
+    pixels = sub[by:by + bh, bx:bx + bw][own]
+    colour = np.median(pixels, axis=0)
+    if cover >= FILLED:
+        radius = corner_radius(own)
+        ends = _ends(sub[by:by + bh, bx:bx + bw], radius)
+        if np.abs(ends[0] - ends[1]).sum() > 2 * DIFFERS:
+            parts = _bands(sub[by:by + bh, bx:bx + bw], own) if split else []
+            if len(parts) > 1:
+                for a, b, axis in parts:
+                    part = np.zeros_like(own)
+                    if axis == 0:
+                        part[a:b] = own[a:b]
+                    else:
+                        part[:, a:b] = own[:, a:b]
+                    ys, xs = np.nonzero(part)
+                    if len(ys):
+                        py, px = int(ys.min()), int(xs.min())
+                        sub_own = part[py:int(ys.max()) + 1, px:int(xs.max()) + 1]
+                        _shape(arr, sub, differs, sub_own, origin, (bx + px, by + py), text_boxes, depth, out, False)
+                return
+            paint = f"linear-gradient(135deg,{hex_colour(ends[0])},{hex_colour(ends[1])})"
+        else:
+            paint = hex_colour(colour)
+        box = Box(x0 + bx, y0 + by, bw, bh, paint, None, radius)
+        out.append(box)
+        if paint.startswith("#") and depth > 1 and bw > 2 * MIN_W and bh > 2 * MIN_H:
+            inner = (box.x + 1, box.y + 1, box.x + bw - 1, box.y + bh - 1)
+            out.extend(find_boxes(arr, inner, colour, text_boxes, depth - 1))
+    elif (bw >= OUTLINE_W and bh >= OUTLINE_H and area <= RING * 2 * (bw + bh)
+          and own[0].any() and own[-1].any() and own[:, 0].any() and own[:, -1].any()):
+        out.append(Box(x0 + bx, y0 + by, bw, bh, None, hex_colour(colour), corner_radius(own)))
+
+
+def _bands(pixels: np.ndarray, own: np.ndarray) -> list[tuple[int, int, int]]:
+    """Where a patch is bands of one colour each, stacked or side by side: [(start, end, axis)] (axis 0:
+    rows), cut where the median colour of the patch's pixels jumps from one row (column) to the next;
+    [] when it is not (a picture, a gradient)."""
+    for axis in (0, 1):
+        n = own.shape[axis]
+        med = np.zeros((n, 3))
+        for i in range(n):
+            line = pixels[i][own[i]] if axis == 0 else pixels[:, i][own[:, i]]
+            med[i] = np.median(line, axis=0) if len(line) else np.nan
+        jumps = np.flatnonzero(np.nansum(np.abs(np.diff(med, axis=0)), axis=1) > 3 * DIFFERS) + 1
+        cuts = [0] + [int(j) for j in jumps] + [n]
+        parts = [(a, b) for a, b in zip(cuts, cuts[1:]) if b - a >= MIN_H]
+        if len(parts) < 2 or len(parts) > 8:
+            continue
+        # each band must be of one colour, or this is a picture
+        flat = all(np.nanmax(np.abs(med[a:b] - np.nanmedian(med[a:b], axis=0)).sum(axis=1)) <= 3 * DIFFERS
+                   for a, b in parts)
+        if flat:
+            return [(a, b, axis) for a, b in parts]
+    return []
 
 
 def _ends(pixels: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:

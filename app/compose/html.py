@@ -1,0 +1,478 @@
+"""Code from the layout tree: one semantic HTML page with one stylesheet, in flow layout.
+
+`write_page(page)` turns a `Node` tree (`app.layout.tree`) into a standalone HTML document:
+
+- **Elements.** Regions become header / nav / main > section / aside / footer; text by role h1–h4, p, a,
+  label, li in ul/ol; buttons `<button>`, inputs `<input>` with their `<label for>`, tables `<table>`,
+  images a `role="img"` box of the measured size and aspect ratio, rules `<hr>`.
+- **Flow.** Columns are flex columns with a gap (a child whose gap differs gets a margin); rows are wrapping
+  flex rows, pushed apart (`space-between`), centred or started where the input has them; grids are CSS
+  grids of equal `fr` columns that fall to one column on a phone. The page's content sits in a max-width
+  frame (centred, or at its measured left in %), full-width bands keep their backgrounds edge to edge.
+  Nothing is positioned absolutely and no text gets a fixed height, so the page reflows at tablet and
+  phone widths; long words break rather than scroll the page sideways.
+- **Classes.** Each element's declarations make its class, named by its role (`card`, `nav`, `title`,
+  `btn`…); elements with the same declarations share one. Repeated siblings (a grid's cards, a list's
+  items, a nav's links) are written from the first one's classes, so they share them whole.
+
+Every element written carries `data-uc` = the node's kind only in the sketch, never in the code: the code
+is what a person would write.
+
+Not here: inferring the tree (`app.layout`), other targets (`app.targets` transforms this HTML).
+"""
+from __future__ import annotations
+
+import html
+from collections import Counter
+
+from app.layout.groups import painted
+from app.layout.tree import Node
+
+BASE_CSS = """*,*::before,*::after{box-sizing:border-box}
+body{margin:0;font-family:Arial,Helvetica,sans-serif;overflow-wrap:anywhere}
+h1,h2,h3,h4,p,ul,ol,figure{margin:0}
+a{color:inherit;text-decoration:none}
+button,input,select,textarea{font:inherit}
+img{max-width:100%}"""
+NAMES = {"h1": "title", "h2": "heading", "h3": "subheading", "h4": "minor", "p": "text", "a": "link",
+         "label": "label", "li": "item"}
+PHONE = 640  # px: at most this wide, grids fall to one column and rows wrap
+NEAR = 6     # px: placements this close count as aligned
+
+
+class _Sheet:
+    """Classes by declarations: `name(base, decls)` gives one class per distinct (base, declarations)."""
+
+    def __init__(self):
+        self.by_decls: dict[tuple, str] = {}
+        self.count: Counter = Counter()
+        self.rules: list[str] = []
+        self.media: list[str] = []
+
+    def name(self, base: str, decls: list[str], phone: list[str] = ()) -> str:
+        key = (base, tuple(decls), tuple(phone))
+        if key not in self.by_decls:
+            self.count[base] += 1
+            cls = base if self.count[base] == 1 else f"{base}-{self.count[base]}"
+            self.by_decls[key] = cls
+            if decls:
+                self.rules.append(f".{cls}{{{';'.join(decls)}}}")
+            if phone:
+                self.media.append(f".{cls}{{{';'.join(phone)}}}")
+        return self.by_decls[key]
+
+    def css(self) -> str:
+        out = "\n".join(self.rules)
+        if self.media:
+            out += f"\n@media (max-width:{PHONE}px){{\n" + "\n".join(self.media) + "\n}"
+        return out
+
+
+def _px(v) -> str:
+    v = int(round(v))
+    return "0" if v == 0 else f"{v}px"
+
+
+def _paint(s: dict) -> list[str]:
+    out = []
+    if s.get("bg"):
+        out.append(f"background:{s['bg']}")
+    if s.get("border"):
+        out.append(f"border:1px solid {s['border']}")
+    if s.get("radius"):
+        out.append(f"border-radius:{s['radius']}px")
+    return out
+
+
+def _type(s: dict, role: str = "") -> list[str]:
+    out = [f"font-size:{s['size']}px", f"line-height:{s['lh']}px", f"color:{s['colour']}"]
+    bold = s.get("weight", 400) >= 600
+    if bold or role.startswith("h"):
+        out.append(f"font-weight:{700 if bold else 400}")
+    if s.get("align") == "center":
+        out.append("text-align:center")
+    return out
+
+
+class _Writer:
+    def __init__(self, page: Node):
+        self.page_node = page
+        self.sheet = _Sheet()
+        self.ids = 0
+
+    # -- placement of a child in its parent's frame
+    def _in_column(self, c: Node, frame: tuple[int, int]) -> list[str]:
+        x0, x1 = frame
+        fw = max(1, x1 - x0)
+        out = []
+        if c.w >= fw - NEAR:
+            return out
+        if abs((c.x + c.w / 2) - (x0 + x1) / 2) <= NEAR:
+            out.append("align-self:center")
+        elif abs(c.right - x1) <= NEAR:
+            out.append("align-self:flex-end")
+        else:
+            out.append("align-self:flex-start")
+            if c.x - x0 > NEAR:
+                out.append(f"margin-left:{100 * (c.x - x0) / fw:.1f}%")
+        out += self._width(c)
+        return out
+
+    def _width(self, c: Node) -> list[str]:
+        if c.kind == "text":
+            return [f"max-width:{c.w + c.style['size'] // 2}px"] if c.style.get("lines", 1) > 1 else []
+        if c.kind in ("button", "icon"):
+            return []
+        return [f"width:{c.w}px", "max-width:100%"]
+
+    def _in_row(self, c: Node) -> list[str]:
+        if c.kind == "text":
+            if c.style.get("lines", 1) > 1:
+                return [f"flex:0 1 {c.w + c.style['size'] // 2}px", "min-width:0"]
+            return ["flex:0 1 auto"]
+        if c.kind in ("button", "icon"):
+            return ["flex:0 0 auto"]
+        if c.kind in ("image", "input"):
+            return [f"flex:0 1 {c.w}px", "min-width:0"]
+        return ["flex:0 1 auto", "min-width:0"]
+
+    # -- containers
+    def _inner(self, n: Node) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1) of `n`'s content box: its box less its padding."""
+        t, r, b, l = n.style.get("pad", (0, 0, 0, 0))
+        return n.x + l, n.y + t, n.right - r, n.bottom - b
+
+    def _layout(self, n: Node, frame: tuple[int, int, int, int]) -> tuple[list[str], list[str], list[list[str]]]:
+        """(declarations of `n` as a container, its phone declarations, each child's placement)."""
+        x0, y0, x1, y1 = frame
+        kids = n.children
+        if n.kind in ("grid",):
+            cols = max(1, n.style.get("cols", len(kids)))
+            gap = n.style.get("gap", _median([kids[k + 1].x - kids[k].right for k in range(min(cols, len(kids)) - 1)]))
+            decls = ["display:grid", f"grid-template-columns:repeat({cols},minmax(0,1fr))",
+                     f"column-gap:{_px(max(0, gap))}", f"row-gap:{_px(max(0, n.style.get('row_gap', gap)))}"]
+            phone = ["grid-template-columns:1fr"] if cols > 1 and min(k.w for k in kids) >= 200 else (
+                ["grid-template-columns:repeat(2,minmax(0,1fr))"] if cols > 2 else [])
+            return decls, phone, [[] for _ in kids]
+        if n.kind == "row":
+            return self._row(n, frame)
+        # column (and page wraps, lists' items)
+        gaps = [max(0, kids[k + 1].y - kids[k].bottom) for k in range(len(kids) - 1)]
+        gap = _median(gaps)
+        decls = ["display:flex", "flex-direction:column"] + ([f"gap:{_px(gap)}"] if gap else [])
+        places = []
+        for k, c in enumerate(kids):
+            p = self._in_column(c, (x0, x1))
+            if k and abs(gaps[k - 1] - gap) > 3:
+                p.append(f"margin-top:{_px(gaps[k - 1] - gap)}")
+            places.append(p)
+        if kids and kids[0].y - y0 > 3 and not n.style.get("pad"):
+            places[0].append(f"margin-top:{_px(kids[0].y - y0)}")
+        return decls, [], places
+
+    def _row(self, n: Node, frame) -> tuple[list[str], list[str], list[list[str]]]:
+        x0, y0, x1, y1 = frame
+        kids = n.children
+        gaps = [kids[k + 1].x - kids[k].right for k in range(len(kids) - 1)]
+        decls = ["display:flex", "flex-wrap:wrap"]
+        places = [self._in_row(c) for c in kids]
+        left, right = kids[0].x - x0, x1 - kids[-1].right
+        if len(kids) >= 2 and left <= NEAR and right <= NEAR and (x1 - x0) > 0:
+            decls.append("justify-content:space-between")
+            gap = min(min(gaps), 48)
+        else:
+            gap = _median(gaps)
+            if abs(left - right) <= NEAR and left > NEAR:
+                decls.append("justify-content:center")
+            elif right <= NEAR < left:
+                decls.append("justify-content:flex-end")
+            elif left > NEAR:
+                places[0].append(f"margin-left:{100 * left / max(1, x1 - x0):.1f}%")
+            for k, g in enumerate(gaps):
+                if abs(g - gap) > NEAR:
+                    places[k + 1].append(f"margin-left:{_px(g - gap)}")
+        decls.append(f"column-gap:{_px(max(0, gap))}")
+        decls.append(f"row-gap:{_px(min(16, max(4, gap // 2)))}")
+        centres = [c.y + c.h / 2 for c in kids]
+        tops = [c.y for c in kids]
+        if max(centres) - min(centres) <= 4:
+            decls.append("align-items:center")
+        elif max(tops) - min(tops) <= 4:
+            decls.append("align-items:flex-start")
+        elif max(c.bottom for c in kids) - min(c.bottom for c in kids) <= 4:
+            decls.append("align-items:flex-end")
+        else:
+            decls.append("align-items:flex-start")
+            top = min(tops)
+            for k, c in enumerate(kids):
+                if c.y - top > 3:
+                    places[k].append(f"margin-top:{_px(c.y - top)}")
+        return decls, [], places
+
+    # -- elements
+    def element(self, n: Node, place: list[str], template: dict | None = None, path: str = "") -> str:
+        """`n` as HTML, with `place` (its placement in its parent) among its declarations. `template`: path →
+        class of a repeated sibling already written (the classes are reused)."""
+        k = n.kind
+        if k == "text":
+            return self._text(n, place, template, path)
+        if k == "button":
+            return self._button(n, place, template, path)
+        if k == "input":
+            return self._input(n, place, template, path)
+        if k in ("image", "icon"):
+            s = n.style
+            decls = place + _paint(s)
+            if not s.get("bg"):
+                decls.append("background:#d9d9d9")
+            if k == "icon":
+                decls += [f"width:{n.w}px", f"height:{n.h}px", "display:inline-block", "flex-shrink:0"]
+                cls = self._cls("icon", decls, template, path)
+                return f'<span class="{cls}" aria-hidden="true"></span>'
+            if "width:" not in " ".join(place):
+                decls += [f"width:{n.w}px", "max-width:100%"]
+            decls.append(f"aspect-ratio:{n.w}/{max(1, n.h)}")
+            cls = self._cls("img", decls, template, path)
+            return f'<div class="{cls}" role="img" aria-label="image"></div>'
+        if k == "divider":
+            decls = place + ["border:0", f"border-top:{max(1, n.h)}px solid {n.style.get('colour', '#ccc')}",
+                             "margin:0", "align-self:stretch"]
+            return f'<hr class="{self._cls("rule", decls, template, path)}">'
+        if k == "table":
+            return self._table(n, place, template, path)
+        if k == "list":
+            return self._list(n, place, template, path)
+        if k == "field":
+            return self._field(n, place, template, path)
+        return self._container(n, place, template, path)
+
+    def _cls(self, base: str, decls: list[str], template, path: str, phone: list[str] = ()) -> str:
+        if template is not None and path in template:
+            return template[path]
+        cls = self.sheet.name(base, decls, phone)
+        if self._record is not None:
+            self._record[path] = cls
+        return cls
+
+    _record: dict | None = None
+
+    def _text(self, n: Node, place, template, path) -> str:
+        role = n.role or "p"
+        tag = {"a": "a", "label": "label", "li": "li"}.get(role, role if role in ("h1", "h2", "h3", "h4") else "p")
+        decls = place + _type(n.style, role)
+        cls = self._cls(NAMES.get(role, "text"), decls, template, path)
+        attrs = ' href="#"' if tag == "a" else ""
+        if tag == "label" and n.style.get("for"):
+            attrs = f' for="{n.style["for"]}"'
+        return f'<{tag} class="{cls}"{attrs}>{html.escape(n.text, quote=False)}</{tag}>'
+
+    def _button(self, n: Node, place, template, path) -> str:
+        s = n.style
+        text_w = max(1, len(n.text)) * s["size"] * 0.55
+        pad_v, pad_h = max(0, (n.h - s["lh"]) / 2), max(4, (n.w - text_w) / 2)
+        decls = place + _paint(s) + _type(s) + [f"padding:{_px(pad_v)} {_px(pad_h)}"]
+        if not s.get("bg"):
+            decls.append("background:transparent")
+        if not s.get("border"):
+            decls.append("border:0")
+        decls.append("cursor:pointer")
+        cls = self._cls("btn", decls, template, path)
+        return f'<button type="button" class="{cls}">{html.escape(n.text, quote=False)}</button>'
+
+    def _input(self, n: Node, place, template, path) -> str:
+        s = n.style
+        decls = place + _paint(s)
+        if not s.get("border"):
+            decls.append("border:1px solid #cccccc")
+        if "width:" not in " ".join(place):
+            decls += [f"width:{n.w}px", "max-width:100%"]
+        decls += [f"height:{n.h}px", f"padding:0 {_px(s.get('pad_left', 8))}"]
+        if "size" in s:
+            decls += [f"font-size:{s['size']}px", f"color:{s['colour']}"]
+        cls = self._cls("input", decls, template, path)
+        self.ids += 1
+        ident = f"field-{self.ids}"
+        s["id"] = ident
+        ph = f' placeholder="{html.escape(n.text)}"' if n.text else ""
+        return f'<input type="text" id="{ident}" class="{cls}"{ph}>'
+
+    def _field(self, n: Node, place, template, path) -> str:
+        label, box = n.children
+        gap = max(0, box.y - label.bottom)
+        cls = self._cls("field", place + ["display:flex", "flex-direction:column", f"gap:{_px(gap)}"], template, path)
+        inp = self.element(box, self._in_column(box, (n.x, n.right)), template, path + ".1")
+        label.style["for"] = box.style.get("id", "")
+        lab = self.element(label, [], template, path + ".0")
+        return f'<div class="{cls}">\n{lab}\n{inp}\n</div>'
+
+    def _list(self, n: Node, place, template, path) -> str:
+        tag = "ol" if n.style.get("marker") == "ol" else "ul"
+        kids = n.children
+        gaps = [max(0, kids[k + 1].y - kids[k].bottom) for k in range(len(kids) - 1)]
+        gap = _median(gaps)
+        decls = place + ["padding-left:20px", "display:flex", "flex-direction:column"] + ([f"gap:{_px(gap)}"] if gap else [])
+        cls = self._cls("list", decls, template, path)
+        first = self.element(kids[0], [], template, path + ".0")
+        items = [first] + [self.element(c, [], template, path + ".0") for c in kids[1:]]
+        return f'<{tag} class="{cls}">\n' + "\n".join(items) + f"\n</{tag}>"
+
+    def _table(self, n: Node, place, template, path) -> str:
+        cols = n.style.get("cols", 2)
+        kids = n.children
+        rows = [kids[k:k + cols] for k in range(0, len(kids), cols)]
+        gap = n.style.get("gap", 16)
+        rgap = n.style.get("row_gap", 4)
+        wrap = self._cls("table-wrap", place + ["overflow-x:auto"], template, path)
+        tcls = self._cls("table", ["border-collapse:collapse"], template, path + ".t")
+        head = rows[0] and all(c.style.get("weight", 400) >= 600 for c in rows[0]) and len(rows) > 1
+        out = [f'<div class="{wrap}">', f'<table class="{tcls}">']
+        for r, row in enumerate(rows):
+            tag = "th" if head and r == 0 else "td"
+            cells = []
+            for j, c in enumerate(row):
+                decls = _type(c.style) + ["text-align:left", "vertical-align:top",
+                                          f"padding:{_px(rgap / 2)} {_px(gap)} {_px(rgap / 2)} 0"]
+                cls = self._cls("cell", decls, template, f"{path}.c{r == 0 and head}{j}")
+                cells.append(f'<{tag} class="{cls}">{html.escape(c.text, quote=False)}</{tag}>')
+            out.append("<tr>" + "".join(cells) + "</tr>")
+        out += ["</table>", "</div>"]
+        return "\n".join(out)
+
+    def _container(self, n: Node, place, template, path, tag: str | None = None) -> str:
+        frame = self._inner(n)
+        decls, phone, places = self._layout(n, frame)
+        own = list(place) + decls + _paint(n.style)
+        pad = n.style.get("pad")
+        if pad and any(pad):
+            t, r, b, l = pad
+            own.append(f"padding:{_px(t)} {_px(min(r, 64))} {_px(b)} {_px(min(l, 64))}")
+        base = {"nav": "nav", "card": "card", "aside": "sidebar", "main-column": "content"}.get(n.role) or (
+            {"grid": "grid", "row": "row"}.get(n.kind, "stack"))
+        cls = self._cls(base, own, template, path, phone)
+        tag = tag or {"nav": "nav", "aside": "aside", "main-column": "main"}.get(n.role, "div")
+        body = self._children(n, places, template, path)
+        return f'<{tag} class="{cls}">\n{body}\n</{tag}>'
+
+    def _children(self, n: Node, places: list[list[str]], template, path) -> str:
+        out = []
+        first_of: dict[tuple, int] = {}
+        repeat = n.kind in ("grid",) or n.role == "nav"
+        for k, (c, p) in enumerate(zip(n.children, places)):
+            sig = _shape(c)
+            if template is not None:
+                out.append(self.element(c, p, template, f"{path}.{k}"))
+            elif repeat and sig in first_of:
+                # a repeated sibling: the first one's classes, path by path
+                rec = self._templates[(id(n), sig)]
+                out.append(self.element(c, p, rec, f"{path}.{first_of[sig]}"))
+            elif repeat:
+                first_of[sig] = k
+                saved, self._record = self._record, {}
+                out.append(self.element(c, p, None, f"{path}.{k}"))
+                self._templates[(id(n), sig)] = self._record
+                if saved is not None:
+                    saved.update(self._record)
+                self._record = saved
+            else:
+                out.append(self.element(c, p, None, f"{path}.{k}"))
+        return "\n".join(out)
+
+    _templates: dict = {}
+
+    # -- the page
+    def page(self) -> "Written":
+        self._templates = {}
+        p = self.page_node
+        bands = p.children
+        fx0, fx1 = _frame(p)
+        centred = abs(fx0 - (p.w - fx1)) <= 0.03 * p.w
+        wrap_decls = [f"max-width:{fx1 - fx0}px"] + (["margin:0 auto"] if centred else
+                                                     [f"margin-left:{100 * fx0 / max(1, p.w):.1f}%"])
+        parts, regions, prev_bottom, main_open = [], [], 0, False
+        has_layout = any(b.role == "layout" for b in bands)
+        for k, b in enumerate(bands):
+            role = b.role or "section"
+            tag = {"header": "header", "header-nav": "nav", "footer": "footer", "layout": "div"}.get(role, "section")
+            in_main = tag == "section" and not has_layout
+            if in_main != main_open:
+                parts.append("<main>" if in_main else "</main>")
+                main_open = in_main
+            gap = max(0, b.y - prev_bottom)
+            prev_bottom = max(prev_bottom, b.bottom)
+            region = [f"margin-top:{_px(gap)}"] if gap else []
+            if painted(b) and b.w >= 0.97 * p.w:  # a full-width band: its paint edge to edge, its content framed
+                t, _, bt, _ = b.style.get("pad", (0, 0, 0, 0))
+                region += _paint(b.style) + [f"padding:{_px(t)} 16px {_px(bt)}"]
+                style = {k2: v for k2, v in b.style.items() if k2 not in ("pad", "bg", "border", "radius")}
+                inner = Node(b.kind, fx0, b.y + t, fx1 - fx0, b.h - t - bt, b.children, b.role, "", style)
+            else:
+                region.append("padding:0 16px")
+                inner = Node("column", fx0, b.y, fx1 - fx0, b.h, [b])
+            content = self._container(inner, wrap_decls, None, f"b{k}")
+            name = {"header": "site-header", "footer": "site-footer", "header-nav": "site-nav"}.get(role, role)
+            cls = self.sheet.name(name if name != "main-column" else "section", region)
+            regions.append((len(parts), tag, cls, b))
+            parts.append(f'<{tag} class="{cls}">\n{content}\n</{tag}>')
+        if main_open:
+            parts.append("</main>")
+        if not bands:
+            parts.append("<main></main>")
+        body = f"body{{background:{p.style.get('bg', '#ffffff')}}}"
+        return Written("\n".join([BASE_CSS, body, self.sheet.css()]), parts, regions, _title(p))
+
+
+class Written:
+    """A page written from a tree: its stylesheet, its body's parts (region elements and the `<main>`
+    tags between them) and, for each band of the tree, (index in parts, tag, class, band node)."""
+
+    def __init__(self, css: str, parts: list[str], regions: list[tuple], title: str):
+        self.css, self.parts, self.regions, self.title = css, parts, regions, title
+
+    def html(self, parts: list[str] | None = None, extra_css: str = "") -> str:
+        css = self.css + ("\n" + extra_css if extra_css else "")
+        return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                f"<title>{html.escape(self.title)}</title>\n<style>\n{css}\n</style>\n</head>\n<body>\n"
+                + "\n".join(self.parts if parts is None else parts) + "\n</body>\n</html>\n")
+
+
+def _median(values) -> int:
+    v = sorted(values)
+    return int(v[len(v) // 2]) if v else 0
+
+
+def _shape(n: Node) -> tuple:
+    return (n.kind, n.role, painted(n), tuple(_shape(c) for c in n.children))
+
+
+def _frame(page: Node) -> tuple[int, int]:
+    """The x-range the page's content sits in: the median left and right edges of its bands' content
+    (a full-width painted band counts by its children)."""
+    lefts, rights = [], []
+    for b in page.children:
+        parts = b.children if (painted(b) and b.w >= 0.97 * page.w and b.children) else [b]
+        lefts.append(min(c.x for c in parts))
+        rights.append(max(c.right for c in parts))
+    if not lefts:
+        return 0, page.w
+    lefts.sort()
+    rights.sort()
+    x0, x1 = lefts[0], rights[-1]
+    return max(0, x0), min(page.w, max(x1, x0 + 1))
+
+
+def _title(page: Node) -> str:
+    for n in page.walk():
+        if n.kind == "text" and n.role in ("h1", "h2"):
+            return n.text
+    return "Page"
+
+
+def write(page: Node) -> Written:
+    """The layout tree `page` written as HTML (see the module doc), by region."""
+    return _Writer(page).page()
+
+
+def write_page(page: Node) -> str:
+    """The standalone HTML document of the layout tree `page` (see the module doc)."""
+    return write(page).html()

@@ -1,0 +1,272 @@
+"""Facts → the layout tree: which boxes hold what, how their content flows, what each part of the page is.
+
+`infer(arr, ocr_lines)` reads the screenshot `arr` (H×W×3 uint8) and its OCR lines and returns the page's
+`Node` tree (`app.layout.tree`):
+
+1. **Perception.** The text lines (`app.perceive.text.read_lines`: columns cut, sizes, weights, colours,
+   list markers), the filled and outlined boxes drawn behind them (`app.perceive.boxes.find_boxes`) and the
+   thin rules between them (`dividers`).
+2. **Containment.** Each box's parent is the smallest box around it; each line belongs to the smallest box
+   around its centre. A box is then a leaf or a container: with nothing inside, an image (≥ ICON px) or an
+   icon; with one line inside, a button (its label centred, a button's size) or an input (its placeholder at
+   its left, an outline); an outlined box of an input's size with nothing in it, an input; else a painted
+   container (a card, a section) whose content is laid out in turn, its padding the gap from its edges to
+   its content.
+3. **Flow** (`arrange`): a container's items (its leaves, child containers and text blocks, from
+   `app.perceive.text.blocks`) are cut recursively, XY-cut: across the widest empty band, horizontal (a
+   column) or vertical (a row), whichever direction's widest gap is wider; items that overlap both ways
+   stay in reading order. Then regroup (`app.layout.groups`): rows of near-equal cells → grids, stacked rows
+   of the same columns → a grid or a table, runs of list items → lists, a label over an input → a field,
+   rows with a wide gap → two rows pushed apart.
+4. **Regions** (`app.layout.regions`): header (with its nav), main with its sections, aside, footer.
+
+Text nodes carry their layout box: the line boxes the letters sit in, at the line height the code will give
+them, so that gaps and paddings measured here come out where the input has them.
+
+Not here: the measures of text and boxes (`app.perceive`), writing code (`app.compose`).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from app.layout import groups, regions
+from app.layout.tree import Node, bounds
+from app.perceive.boxes import Box, common_colour, find_boxes, hex_colour
+from app.perceive.text import Block, Line, blocks, read_lines
+
+ICON = 48            # px: an empty box smaller than this both ways is an icon, else an image
+BUTTON_H = (18, 72)  # a button's height range, px
+LINE_HEIGHT = 1.2    # of the font size, for a text of one line
+RULE_MAX = 3         # px: a rule (divider) is at most this thick
+RULE_MIN = 60        # px: and at least this long
+DEPTH = 4            # levels of boxes looked for inside boxes
+OVERLAP = 2          # px two items may overlap and still be cut apart
+
+
+def infer(arr: np.ndarray, ocr_lines: Sequence) -> Node:
+    """The layout tree of the screenshot `arr` (H×W×3 uint8) whose OCR lines are `ocr_lines` (see the module
+    doc)."""
+    h, w = arr.shape[:2]
+    bg = common_colour(arr) if arr.size else np.array([255, 255, 255])
+    lines = read_lines(arr, ocr_lines)
+    blank = [(ln.x, ln.y, ln.w, ln.h) for ln in ocr_lines]
+    found = [b for b in find_boxes(arr, (0, 0, w, h), bg, blank, depth=DEPTH)
+             if not (b.w >= w - 2 and b.h >= h - 2)]
+    rules = dividers(arr, bg, blank)
+    root = _Area(None)
+    areas = [_Area(b) for b in sorted(found, key=lambda b: -b.w * b.h)]
+    for k, a in enumerate(areas):
+        parent = next((p for p in reversed(areas[:k]) if _inside(a.box, p.box)), root)
+        parent.kids.append(a)
+    for ln in lines:
+        _home(root, ln).lines.append(ln)
+    for r in rules:
+        _home(root, r).rules.append(r)
+    items = _items(root, arr)
+    page = Node("page", 0, 0, w, h, style={"bg": hex_colour(bg)})
+    if items:
+        body = arrange(items)
+        page.children = body.children if body.kind == "column" else [body]
+    regions.assign(page)
+    return page
+
+
+class _Area:
+    """A box found on the page, or the page itself (box None), with what lies directly in it."""
+
+    def __init__(self, box: Box | None):
+        self.box = box
+        self.kids: list[_Area] = []
+        self.lines: list[Line] = []
+        self.rules: list[Node] = []
+
+    def all_lines(self) -> list[Line]:
+        return self.lines + [ln for k in self.kids for ln in k.all_lines()]
+
+
+def _inside(a, b, tol: int = 2) -> bool:
+    return (a.x >= b.x - tol and a.y >= b.y - tol and a.x + a.w <= b.x + b.w + tol
+            and a.y + a.h <= b.y + b.h + tol and (a.w * a.h) < (b.w * b.h))
+
+
+def _home(area: _Area, thing) -> _Area:
+    """The innermost area whose box holds the middle of `thing` (x, y, w, h)."""
+    cx, cy = thing.x + thing.w / 2, thing.y + thing.h / 2
+    for k in area.kids:
+        b = k.box
+        if b.x <= cx < b.x + b.w and b.y <= cy < b.y + b.h:
+            return _home(k, thing)
+    return area
+
+
+def dividers(arr: np.ndarray, bg, text_boxes=()) -> list[Node]:
+    """Thin horizontal rules: rows of at most RULE_MAX px of one colour, other than `bg`, at least RULE_MIN
+    px long, away from text."""
+    import cv2
+
+    if arr.size == 0:
+        return []
+    differs = (np.abs(arr.astype(np.int16) - np.asarray(bg, np.int16)).sum(axis=2) > 24).astype(np.uint8)
+    for x, y, w, h in text_boxes:
+        differs[max(0, y - 1):y + h + 1, max(0, x - 1):x + w + 1] = 0
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(differs, connectivity=4)
+    out = []
+    for k in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[k])
+        if w >= RULE_MIN and h <= RULE_MAX and area >= 0.9 * w * h:
+            colour = hex_colour(np.median(arr[y:y + h, x:x + w].reshape(-1, 3), axis=0))
+            out.append(Node("divider", x, y, w, h, style={"colour": colour}))
+    return out[:64]
+
+
+def text_node(b: Block) -> Node:
+    """A text block as a leaf with its layout box: its lines at the height the code gives them."""
+    first = b.first
+    n = len(b.lines)
+    lh = round(b.pitch) if n > 1 else round(LINE_HEIGHT * first.size)
+    top = first.y - first.lift - (lh - first.size) / 2
+    style = {"size": first.size, "weight": 700 if first.bold else 400, "colour": first.colour, "lh": lh,
+             "align": b.align, "lines": n}
+    role = "li" if first.marker else ""
+    if first.marker:
+        style["marker"] = first.marker
+    return Node("text", b.x, int(round(top)), b.w, n * lh, role=role, text=b.text, style=style)
+
+
+def _paint(box: Box) -> dict:
+    out = {}
+    if box.fill:
+        out["bg"] = box.fill
+    if box.border:
+        out["border"] = box.border
+    if box.radius:
+        out["radius"] = box.radius
+    return out
+
+
+def _items(area: _Area, arr: np.ndarray) -> list[Node]:
+    """The nodes directly in `area`: its child boxes as leaves or containers, its text blocks, its rules."""
+    out = [_box_node(k, arr) for k in area.kids]
+    out += [text_node(b) for b in blocks(area.lines)]
+    out += area.rules
+    return [n for n in out if n is not None]
+
+
+def _box_node(area: _Area, arr: np.ndarray) -> Node | None:
+    b = area.box
+    lines = area.all_lines()
+    paint = _paint(b)
+    if b.h <= RULE_MAX or b.w <= RULE_MAX:
+        return Node("divider", b.x, b.y, b.w, b.h, style={"colour": b.fill or b.border or "#cccccc"})
+    input_sized = BUTTON_H[0] <= b.h <= 64 and b.w >= 3 * b.h
+    if not lines:
+        if b.border and not b.fill and input_sized:
+            return Node("input", b.x, b.y, b.w, b.h, style=paint)
+        if area.kids:
+            paint["inner"] = [k.box.fill for k in area.kids if k.box.fill][:1]
+        kind = "icon" if b.w < ICON and b.h < ICON else "image"
+        return Node(kind, b.x, b.y, b.w, b.h, style=paint)
+    if len(lines) == 1 and not any(k.all_lines() for k in area.kids):
+        ln = lines[0]
+        centred = abs((ln.x + ln.w / 2) - (b.x + b.w / 2)) <= max(6, 0.12 * b.w)
+        if BUTTON_H[0] <= b.h <= BUTTON_H[1] and b.w >= 1.5 * b.h and centred and b.w <= 480:
+            t = text_node(Block((ln,), ln.x, ln.y, ln.w, ln.h, 0.0, "center"))
+            return Node("button", b.x, b.y, b.w, b.h, text=ln.text, style={**paint, **_text_style(t)})
+        light = b.fill and b.fill.startswith("#") and sum(int(b.fill[i:i + 2], 16) for i in (1, 3, 5)) >= 690
+        if (input_sized and b.w <= 640 and ln.x - b.x <= 0.25 * b.w and not centred and (b.border or light)
+                and ln.h >= 0.25 * b.h):
+            t = text_node(Block((ln,), ln.x, ln.y, ln.w, ln.h, 0.0, "left"))
+            return Node("input", b.x, b.y, b.w, b.h, text=ln.text,
+                        style={**paint, **_text_style(t), "pad_left": ln.x - b.x})
+    items = _items(area, arr)
+    if not items:
+        return Node("image", b.x, b.y, b.w, b.h, style=paint)
+    content = arrange(items)
+    if content.kind in ("text", "button", "input", "image", "icon", "divider", "table", "list", "field"):
+        content = Node("column", *bounds([content]), children=[content])
+    cx, cy, cw, ch = content.x, content.y, content.w, content.h
+    pad = [max(0, cy - b.y), max(0, b.x + b.w - (cx + cw)), max(0, b.y + b.h - (cy + ch)), max(0, cx - b.x)]
+    content.x, content.y, content.w, content.h = b.x, b.y, b.w, b.h
+    content.style.update(paint)
+    content.style["pad"] = pad
+    content.role = content.role or "card"
+    return content
+
+
+def _text_style(t: Node) -> dict:
+    return {k: t.style[k] for k in ("size", "weight", "colour", "lh")}
+
+
+def _clusters(items: list[Node], axis: int) -> list[list[Node]]:
+    """`items` grouped where their extents along `axis` (0: x, 1: y) overlap by more than OVERLAP px."""
+    key = (lambda n: (n.x, n.x + n.w)) if axis == 0 else (lambda n: (n.y, n.y + n.h))
+    out: list[list[Node]] = []
+    end = None
+    for n in sorted(items, key=lambda n: key(n)[0]):
+        a, b = key(n)
+        if out and a < end - OVERLAP:
+            out[-1].append(n)
+            end = max(end, b)
+        else:
+            out.append([n])
+            end = b
+    return out
+
+
+def _widest_gap(groups_: list[list[Node]], axis: int) -> int:
+    ends = [max((n.x + n.w) if axis == 0 else (n.y + n.h) for n in g) for g in groups_]
+    starts = [min(n.x if axis == 0 else n.y for n in g) for g in groups_]
+    return max((starts[k + 1] - ends[k] for k in range(len(groups_) - 1)), default=0)
+
+
+def _x_gaps(band: list[Node], min_gap: int = 24) -> list[tuple[int, int]]:
+    """The empty x-intervals (at least `min_gap` px) between a band's column clusters."""
+    cols = _clusters(band, 0)
+    out = []
+    for a, b in zip(cols, cols[1:]):
+        x0, x1 = max(n.x + n.w for n in a), min(n.x for n in b)
+        if x1 - x0 >= min_gap:
+            out.append((x0, x1))
+    return out
+
+
+def _table_row(band: list[Node]) -> bool:
+    return len(band) >= 2 and all(n.kind == "text" and n.style.get("lines", 1) == 1 for n in band)
+
+
+def _merge_columns(bands: list[list[Node]]) -> list[list[Node]]:
+    """Consecutive bands that share an empty x-interval wider than the gap between them merged, so that
+    side-by-side columns are cut apart before their lines are (XY-cut would first cut across both)."""
+    out: list[list[Node]] = []
+    for band in bands:
+        if out:
+            prev = out[-1]
+            vgap = min(n.y for n in band) - max(n.y + n.h for n in prev)
+            shared = [(max(a0, b0), min(a1, b1)) for a0, a1 in _x_gaps(prev) for b0, b1 in _x_gaps(band)]
+            widest = max((b - a for a, b in shared), default=0)
+            cols = _clusters(prev, 0)
+            x0, x1 = min(n.x for n in band), max(n.x + n.w for n in band)
+            within = len(cols) >= 2 and vgap <= 24 and any(
+                min(n.x for n in c) - 8 <= x0 and x1 <= max(n.x + n.w for n in c) + 8 for c in cols)
+            if within or (widest >= 24 and vgap <= widest and not (_table_row(prev) and _table_row(band))):
+                out[-1] = prev + band
+                continue
+        out.append(list(band))
+    return out
+
+
+def arrange(items: list[Node]) -> Node:
+    """`items` (nodes with boxes) laid out as one node: XY-cut into columns and rows (see the module doc),
+    then regrouped (`app.layout.groups.regroup`)."""
+    if len(items) == 1:
+        return items[0]
+    bands, cols = _merge_columns(_clusters(items, 1)), _clusters(items, 0)
+    if len(bands) > 1 and (len(cols) < 2 or _widest_gap(bands, 1) >= _widest_gap(cols, 0)):
+        node = Node("column", *bounds(items), children=[arrange(b) for b in bands])
+    elif len(cols) > 1:
+        node = Node("row", *bounds(items), children=[arrange(c) for c in cols])
+    else:  # overlapping both ways: kept in flow, in reading order
+        node = Node("column", *bounds(items), children=sorted(items, key=lambda n: (n.y, n.x)))
+    return groups.regroup(node)

@@ -1,0 +1,278 @@
+"""Text lines as facts: each OCR line cut into its columns, with its font size, weight, colour, bullet and
+list number read from the screenshot's pixels; then lines joined into the blocks a page is written in.
+
+- `read_lines(arr, lines)` → `Line`s: a Tesseract line whose words lie in columns (a table row, a nav bar)
+  is cut into them (`pieces`); each piece gets a font size from the height its letters fill (`font_px`),
+  bold when its strokes are thick (`is_bold`), the colour of its letters (`text_colour`), and a list marker
+  when one starts it: a bullet Tesseract read as a glyph ("•", "e", "«"…) or left out (a small blob of ink
+  left of the line), or a number ("1.", "2)").
+- `blocks(lines)` → `Block`s: lines that share a left edge (or a centre), size, weight and colour, each
+  less than a line's height below the one before, are one paragraph that wraps; a list marker starts a
+  new block (a list item), and the lines under it that start where its text starts continue it.
+
+Font metrics are Arial's (Liberation Sans here), the font the pages are written in.
+
+Not here: reading the text (`vision.ocr`), deciding what a block is on the page (`app.layout`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+import numpy as np
+
+from app.perceive.boxes import hex_colour
+
+# Arial's proportions of the em: what part of a line's box its letters fill (cap/ascender height,
+# x-height, descender), to turn a box height into a font size.
+CAP, X_HEIGHT, DESCENT = 0.72, 0.53, 0.21
+TALL = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789bdfhiklt!?$%&#@/\\|()[]{}'\"")
+LOW = set("gjpqy,;()[]{}|")
+# With line-height 1, an Arial glyph's top lies this part of the font size below its line's top (caps and
+# ascenders; x-height letters).
+LEAD_TALL, LEAD_LOW = 0.13, 0.33
+COLUMN_GAP = 1.2          # words further apart than this × the line's height are in different columns
+BOLD = 0.15               # stroke width over font size above which letters are bold
+INK = 96                  # a pixel this far from its background (summed over channels) is ink
+MIN_CONF = 50.0           # lines read with less confidence are outlines or icons read as letters
+BULLET_GLYPHS = {"•", "·", "●", "○", "◦", "▪", "■", "□", "-", "–", "—", "*", "e", "o", "«", "»", "©", "¢", "°",
+                 ">", "›", "+"}
+NUMBER = re.compile(r"^(\d{1,2}|[a-hA-H])[.)]$")
+SAME_COLOUR = 80          # summed channel distance under which two texts are of one colour
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of text on the page: ink box x, y, w, h (px of the screenshot); size: font size in px;
+    colour "#rrggbb"; marker: "" / "ul" / "ol" when a list marker starts it (not in `text`)."""
+
+    text: str
+    x: int
+    y: int
+    w: int
+    h: int
+    size: int
+    bold: bool
+    colour: str
+    marker: str = ""
+
+    @property
+    def lift(self) -> float:
+        """Px between the top of a 1-line-high line box and the top of this line's letters."""
+        return self.size * (LEAD_TALL if any(c in TALL for c in self.text) else LEAD_LOW)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Lines that read as one element (a paragraph, a heading, a list item, a label): box x, y, w, h of
+    their ink; pitch: px from one line's top to the next (0 for one line); align: "left" or "center"."""
+
+    lines: tuple[Line, ...]
+    x: int
+    y: int
+    w: int
+    h: int
+    pitch: float
+    align: str
+
+    @property
+    def text(self) -> str:
+        return " ".join(ln.text for ln in self.lines)
+
+    @property
+    def first(self) -> Line:
+        return self.lines[0]
+
+
+def _letters(arr: np.ndarray, line, pad: int = 0):
+    """(`line`'s box in `arr`, `pad` px taller on each side, as int RGB; its background: the median of the
+    rows 2 px above and 1 px below the box), or (None, None) for a box outside the image."""
+    h, w = arr.shape[:2]
+    x0, x1 = max(0, line.x), min(w, line.x + max(1, line.w))
+    box = arr[max(0, line.y - pad):min(h, line.y + line.h + pad), x0:x1].astype(int)
+    if box.size == 0:
+        return None, None
+    edge = np.concatenate([arr[max(0, line.y - 2), x0:x1], arr[min(h - 1, line.y + line.h + 1), x0:x1]])
+    return box, np.median(edge, axis=0)
+
+
+def inked_height(arr: np.ndarray, line) -> int:
+    """Rows of `line`'s box (2 px around it) holding a pixel far from its background: its letters' height,
+    which Tesseract's word boxes sometimes overstate."""
+    box, bg = _letters(arr, line, pad=2)
+    if box is None:
+        return line.h
+    rows = np.flatnonzero((np.abs(box - bg).sum(axis=2) > INK).any(axis=1))
+    return int(rows[-1] - rows[0] + 1) if len(rows) else line.h
+
+
+def font_px(line, arr: np.ndarray | None = None) -> int:
+    """A font size for an OCR line: the height its letters fill (the inked rows of its box in `arr`, else the
+    box's height) over the part of the em those letters fill (caps or ascenders, x-height, descenders)."""
+    fill = (CAP if any(c in TALL for c in line.text) else X_HEIGHT) + (DESCENT if any(c in LOW for c in line.text) else 0.0)
+    return max(9, round((inked_height(arr, line) if arr is not None else line.h) / fill))
+
+
+def is_bold(arr: np.ndarray, line, size: int) -> bool:
+    """Whether `line`'s letters are bold: their mean stroke width (the horizontal runs of ink, pixels at least
+    half as far from the background as the inkiest) is over BOLD of the font size (Arial: regular ≈ 0.12,
+    bold ≈ 0.18 of it, measured on rendered pages)."""
+    box, bg = _letters(arr, line)
+    if box is None or size <= 0:
+        return False
+    far = np.abs(box - bg).sum(axis=2)
+    ink = (far > 0.5 * far.max()).astype(np.int8) if far.max() > 0 else np.zeros_like(far, dtype=np.int8)
+    steps = np.diff(np.pad(ink, ((0, 0), (1, 1))), axis=1)
+    runs = np.count_nonzero(steps == 1)
+    return bool(runs) and ink.sum() / runs > BOLD * size
+
+
+def text_colour(arr: np.ndarray, line) -> str:
+    """The colour of an OCR line's letters: the median of the tenth of its box's pixels farthest from the
+    background."""
+    box, bg = _letters(arr, line)
+    if box is None:
+        return hex_colour(arr[min(max(line.y, 0), arr.shape[0] - 1), min(max(line.x, 0), arr.shape[1] - 1)])
+    box = box.reshape(-1, 3)
+    far = np.abs(box - bg).sum(axis=1)
+    return hex_colour(np.median(box[far >= np.quantile(far, 0.9)], axis=0))
+
+
+def pieces(line) -> list:
+    """`line` cut where its words are further apart than COLUMN_GAP × its height: Tesseract reads a table
+    row or a nav bar as one line, and each column's text is its own element. Without word boxes, the line."""
+    texts, boxes = line.text.split(), line.words
+    if len(boxes) != len(texts) or len(texts) < 2:
+        return [line]
+    top = min(b[1] for b in boxes)
+    out, start = [], 0
+    for k in range(1, len(texts) + 1):
+        if k == len(texts) or boxes[k][0] - (boxes[k - 1][0] + boxes[k - 1][2]) > COLUMN_GAP * line.h:
+            part = boxes[start:k]
+            x0, y0 = part[0][0], min(b[1] for b in part)
+            x1, y1 = part[-1][0] + part[-1][2], max(b[1] + b[3] for b in part)
+            out.append(replace(line, text=" ".join(texts[start:k]), x=x0, y=line.y + y0 - top, w=x1 - x0,
+                               h=y1 - y0, words=part))
+            start = k
+    return out if len(out) > 1 else [line]
+
+
+def _drop_first_word(line):
+    """`line` without its first word (a list marker), its box starting at the second word."""
+    texts, boxes = line.text.split(), line.words
+    if len(boxes) == len(texts) and len(texts) > 1:
+        x0 = boxes[1][0]
+        return replace(line, text=" ".join(texts[1:]), x=x0, w=line.x + line.w - x0, words=boxes[1:])
+    return replace(line, text=" ".join(texts[1:]))
+
+
+def _blob_left(arr: np.ndarray, line) -> bool:
+    """Whether a small round or square blob of ink (a bullet Tesseract left out) lies just left of `line`:
+    within 2.2 line heights of its start, at most 0.6 of its height across, centred on its letters."""
+    h, w = arr.shape[:2]
+    x0, x1 = max(0, int(line.x - 2.2 * line.h)), max(0, line.x - 2)
+    y0, y1 = max(0, line.y), min(h, line.y + line.h)
+    if x1 - x0 < 3 or y1 - y0 < 4:
+        return False
+    region = arr[y0:y1, x0:x1].astype(int)
+    bg = np.median(region.reshape(-1, 3), axis=0)
+    ink = np.abs(region - bg).sum(axis=2) > INK
+    cols, rows = np.flatnonzero(ink.any(axis=0)), np.flatnonzero(ink.any(axis=1))
+    if not len(cols):
+        return False
+    bw, bh = cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1
+    if cols[0] <= 1 or (x1 - x0) - cols[-1] < 0.25 * line.h:  # ink running on from the left, or no gap
+        return False
+    return (bw <= 0.6 * line.h and bh <= 0.6 * line.h and bw >= 2 and bh >= 2
+            and abs(bw - bh) <= max(2, 0.4 * max(bw, bh)) and ink.sum() >= 0.4 * bw * bh)
+
+
+def marker_of(arr: np.ndarray, line) -> tuple[str, object]:
+    """("ul" | "ol" | "", the line without its marker)."""
+    words = line.text.split()
+    if len(words) >= 2:
+        first = words[0]
+        narrow = not line.words or len(line.words) != len(words) or line.words[0][2] <= 0.8 * line.h
+        if first in BULLET_GLYPHS and narrow:
+            return "ul", _drop_first_word(line)
+        if NUMBER.match(first):
+            return "ol", _drop_first_word(line)
+    if _blob_left(arr, line):
+        return "ul", line
+    return "", line
+
+
+def read_lines(arr: np.ndarray, ocr_lines: Sequence) -> list[Line]:
+    """The page's text as `Line`s (see the module doc): `ocr_lines` (vision.ocr lines of the screenshot `arr`,
+    H×W×3 uint8) cut into columns, unsure reads and lines of no letter or digit left out."""
+    out = []
+    for whole in ocr_lines:
+        if whole.conf < MIN_CONF or not any(c.isalnum() for c in whole.text):
+            continue
+        for p in pieces(whole):
+            if not any(c.isalnum() for c in p.text):
+                continue
+            marker, p = marker_of(arr, p)
+            size = font_px(p, arr)
+            out.append(Line(p.text, p.x, p.y, max(1, p.w), max(1, p.h), size, is_bold(arr, p, size),
+                            text_colour(arr, p), marker))
+    return sorted(out, key=lambda ln: (ln.y, ln.x))
+
+
+def _colour_distance(a: str, b: str) -> int:
+    return sum(abs(int(a[i:i + 2], 16) - int(b[i:i + 2], 16)) for i in (1, 3, 5))
+
+
+def _continues(block: list[Line], ln: Line) -> str | None:
+    """How `ln` continues the block whose lines are `block` ("left", "center"), or None."""
+    last, first = block[-1], block[0]
+    if ln.marker or abs(ln.size - last.size) > max(1, 0.12 * last.size) or ln.bold != last.bold:
+        return None
+    if _colour_distance(ln.colour, last.colour) > SAME_COLOUR:
+        return None
+    gap = ln.y - (last.y + last.h)
+    if gap < -2 or gap > 0.9 * last.size:
+        return None
+    if len(block) >= 2:  # a paragraph's lines come at one pitch
+        pitch = last.y - block[-2].y
+        if abs((ln.y - last.y) - pitch) > max(3, 0.25 * pitch):
+            return None
+    tol = max(4, 0.6 * last.size)
+    if abs(ln.x - first.x) <= tol and ln.x < last.x + last.w:
+        return "left"
+    if abs((ln.x + ln.w / 2) - (last.x + last.w / 2)) <= tol and len(block) <= 6:
+        return "center"
+    return None
+
+
+def blocks(lines: Sequence[Line]) -> list[Block]:
+    """`lines` (of one container, any order) joined into blocks (see the module doc), top to bottom."""
+    open_: list[list[Line]] = []
+    done: list[list[Line]] = []
+    for ln in sorted(lines, key=lambda l: (l.y, l.x)):
+        home = None
+        for b in open_:
+            if _continues(b, ln):
+                home = b
+                break
+        if home is None:
+            open_.append([ln])
+        else:
+            home.append(ln)
+        # a block whose last line is well above this one can no longer grow
+        still = []
+        for b in open_:
+            (still if b[-1].y + b[-1].h + 1.2 * b[-1].size >= ln.y else done).append(b)
+        open_ = still
+    done += open_
+    out = []
+    for b in done:
+        x0, y0 = min(l.x for l in b), min(l.y for l in b)
+        x1, y1 = max(l.x + l.w for l in b), max(l.y + l.h for l in b)
+        pitch = (b[-1].y - b[0].y) / (len(b) - 1) if len(b) > 1 else 0.0
+        align = "left"
+        if len(b) > 1 and _continues(b[:1], b[1]) == "center" and abs(b[1].x - b[0].x) > 4:
+            align = "center"
+        out.append(Block(tuple(b), x0, y0, x1 - x0, y1 - y0, pitch, align))
+    return sorted(out, key=lambda k: (k.y, k.x))
