@@ -6,9 +6,16 @@ keep the rendering identical (tests render both in Chromium and compare pixels):
 - `html_to_react`: one JSX file, `export default function App()`, the page CSS in a `css` string rendered by
   a `<style>` element; attributes renamed (class→className, for→htmlFor, SVG camelCase), `style` strings →
   objects, form values → `defaultValue`/`defaultChecked`, inline whitespace kept as `{" "}` where HTML
-  would render a space (JSX drops whitespace lines that HTML keeps).
+  would render a space (JSX drops whitespace lines that HTML keeps). A repeated group (a run of
+  MIN_RUN = 3 or more consecutive siblings of one shape: same tag, class, attribute names and descendants,
+  only texts and other attribute values differing; not inside a line of text or a `<pre>`) becomes one
+  component per shape, named from the class (`.card` → `function Card({ title, text })`, props named from the
+  descendants' classes or tags), rendered from a `const` data array (`{cards.map((card, i) => <Card key={i}
+  {...card} />)}`); values alike in every item stay literal in the component. A run is grouped only when all
+  its items emit the same component code, so the rendering is unchanged.
 - `html_to_vue`: a Vue 3 SFC (`<template>`, `<script>`, `<style>`) with `{{` escaped and the same
-  whitespace rule (Vue's default `condense` mode drops newline whitespace between elements).
+  whitespace rule (Vue's default `condense` mode drops newline whitespace between elements). The same
+  repeated groups become one `v-for` element over an array returned by `data()`.
 - `html_to_tailwind`: rules whose selector is one class (optionally with a pseudo-class and/or inside a
   min/max-width media query) become utilities on the elements carrying the class, merged in cascade order;
   every other rule is kept in a style block, in Tailwind's `base` layer when it is weaker than a class
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextvars import ContextVar
 from html import escape as _html_escape
 from pathlib import Path
 
@@ -33,6 +41,282 @@ from app.markup import (VOID, WS, Comment, Decl, Element, Rule, Text, collapse_w
 VENDOR_DIR = Path(__file__).resolve().parent.parent / "assets" / "vendor"
 TAILWIND_CDN = "https://cdn.jsdelivr.net/npm/@tailwindcss/browser@4.3.3"
 
+
+# ---------------------------------------------------------------------------------------- repeated groups
+# A run of at least MIN_RUN consecutive siblings with one shape becomes one component (React) or one `v-for`
+# element (Vue) over a data array. Three, not two: two alike siblings are as often a pair (two buttons, two
+# columns, a label and its value) as a list, and a component plus an array is no shorter than two copies;
+# from three on the siblings read as a list (grid cards, nav items, rows) and the code gets shorter.
+MIN_RUN = 3
+_NOT_GROUPED = {"script", "style", "br", "wbr", "hr", "template"}
+_JS_RESERVED = set(
+    "break case catch class const continue debugger default delete do else enum export extends false finally "
+    "for function if import in instanceof let new null return super switch this throw true try typeof var void "
+    "while with yield await implements interface package private protected public static arguments eval "
+    "undefined NaN Infinity key ref children i css root App React ReactDOM Fragment Object Array String Number "
+    "Boolean Symbol Map Set Date Math JSON Promise Error Image Option Audio Text Element Node Document Window "
+    "Event Comment Range Request Response File Blob URL Proxy Reflect Function RegExp Intl".split())
+_TAG_COMPONENT = {"a": "link", "li": "list item", "tr": "row", "td": "cell", "th": "header cell", "p": "paragraph",
+                  "div": "block", "img": "picture", "option": "choice"}
+_TEXT_PROP = {**{f"h{n}": "title" for n in range(1, 7)}, "p": "text", "a": "label", "button": "label",
+              "label": "label", "li": "item", "td": "cell", "th": "heading", "figcaption": "caption",
+              "caption": "caption", "small": "note", "time": "date", "code": "code", "blockquote": "quote",
+              "q": "quote", "dt": "term", "dd": "detail", "option": "option", "strong": "strong", "b": "strong",
+              "em": "emphasis", "i": "emphasis"}
+_REACT_GROUPS: ContextVar[dict | None] = ContextVar("react_groups", default=None)
+_VUE_GROUPS: ContextVar[dict | None] = ContextVar("vue_groups", default=None)
+
+
+class _TextSlot(Text):
+    """A text that differs between a group's items: emitted as `ref`; the emitter records the value it stands for."""
+
+    def __init__(self, data: str, name: str, ref: str):
+        super().__init__(data)
+        self.name, self.ref, self.value = name, ref, None
+
+
+class _AttrSlot(str):
+    """An attribute value that differs between a group's items: emitted as a binding to `ref`."""
+    name: str
+    ref: str
+
+
+def _words(s: str) -> list[str]:
+    return re.findall(r"[A-Za-z0-9]+", s)
+
+
+def _camel_ident(s: str) -> str:
+    w = _words(s)
+    if not w:
+        return ""
+    out = w[0][0].lower() + w[0][1:] + "".join(x[0].upper() + x[1:] for x in w[1:])
+    return out if out[0].isalpha() else "n" + out
+
+
+def _plural(w: str) -> str:
+    if re.search(r"[^aeiou]y$", w):
+        return w[:-1] + "ies"
+    return w + "es" if re.search(r"(s|x|z|ch|sh)$", w) else w + "s"
+
+
+def _unique(base: str, taken: set[str], *alternatives: str) -> str:
+    for cand in (base, *alternatives):
+        if cand and cand not in taken and cand not in _JS_RESERVED:
+            taken.add(cand)
+            return cand
+    base = base or "value"
+    n = 2
+    while f"{base}{n}" in taken:
+        n += 1
+    taken.add(f"{base}{n}")
+    return f"{base}{n}"
+
+
+def _fixed_attr(k: str, v: str | None) -> bool:
+    """Attributes that are part of a group's shape: never a prop."""
+    return v is None or k in ("class", "style") or k.startswith("on")
+
+
+def _shape(node) -> tuple:
+    if isinstance(node, Text):
+        return ("ws",) if not node.data.strip(WS) else ("text",)
+    if not isinstance(node, Element):
+        return (type(node).__name__, getattr(node, "data", ""))
+    return (node.tag, tuple((k, v if _fixed_attr(k, v) else "*") for k, v in node.attrs),
+            tuple(_shape(c) for c in node.children))
+
+
+def _runs(kids: list) -> dict[int, tuple[int, list[Element], bool]]:
+    """Runs of ≥ MIN_RUN same-shaped elements separated only by whitespace, with the same separator throughout:
+    start index → (last index, items, spaced: whether a space renders between items)."""
+    shapes = [_shape(k) if isinstance(k, Element) else None for k in kids]
+    runs, i = {}, 0
+    while i < len(kids):
+        c = kids[i]
+        if not isinstance(c, Element) or c.tag in _NOT_GROUPED or not (c.attrs or c.children):
+            i += 1
+            continue
+        items, last, spaced = [c], i, None
+        while True:
+            k, ws = last + 1, False
+            while k < len(kids) and isinstance(kids[k], Text) and not kids[k].data.strip(WS):
+                k, ws = k + 1, True
+            if k >= len(kids) or shapes[k] != shapes[i] or (spaced is not None and spaced != (ws and not is_block(c))):
+                break
+            spaced = ws and not is_block(c)
+            items.append(kids[k])
+            last = k
+        if len(items) >= MIN_RUN:
+            runs[i] = (last, items, bool(spaced))
+            i = last + 1
+        else:
+            i += 1
+    return runs
+
+
+def _slot_copies(items: list[Element], ref_prefix: str) -> tuple[list[Element], list[str]]:
+    """Copies of same-shaped items whose differing texts and attribute values are slots; the slot names in
+    document order. Names come from the owning element's class (less the item's class as a prefix) or tag."""
+    taken: set[str] = set()
+    names: list[str] = []
+    root_cls = (items[0].get("class") or "").split()
+
+    def owner_name(el: Element) -> str:
+        cls = (el.get("class") or "").split()
+        if not cls:
+            return ""
+        tok = cls[0]
+        for rc in root_cls:
+            for sep in ("__", "-", "_"):
+                if tok.startswith(rc + sep) and len(tok) > len(rc + sep):
+                    tok = tok[len(rc + sep):]
+        return _camel_ident(tok)
+
+    def slot_name(base: str, *alternatives: str) -> str:
+        name = _unique(base, taken, *alternatives)
+        names.append(name)
+        return name
+
+    def walk(els: list[Element], is_root: bool) -> list[Element]:
+        el = els[0]
+        attrs = [[] for _ in els]
+        for ai, (k, v) in enumerate(el.attrs):
+            vals = [e.attrs[ai][1] for e in els]
+            if _fixed_attr(k, v) or len(set(vals)) == 1:
+                for a, e in zip(attrs, els):
+                    a.append(e.attrs[ai])
+                continue
+            attr = _camel_ident(k) or "value"
+            owner = "" if is_root else (owner_name(el) or _camel_ident(el.tag))
+            name = slot_name(attr, owner + attr[0].upper() + attr[1:] if owner else "")
+            for a, val in zip(attrs, vals):
+                s = _AttrSlot(val)
+                s.name, s.ref = name, ref_prefix + name
+                a.append((k, s))
+        kids = [[] for _ in els]
+        for ci, c in enumerate(el.children):
+            same = [e.children[ci] for e in els]
+            if isinstance(c, Element):
+                for kk, copy in zip(kids, walk(same, False)):
+                    kk.append(copy)
+            elif isinstance(c, Text) and c.data.strip(WS) and len({collapse_ws(t.data) for t in same}) > 1:
+                if is_root:
+                    base = "label" if el.tag in ("a", "button", "label") else "text"
+                else:
+                    base = owner_name(el) or _TEXT_PROP.get(el.tag, "text")
+                name = slot_name(base, base + "Text" if base in _JS_RESERVED else "")
+                for kk, t in zip(kids, same):
+                    kk.append(_TextSlot(t.data, name, ref_prefix + name))
+            else:
+                for kk, t in zip(kids, same):
+                    kk.append(t)
+        return [Element(e.tag, a, k) for e, a, k in zip(els, attrs, kids)]
+
+    return walk(items, True), names
+
+
+def _slot_values(node, out: dict) -> dict:
+    """name → value of the slots in an emitted copy (None for a text slot the emitter did not reach)."""
+    if isinstance(node, _TextSlot):
+        out[node.name] = node.value
+    elif isinstance(node, Element):
+        for _, v in node.attrs:
+            if isinstance(v, _AttrSlot):
+                out[v.name] = str(v)
+        for c in node.children:
+            _slot_values(c, out)
+    return out
+
+
+def _group_names(item: Element, taken: set[str]) -> tuple[str, str, str]:
+    """(Component name, item variable, array name) for a group, from the items' class or tag."""
+    cls = (item.get("class") or "").split()
+    words = _words(cls[0]) if cls else _words(_TAG_COMPONENT.get(item.tag, item.tag))
+    if not words or not words[0][0].isalpha():
+        words = ["item", *words]
+    pascal = "".join(w[0].upper() + w[1:] for w in words)
+    if pascal in _JS_RESERVED or pascal[0].lower() + pascal[1:] in _JS_RESERVED:
+        pascal += "Item"
+    var = pascal[0].lower() + pascal[1:]
+    return pascal, var, _unique(_plural(var), taken)
+
+
+def _emit_group(items: list[Element], emit, ref_prefix: str):
+    """Emit every item's slotted copy with nested grouping off; (lines, rows) when all items emit the same code
+    (else None: the items differ in a way a slot cannot carry, such as a textarea's text or a style)."""
+    copies, names = _slot_copies(items, ref_prefix)
+    tokens = _REACT_GROUPS.set(None), _VUE_GROUPS.set(None)
+    try:
+        emitted = [emit(c) for c in copies]
+    finally:
+        _REACT_GROUPS.reset(tokens[0])
+        _VUE_GROUPS.reset(tokens[1])
+    rows = [_slot_values(c, {}) for c in copies]
+    if any(e != emitted[0] for e in emitted) or any(v is None for r in rows for v in r.values()):
+        return None
+    return emitted[0], names, [[(n, r[n]) for n in names] for r in rows]
+
+
+def _js_rows(rows: list[list[tuple[str, str]]], indent: int) -> list[str]:
+    """A JSON-like array literal's items, one object per line (one property per line when long)."""
+    pad, out = "  " * indent, []
+    for row in rows:
+        # `<\/`: a value cannot end the <script> block the code may sit in (a Vue SFC, a preview page).
+        props = [k + ": " + json.dumps(v, ensure_ascii=False).replace("</", "<\\/") for k, v in row]
+        line = pad + ("{ " + ", ".join(props) + " }," if props else "{},")
+        if len(line) <= 110:
+            out.append(line)
+        else:
+            out += [pad + "{", *(f"{pad}  {p}," for p in props), pad + "},"]
+    return out
+
+
+def _jsx_group(items: list[Element], spaced: bool, pad: str) -> str | None:
+    """The JSX line that renders a run from a data array; the component and the array go to the registry."""
+    reg = _REACT_GROUPS.get()
+    got = _emit_group(items, lambda c: _jsx_element(c, 2), "")
+    if got is None:
+        return None
+    lines, names, rows = got
+    pascal, var, array = _group_names(items[0], reg["taken"])
+    key = (tuple(names), tuple(lines))
+    if key not in reg["components"]:
+        name = _unique(pascal, reg["taken"])
+        head = f"function {name}({{ {', '.join(names)} }}) {{" if names else f"function {name}() {{"
+        body = [f"  return {lines[0].strip()};"] if len(lines) == 1 else ["  return (", *lines, "  );"]
+        reg["components"][key] = name
+        reg["defs"] += [head, *body, "}", ""]
+    name = reg["components"][key]
+    reg["data"] += [f"const {array} = [", *_js_rows(rows, 1), "];", ""]
+    if spaced:
+        return (f'{pad}{{{array}.map(({var}, i) => <React.Fragment key={{i}}>{{i > 0 && " "}}'
+                f"<{name} {{...{var}}} /></React.Fragment>)}}")
+    return f"{pad}{{{array}.map(({var}, i) => <{name} key={{i}} {{...{var}}} />)}}"
+
+
+def _vue_group(items: list[Element], spaced: bool, indent: int) -> list[str] | None:
+    """The template lines of a run as one `v-for` element over an array in the component's data()."""
+    reg = _VUE_GROUPS.get()
+    _, var, array = _group_names(items[0], set(reg["taken"]))
+    loop = [("v-for", f"({var}, i) in {array}"), (":key", "i")]
+
+    def emit(copy: Element) -> list[str]:
+        if not spaced:
+            copy = Element(copy.tag, loop + copy.attrs, copy.children)
+        return _vue_nodes(Element("#wrap", [], [copy]), indent)
+
+    got = _emit_group(items, emit, var + ".")
+    if got is None:
+        return None
+    lines, _, rows = got
+    _unique(array, reg["taken"])
+    reg["data"].append((array, rows))
+    if spaced:  # the space between items rendered by the loop itself, on the item's line (Vue condenses it)
+        pad = "  " * indent
+        lines = [f'{pad}<template v-for="({var}, i) in {array}" :key="i">{{{{ i ? \' \' : \'\' }}}}'
+                 + lines[0].strip(), *lines[1:]]
+        lines[-1] += "</template>"
+    return lines
 
 
 # -------------------------------------------------------------------------------------------------- React
@@ -114,6 +398,8 @@ def _jsx_attrs(el: Element) -> str:
             k = _camel(k)
         if v is None:
             parts.append(k)
+        elif isinstance(v, _AttrSlot):
+            parts.append(f"{k}={{{v.ref}}}")
         else:
             parts.append(f"{k}={_jsx_string(v)}")
     return "".join(" " + p for p in parts)
@@ -123,13 +409,27 @@ def _jsx_children(el: Element, indent: int, pre: bool) -> list[str]:
     lines: list[str] = []
     kids = [c for c in el.children if not isinstance(c, Decl)]
     pad = "  " * indent
+    runs = _runs(kids) if not pre and _REACT_GROUPS.get() is not None else {}
+    skip = -1
     for i, c in enumerate(kids):
+        if i <= skip:
+            continue
+        if i in runs:
+            line = _jsx_group(runs[i][1], runs[i][2], pad)
+            if line is not None:
+                lines.append(line)
+                skip = runs[i][0]
+                continue
         if isinstance(c, Comment):
             body = c.data.strip().replace("*/", "* /")
             lines.append(f"{pad}{{/* {body} */}}")
         elif isinstance(c, Text):
             if pre:
-                lines.append(pad + "{" + json.dumps(c.data, ensure_ascii=False) + "}")
+                if isinstance(c, _TextSlot):
+                    c.value = c.data
+                    lines.append(pad + "{" + c.ref + "}")
+                else:
+                    lines.append(pad + "{" + json.dumps(c.data, ensure_ascii=False) + "}")
                 continue
             s = collapse_ws(c.data)
             prev_el = kids[i - 1] if i > 0 else None
@@ -145,6 +445,8 @@ def _jsx_children(el: Element, indent: int, pre: bool) -> list[str]:
             lead = s[0] == " " and prev_el is not None and not is_block(prev_el)
             trail = s[-1] == " " and next_el is not None and not is_block(next_el)
             text = _jsx_text(s.strip(" "))
+            if isinstance(c, _TextSlot):
+                c.value, text = s.strip(" "), "{" + c.ref + "}"
             lines.append(pad + ('{" "}' if lead else "") + text + ('{" "}' if trail else ""))
         else:
             lines.extend(_jsx_element(c, indent, pre))
@@ -153,11 +455,18 @@ def _jsx_children(el: Element, indent: int, pre: bool) -> list[str]:
 
 def _jsx_inline(node) -> str:
     """Mixed content on one line: JSX keeps spaces inside a line, so the text nodes match the HTML's."""
+    if isinstance(node, _TextSlot):
+        node.value = collapse_ws(node.data)
+        return "{" + node.ref + "}"
     if isinstance(node, Text):
         return _jsx_text(collapse_ws(node.data))
     if isinstance(node, (Comment, Decl)):
         return ""
-    lines = _jsx_element(node, 0)
+    token = _REACT_GROUPS.set(None)  # no groups inside a line of text (this emission may be discarded below)
+    try:
+        lines = _jsx_element(node, 0)
+    finally:
+        _REACT_GROUPS.reset(token)
     if len(lines) == 1:
         return lines[0]
     return f"<{_SVG_TAGS.get(node.tag, node.tag)}{_jsx_attrs(node)}>" + "".join(
@@ -181,7 +490,15 @@ def _jsx_element(el: Element, indent: int, pre: bool = False) -> list[str]:
         return [f"{pad}<{tag}{attrs} />"]
     is_pre = pre or el.tag in ("pre",)
     if not is_pre and _mixed(el):
-        return [f"{pad}<{tag}{attrs}>" + "".join(_jsx_inline(c) for c in el.children).strip(" ") + f"</{tag}>"]
+        pieces = [_jsx_inline(c) for c in el.children]
+        # The line is stripped of edge spaces: a slot at an edge stands for its text stripped the same way.
+        for order, strip in ((1, str.lstrip), (-1, str.rstrip)):
+            for c, piece in list(zip(el.children, pieces))[::order]:
+                if isinstance(c, _TextSlot):
+                    c.value = strip(c.value, " ")
+                if piece.strip(" "):
+                    break
+        return [f"{pad}<{tag}{attrs}>" + "".join(pieces).strip(" ") + f"</{tag}>"]
     inner = _jsx_children(el, indent + 1, is_pre)
     if not inner:
         return [f"{pad}<{tag}{attrs} />"]
@@ -203,10 +520,17 @@ def html_to_react(html: str) -> str:
     lines = ['import React from "react";', ""]
     if page.css.strip():
         lines += ["const css = `", _js_template(page.css.strip("\n")), "`;", ""]
+    groups = {"taken": set(), "components": {}, "defs": [], "data": []}
+    token = _REACT_GROUPS.set(groups)
+    try:
+        jsx = _jsx_element(root, 3) if root is not None else _jsx_children(body, 3, False)
+    finally:
+        _REACT_GROUPS.reset(token)
+    lines += groups["defs"] + groups["data"]
     lines += ["export default function App() {", "  return (", "    <>"]
     if page.css.strip():
         lines.append("      <style>{css}</style>")
-    lines += _jsx_element(root, 3) if root is not None else _jsx_children(body, 3, False)
+    lines += jsx
     lines += ["    </>", "  );", "}", ""]
     return "\n".join(lines)
 
@@ -220,6 +544,7 @@ _SVG_ATTR_CASE = {k: v for k, v in _JSX_ATTR.items() if k == v.lower() and k in 
 
 def _vue_attrs(el: Element) -> str:
     return "".join(f" {_SVG_ATTR_CASE.get(k, k)}" if v is None
+                   else f' :{_SVG_ATTR_CASE.get(k, k)}="{v.ref}"' if isinstance(v, _AttrSlot)
                    else f' {_SVG_ATTR_CASE.get(k, k)}="{_html_escape(v, quote=True)}"'
                    for k, v in el.attrs if not k.startswith("on"))
 
@@ -227,6 +552,9 @@ def _vue_attrs(el: Element) -> str:
 def _vue_inline(node) -> str:
     """Mixed text-and-element content on one line: Vue's `condense` mode drops whitespace-only text that
     contains a newline, so inline content must not be broken across lines."""
+    if isinstance(node, _TextSlot):
+        node.value = collapse_ws(node.data)
+        return "{{ " + node.ref + " }}"
     if isinstance(node, Text):
         return _html_escape(collapse_ws(node.data), quote=False).replace("{{", "{{ '{{' }}")
     if isinstance(node, (Comment, Decl)):
@@ -247,7 +575,17 @@ def _vue_nodes(el: Element, indent: int) -> list[str]:
     pad = "  " * indent
     out: list[str] = []
     kids = [c for c in el.children if not isinstance(c, Decl)]
+    runs = _runs(kids) if _VUE_GROUPS.get() is not None else {}
+    skip = -1
     for i, c in enumerate(kids):
+        if i <= skip:
+            continue
+        if i in runs:
+            group = _vue_group(runs[i][1], runs[i][2], indent)
+            if group is not None:
+                out += group
+                skip = runs[i][0]
+                continue
         if isinstance(c, Comment):
             out.append(f"{pad}<!--{c.data}-->")
         elif isinstance(c, Text):
@@ -259,6 +597,8 @@ def _vue_nodes(el: Element, indent: int) -> list[str]:
                     out.append(pad + "{{ ' ' }}")
                 continue
             text = _html_escape(s.strip(" "), quote=False).replace("{{", "{{ '{{' }}")
+            if isinstance(c, _TextSlot):
+                c.value, text = s.strip(" "), "{{ " + c.ref + " }}"
             lead = s[0] == " " and prev_el is not None and not is_block(prev_el)
             trail = s[-1] == " " and next_el is not None and not is_block(next_el)
             out.append(pad + ("{{ ' ' }}" if lead else "") + text + ("{{ ' ' }}" if trail else ""))
@@ -286,13 +626,23 @@ def html_to_vue(html: str) -> str:
     """A Vue 3 single-file component rendering the same page (global styles: `body` rules must still apply)."""
     page = split_page(html)
     body = page.body
-    if body.attrs:
-        inner = _vue_nodes(Element("#wrap", [], [Element("div", body.attrs, body.children)]), 1)
-    else:
-        inner = _vue_nodes(body, 1)
+    groups = {"taken": set(), "data": []}
+    token = _VUE_GROUPS.set(groups)
+    try:
+        if body.attrs:
+            inner = _vue_nodes(Element("#wrap", [], [Element("div", body.attrs, body.children)]), 1)
+        else:
+            inner = _vue_nodes(body, 1)
+    finally:
+        _VUE_GROUPS.reset(token)
     name = re.sub(r"[^A-Za-z0-9]+", " ", page.title or "").title().replace(" ", "") or "App"
-    parts = ["<template>", *inner, "</template>", "", "<script>",
-             f"export default {{\n  name: {json.dumps(name[:40] if name[0].isalpha() else 'App')},\n}};",
+    options = [f"  name: {json.dumps(name[:40] if name[0].isalpha() else 'App')},"]
+    if groups["data"]:
+        options += ["  data() {", "    return {"]
+        for array, rows in groups["data"]:
+            options += [f"      {array}: [", *_js_rows(rows, 4), "      ],"]
+        options += ["    };", "  },"]
+    parts = ["<template>", *inner, "</template>", "", "<script>", "export default {", *options, "};",
              "</script>", ""]
     if page.css.strip():
         parts += ["<style>", page.css.strip("\n"), "</style>", ""]
@@ -532,7 +882,8 @@ def preview_html(code: str, target: str) -> str:
     if target == "react":
         src = re.sub(r"^\s*import\s+[^;]*;?\s*$", "", code, flags=re.M)
         src = re.sub(r"export\s+default\s+function\s+(\w+)", r"function \1", src)
-        m = re.search(r"function\s+([A-Z]\w*)\s*\(", src)
+        # The default export is the page; the other functions are the components of its repeated groups.
+        m = re.search(r"export\s+default\s+function\s+(\w+)", code) or re.search(r"function\s+([A-Z]\w*)\s*\(", src)
         comp = m.group(1) if m else "App"
         src = src.replace("</script", "<\\/script")
         return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"

@@ -61,6 +61,63 @@ h1{color:#334155}
 """
 
 
+# A flow-layout page as the layout engine writes it: repeated siblings share one class (a 3-card grid) or one
+# shape (a nav of 4 links separated by spaces, which render between inline elements).
+GROUPS = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Groups</title>
+<style>
+*{box-sizing:border-box;margin:0;padding:0}
+body{font-family:"DejaVu Sans",Arial,sans-serif;background:#f8fafc;color:#0f172a}
+.menu{padding:16px 32px;background:#1e293b}
+.menu a{color:#e2e8f0;text-decoration:none;font-size:15px}
+.grid{display:grid;grid-template-columns:repeat(3,1fr);gap:16px;padding:24px 32px}
+.card{background:#fff;border-radius:12px;padding:20px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+.card-badge{font-size:12px;padding:2px 8px;border-radius:999px;background:#e0e7ff;color:#3730a3}
+.card h3{margin:12px 0 6px;font-size:20px}
+.card p{color:#64748b;font-size:14px;line-height:1.5}
+.thumb{display:block;width:48px;height:48px}
+.more{color:#2563eb;font-size:14px}
+</style></head>
+<body>
+<nav class="menu"><a href="#home">Home</a> <a href="#pricing">Pricing</a> <a href="#docs">Docs &amp; help</a> <a href="#blog">Blog</a></nav>
+<section class="grid">
+  <article class="card">
+    <img class="thumb" src="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='48' height='48'%3E%3Crect width='48' height='48' fill='%232563eb'/%3E%3C/svg%3E" alt="Blue square">
+    <span class="card-badge">New</span>
+    <h3>Fast</h3>
+    <p>Renders in <b>0.2 s</b> on a laptop.</p>
+    <a class="more" href="/fast">Read more</a>
+  </article>
+  <article class="card">
+    <img class="thumb" src="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='48' height='48'%3E%3Crect width='48' height='48' fill='%2316a34a'/%3E%3C/svg%3E" alt="Green square">
+    <span class="card-badge">New</span>
+    <h3>Safe {not} {{ a template }}</h3>
+    <p>No network at <b>run time</b>, ever.</p>
+    <a class="more" href="/safe">Read more</a>
+  </article>
+  <article class="card">
+    <img class="thumb" src="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='48' height='48'%3E%3Crect width='48' height='48' fill='%23dc2626'/%3E%3C/svg%3E" alt="Red square">
+    <span class="card-badge">New</span>
+    <h3>Open &lt;source&gt;</h3>
+    <p>MIT licensed <b>&copy; 2026</b> "quoted".</p>
+    <a class="more" href="/open">Read more</a>
+  </article>
+</section>
+</body></html>
+"""
+GRID = re.sub(r"<nav.*</nav>\n", "", GROUPS)
+
+# Siblings alike in class but not in shape, a pair (below the 3-item threshold), alike but for a style, and
+# alike but for a textarea's text (a value no slot can carry): none of them becomes a group.
+UNGROUPED = """<!DOCTYPE html><html><head><style>.box{padding:8px;border:1px solid #ccc}</style></head><body>
+<div class="box"><h3>One</h3></div><div class="box"><h3>Two</h3><p>extra</p></div><div class="box"><p>Three</p></div>
+<a class="pair" href="#a">A</a><a class="pair" href="#b">B</a>
+<p class="tone" style="color:red">x</p><p class="tone" style="color:blue">y</p><p class="tone" style="color:green">z</p>
+<label class="field"><textarea>a</textarea></label><label class="field"><textarea>b</textarea></label><label class="field"><textarea>c</textarea></label>
+</body></html>
+"""
+
+
 # --------------------------------------------------------------------------------------------- structure
 def test_react_structure():
     jsx = html_to_react(TRICKY)
@@ -76,6 +133,45 @@ def test_react_structure():
     # Inline content stays on one line (JSX would drop newline whitespace that HTML renders as a space).
     assert "<p className=\"pad2 pad\">Ship <strong>beautiful</strong> pages <em>in minutes</em>, not days.</p>" in jsx
     assert '{" "}' in jsx  # the space between the two buttons
+
+
+def test_react_groups_become_components():
+    grid = html_to_react(GRID)
+    assert grid.count("function Card") == 1 and grid.count(".map(") == 1
+    assert "{cards.map((card, i) => <Card key={i} {...card} />)}" in grid
+    assert "function Card({ src, alt, title, text, strong, text2, href }) {" in grid
+    # Values alike in every card stay literal in the component; the others are props read from the array.
+    assert grid.count("Read more") == 1 and grid.count(">New<") == 1
+    assert '<a className="more" href={href}>Read more</a>' in grid and "<h3>{title}</h3>" in grid
+    data = grid.split("const cards = [")[1].split("];")[0]
+    assert 'title: "Fast"' in data and 'title: "Open <source>"' in data and 'href: "/safe"' in data
+    assert grid.index("const cards") < grid.index("export default function App")
+    jsx = html_to_react(GROUPS)
+    assert jsx.count("function Card") == 1 and jsx.count("function Link({ href, label })") == 1
+    assert jsx.count(".map(") == 2 and 'label: "Docs & help"' in jsx
+    # The spaces between the inline links are rendered by the loop (JSX would drop the source's whitespace).
+    assert '{links.map((link, i) => <React.Fragment key={i}>{i > 0 && " "}<Link {...link} /></React.Fragment>)}' in jsx
+    for sig in re.findall(r"function \w+\(\{ ([^}]*) \}\)", jsx):
+        assert all(re.fullmatch(r"[A-Za-z_$][\w$]*", name) for name in sig.split(", ")), sig
+
+
+def test_vue_groups_become_v_for():
+    grid = html_to_vue(GRID)
+    assert grid.count("v-for=") == 1 and grid.count("<article") == 1
+    assert '<article v-for="(card, i) in cards" :key="i" class="card">' in grid
+    assert "<h3>{{ card.title }}</h3>" in grid and ':href="card.href"' in grid and grid.count("Read more") == 1
+    assert "data() {" in grid and 'title: "Safe {not} {{ a template }}"' in grid
+    vue = html_to_vue(GROUPS)
+    assert vue.count("v-for=") == 2
+    assert ('<template v-for="(link, i) in links" :key="i">{{ i ? \' \' : \'\' }}<a :href="link.href">'
+            "{{ link.label }}</a></template>") in vue
+
+
+def test_differently_shaped_siblings_are_not_grouped():
+    jsx, vue = html_to_react(UNGROUPED), html_to_vue(UNGROUPED)
+    assert ".map(" not in jsx and jsx.count("function ") == 1  # App only
+    assert "v-for" not in vue and "data()" not in vue
+    assert jsx.count("<textarea") == 3 and 'style={{ color: "green" }}' in jsx and 'href="#b"' in jsx
 
 
 def test_vue_structure():
@@ -141,7 +237,7 @@ def test_transform_html_is_identity_and_unknown_target():
 
 # --------------------------------------------------------------------------------------------- rendering
 def _pages():
-    pages = [("tricky", TRICKY, 1024, 700)]
+    pages = [("tricky", TRICKY, 1024, 700), ("groups", GROUPS, 1024, 600), ("ungrouped", UNGROUPED, 800, 400)]
     from train.corpus.generator import generate_page
 
     for seed in (3, 12):  # a mobile list page, a desktop page with a table
