@@ -118,7 +118,7 @@ def test_image_to_code_events_and_counts(tiny):
     from model.chat import render_messages, Message, ImagePart, TextPart
     from vision.preprocess import image_token_count
 
-    events = list(Pipeline(tiny).stream(ConvertRequest(media=(mockup(),), max_new_tokens=6)))
+    events = list(Pipeline(tiny).stream(ConvertRequest(media=(mockup(),), max_new_tokens=6, engine=False)))
     assert isinstance(events[-1], Finished) and all(not isinstance(e, Finished) for e in events[:-1])
     stages = [e.stage for e in events if isinstance(e, Status)]
     assert stages[0] == "media" and "generate" in stages and stages[-1] == "done"
@@ -150,7 +150,7 @@ def test_transformed_target_says_so(tiny):
     try:
         backend = make_backend("local", checkpoint=tiny.checkpoint)
         backend.model, backend.tokenizer = tiny.model, tiny.tokenizer  # same weights, no second load
-        r = Pipeline(backend).convert(ConvertRequest(media=(mockup(),), target="react", max_new_tokens=6))
+        r = Pipeline(backend).convert(ConvertRequest(media=(mockup(),), target="react", max_new_tokens=6, engine=False))
     finally:
         (tiny.checkpoint / "uicode.json").unlink()
     assert r.path == PATH_TRANSFORMED and r.target == "react"
@@ -172,8 +172,8 @@ def test_ocr_prompt_models_get_the_inputs_text(tiny):
     try:
         backend = make_backend("local", checkpoint=tiny.checkpoint)
         backend.model, backend.tokenizer = tiny.model, tiny.tokenizer
-        events = list(Pipeline(backend).stream(ConvertRequest(media=(im,), max_new_tokens=2)))
-        plain = Pipeline(tiny).convert(ConvertRequest(media=(im,), max_new_tokens=2))
+        events = list(Pipeline(backend).stream(ConvertRequest(media=(im,), max_new_tokens=2, engine=False)))
+        plain = Pipeline(tiny).convert(ConvertRequest(media=(im,), max_new_tokens=2, engine=False))
     finally:
         (tiny.checkpoint / "uicode.json").unlink()
     assert backend.ocr_prompt and any(isinstance(e, Status) and e.stage == "ocr" for e in events)
@@ -344,9 +344,10 @@ def test_a_long_page_is_converted_band_by_band_and_joined(tiny):
         for k in range(9):
             d.text((40, 600 * s + 25 + 62 * k), f"{words[(s + k) % 8]} row {s}{k}", fill="black", font=font)
     with ocr_prompted(tiny) as (pipe, seen):
-        banded = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, split=True))
-        whole = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2))
-        react = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, split=True, target="react"))
+        # the model's pages as joined (the engine off: its page would stand in for the model's empty bands)
+        banded = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, split=True, engine=False))
+        whole = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, engine=False))
+        react = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, split=True, target="react", engine=False))
     assert len(seen) == 3 + 1 + 3
     rows = [{t.split()[-1] for t in lines[0] if "row" in t} for lines in seen[:4]]
     assert rows[0] | rows[1] | rows[2] == rows[3] and len(rows[3]) >= 25   # every line, each band its own
@@ -360,7 +361,7 @@ def test_a_long_page_is_converted_band_by_band_and_joined(tiny):
     assert react.path == PATH_TRANSFORMED and react.code == transform(banded.code, "react")
 
 
-def test_text_the_model_left_out_is_laid_out_after_its_page(tiny):
+def test_the_engine_writes_what_the_model_does_not_and_the_model_share_says_so(tiny):
     from PIL import ImageFont
 
     font = ImageFont.load_default(size=30)
@@ -371,19 +372,20 @@ def test_text_the_model_left_out_is_laid_out_after_its_page(tiny):
         d.text((40, 40 + 130 * k), t, fill="black", font=font)
     with ocr_prompted(tiny) as (pipe, _):  # two tokens: the model's page shows none of the text
         events = list(pipe.stream(ConvertRequest(media=(im,), max_new_tokens=2)))
-        kept = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, complete=False))
+        alone = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, engine=False))
         react = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, target="react"))
         edit = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, instruction="add a footer"))
     result = events[-1].result
-    assert result.completed_lines == 3 and all(t in result.code for t in texts)
-    assert [e.message for e in events if isinstance(e, Status) and e.stage == "complete"] == [
-        "laid out 3 text lines the model left out"]
-    assert kept.completed_lines == 0 and not any(t in kept.code for t in texts)
-    assert react.completed_lines == 3 and react.code == transform(result.code, "react")
-    assert edit.completed_lines == 0  # an edit of the user's code is not completed from the image
+    assert all(t in result.code for t in texts) and result.model_share == 0.0
+    assert "position:absolute" not in result.code and "<main>" in result.code
+    composed = [e.message for e in events if isinstance(e, Status) and e.stage == "compose"]
+    assert composed[-1].startswith("the model's code kept in 0 of ") and composed[-1].endswith("0% of the page's text")
+    assert alone.model_share == 1.0 and not any(t in alone.code for t in texts)  # --model-only
+    assert react.model_share == 0.0 and react.code == transform(result.code, "react")
+    assert edit.model_share == 1.0  # an edit of the user's code is the model's alone
 
 
-def test_a_dialog_over_a_dimmed_page_is_laid_out_over_the_model_page(tiny):
+def test_a_dialog_over_a_dimmed_page_is_written_over_the_page_behind(tiny):
     from PIL import ImageFont
 
     font = ImageFont.load_default(size=28)
@@ -393,10 +395,34 @@ def test_a_dialog_over_a_dimmed_page_is_laid_out_over_the_model_page(tiny):
     d.rounded_rectangle((200, 210, 599, 389), radius=12, fill="white")    # the dialog, not dimmed
     d.text((230, 240), "Delete project?", fill="black", font=font)
     with ocr_prompted(tiny) as (pipe, _):
-        events = list(pipe.stream(ConvertRequest(media=(im,), max_new_tokens=2)))
-        kept = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, complete=False))
-    result = events[-1].result
+        result = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2))
+        alone = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, engine=False))
     assert 'role="dialog"' in result.code and "Delete project?" in result.code
-    assert [e.message for e in events if isinstance(e, Status) and e.stage == "complete"] == [
-        f"laid out the dialog over the model's page ({result.completed_lines} text lines)"]
-    assert 'role="dialog"' not in kept.code  # --no-complete: only what the model wrote
+    assert 'role="dialog"' not in alone.code  # --model-only: only what the model wrote
+
+
+def test_the_layout_sketch_goes_into_the_prompt_of_a_model_that_takes_it(tiny):
+    from PIL import ImageFont
+
+    from app.prompts import SKETCH_HEADER
+
+    font = ImageFont.load_default(size=30)
+    im = Image.new("RGB", (640, 300), "white")
+    ImageDraw.Draw(im).text((40, 40), "Pricing plans", fill="black", font=font)
+    prompts = []
+    original = tiny.stream
+
+    def recording(plan, media, params, cancel=None):
+        prompts.append(plan.messages[-1].text)
+        return original(plan, media, params, cancel)
+
+    tiny.stream, tiny.sketch_prompt = recording, True
+    try:
+        Pipeline(tiny).convert(ConvertRequest(media=(im,), max_new_tokens=2))
+        tiny.sketch_prompt = False  # a model trained on OCR lines alone is not given it
+        Pipeline(tiny).convert(ConvertRequest(media=(im,), max_new_tokens=2))
+    finally:
+        del tiny.stream
+        tiny.sketch_prompt = True
+    assert SKETCH_HEADER in prompts[0] and '"Pricing plans"' in prompts[0].split(SKETCH_HEADER)[1]
+    assert SKETCH_HEADER not in prompts[1]

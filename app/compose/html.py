@@ -106,7 +106,7 @@ class _Writer:
         fw = max(1, x1 - x0)
         out = []
         if c.w >= fw - NEAR:
-            return out
+            return self._width(c) if c.kind == "text" else out
         if abs((c.x + c.w / 2) - (x0 + x1) / 2) <= NEAR:
             out.append("align-self:center")
         elif abs(c.right - x1) <= NEAR:
@@ -120,19 +120,20 @@ class _Writer:
 
     def _width(self, c: Node) -> list[str]:
         if c.kind == "text":
-            return [f"max-width:{c.w + c.style['size'] // 2}px"] if c.style.get("lines", 1) > 1 else []
-        if c.kind in ("button", "icon"):
+            return [f"max-width:{c.w + c.style['size'] // 4}px"] if c.style.get("lines", 1) > 1 else []
+        if c.kind in ("button", "icon") or (c.kind in ("row", "column", "grid", "list", "field", "table")
+                                            and not painted(c)):
             return []
         return [f"width:{c.w}px", "max-width:100%"]
 
     def _in_row(self, c: Node) -> list[str]:
         if c.kind == "text":
             if c.style.get("lines", 1) > 1:
-                return [f"flex:0 1 {c.w + c.style['size'] // 2}px", "min-width:0"]
+                return [f"flex:0 1 {c.w + c.style['size'] // 4}px", "min-width:0"]
             return ["flex:0 1 auto"]
         if c.kind in ("button", "icon"):
             return ["flex:0 0 auto"]
-        if c.kind in ("image", "input"):
+        if c.kind in ("image", "input") or painted(c):  # a painted box's width is seen (a sidebar, a card)
             return [f"flex:0 1 {c.w}px", "min-width:0"]
         return ["flex:0 1 auto", "min-width:0"]
 
@@ -179,7 +180,7 @@ class _Writer:
         left, right = kids[0].x - x0, x1 - kids[-1].right
         if len(kids) >= 2 and left <= NEAR and right <= NEAR and (x1 - x0) > 0:
             decls.append("justify-content:space-between")
-            gap = min(min(gaps), 48)
+            gap = min(min(gaps), 24)  # the least the items keep apart; space-between spreads them
         else:
             gap = _median(gaps)
             if abs(left - right) <= NEAR and left > NEAR:
@@ -320,18 +321,24 @@ class _Writer:
         cols = n.style.get("cols", 2)
         kids = n.children
         rows = [kids[k:k + cols] for k in range(0, len(kids), cols)]
-        gap = n.style.get("gap", 16)
         rgap = n.style.get("row_gap", 4)
-        wrap = self._cls("table-wrap", place + ["overflow-x:auto"], template, path)
-        tcls = self._cls("table", ["border-collapse:collapse"], template, path + ".t")
+        starts = [min(r[j].x for r in rows if j < len(r)) for j in range(cols)] + [n.right]
+        widths = [max(1, starts[j + 1] - starts[j]) for j in range(cols)]
+        wrap = self._cls("table-wrap", place + ["overflow-x:auto", "max-width:100%", "align-self:stretch"],
+                         template, path)
+        tcls = self._cls("table", ["border-collapse:collapse", "width:100%"], template, path + ".t")
         head = rows[0] and all(c.style.get("weight", 400) >= 600 for c in rows[0]) and len(rows) > 1
-        out = [f'<div class="{wrap}">', f'<table class="{tcls}">']
+        out = [f'<div class="{wrap}">', f'<table class="{tcls}">', "<colgroup>"]
+        out += [f'<col style="width:{100 * w / sum(widths):.1f}%">' for w in widths]
+        out.append("</colgroup>")
         for r, row in enumerate(rows):
             tag = "th" if head and r == 0 else "td"
             cells = []
             for j, c in enumerate(row):
-                decls = _type(c.style) + ["text-align:left", "vertical-align:top",
-                                          f"padding:{_px(rgap / 2)} {_px(gap)} {_px(rgap / 2)} 0"]
+                decls = _type(c.style) + ["text-align:left", "vertical-align:top", "overflow-wrap:normal",
+                                          f"padding:{_px(rgap / 2)} 12px {_px(rgap / 2)} 0"]
+                if n.style.get("rule"):
+                    decls.append(f"border-bottom:1px solid {n.style['rule']}")
                 cls = self._cls("cell", decls, template, f"{path}.c{r == 0 and head}{j}")
                 cells.append(f'<{tag} class="{cls}">{html.escape(c.text, quote=False)}</{tag}>')
             out.append("<tr>" + "".join(cells) + "</tr>")
@@ -346,7 +353,7 @@ class _Writer:
         if pad and any(pad):
             t, r, b, l = pad
             own.append(f"padding:{_px(t)} {_px(min(r, 64))} {_px(b)} {_px(min(l, 64))}")
-        base = {"nav": "nav", "card": "card", "aside": "sidebar", "main-column": "content"}.get(n.role) or (
+        base = {"nav": "nav", "card": "card", "aside": "sidebar", "main-column": "content", "dialog": "dialog"}.get(n.role) or (
             {"grid": "grid", "row": "row"}.get(n.kind, "stack"))
         cls = self._cls(base, own, template, path, phone)
         tag = tag or {"nav": "nav", "aside": "aside", "main-column": "main"}.get(n.role, "div")
@@ -379,6 +386,17 @@ class _Writer:
 
     _templates: dict = {}
 
+    def _overlay(self, o: Node, path: str) -> str:
+        """A dialog over a dimmed page: a fixed backdrop centring the card, the card's content in flow."""
+        backdrop = self.sheet.name("backdrop", _overlay_css(o) + ([] if o.style.get("centred", True)
+                                                                   else [f"padding-top:{o.y}px"]))
+        card = Node("column", o.x, o.y, o.w, o.h, o.children, "dialog", "", {k: v for k, v in o.style.items()
+                                                                       if k in ("bg", "radius", "pad")})
+        inner = self._container(card, [f"width:{o.w}px", "max-width:100%", "box-shadow:0 20px 40px rgba(0,0,0,.25)"],
+                                None, path, tag="div")
+        inner = inner.replace("<div ", '<div role="dialog" aria-modal="true" ', 1)
+        return f'<div class="{backdrop}">\n{inner}\n</div>'
+
     # -- the page
     def page(self) -> "Written":
         self._templates = {}
@@ -390,6 +408,8 @@ class _Writer:
                                                      [f"margin-left:{100 * fx0 / max(1, p.w):.1f}%"])
         parts, regions, prev_bottom, main_open = [], [], 0, False
         has_layout = any(b.role == "layout" for b in bands)
+        overlays = [b for b in bands if b.kind == "overlay"]
+        bands = [b for b in bands if b.kind != "overlay"]
         for k, b in enumerate(bands):
             role = b.role or "section"
             tag = {"header": "header", "header-nav": "nav", "footer": "footer", "layout": "div"}.get(role, "section")
@@ -407,7 +427,9 @@ class _Writer:
                 inner = Node(b.kind, fx0, b.y + t, fx1 - fx0, b.h - t - bt, b.children, b.role, "", style)
             else:
                 region.append("padding:0 16px")
-                inner = Node("column", fx0, b.y, fx1 - fx0, b.h, [b])
+                # a band that is one leaf wrapped (app.layout.regions) is written as the leaf
+                kids = b.children if b.kind == "column" and not painted(b) and len(b.children) == 1 else [b]
+                inner = Node("column", fx0, b.y, fx1 - fx0, b.h, kids)
             content = self._container(inner, wrap_decls, None, f"b{k}")
             name = {"header": "site-header", "footer": "site-footer", "header-nav": "site-nav"}.get(role, role)
             cls = self.sheet.name(name if name != "main-column" else "section", region)
@@ -417,8 +439,17 @@ class _Writer:
             parts.append("</main>")
         if not bands:
             parts.append("<main></main>")
+        for k, o in enumerate(overlays):
+            regions.append((len(parts), "div", "backdrop", o))
+            parts.append(self._overlay(o, f"o{k}"))
         body = f"body{{background:{p.style.get('bg', '#ffffff')}}}"
         return Written("\n".join([BASE_CSS, body, self.sheet.css()]), parts, regions, _title(p))
+
+
+def _overlay_css(o: Node) -> list[str]:
+    place = "center" if o.style.get("centred", True) else "flex-start"
+    return ["position:fixed", "inset:0", "display:flex", "justify-content:center", f"align-items:{place}",
+            "padding:16px", f"background:rgba(0,0,0,{o.style.get('alpha', 0.5):.2f})", "overflow:auto"]
 
 
 class Written:

@@ -111,17 +111,31 @@ def _stacked_grid(node: Node) -> Node:
             out.extend(run)
         run.clear()
 
+    rules: list[Node] = []  # dividers between the rows of the run so far (a table's row lines)
+    held: list[Node] = []   # a divider after the run's last row, kept until the next row says whose it is
     for c in node.children:
         cells = _cells(c)
+        if c.kind == "divider" and run:
+            held.append(c)
+            continue
         if cells and run and _same_columns(run[-1].children, cells):
+            rules.extend(held)
             run.append(c)
         else:
             flush()
+            if rules and out and out[-1].kind in ("grid", "table"):
+                out[-1].style["rule"] = rules[0].style.get("colour", "#e5e7eb")
+            out.extend(held)
             if cells:
                 run.append(c)
             else:
                 out.append(c)
+            rules = []
+        held = []
     flush()
+    if rules and out and out[-1].kind in ("grid", "table"):
+        out[-1].style["rule"] = rules[0].style.get("colour", "#e5e7eb")
+    out.extend(held)
     if len(out) == 1 and out[0].kind in ("grid", "table"):
         return out[0]
     node.children = out

@@ -32,9 +32,11 @@ from typing import Sequence
 import numpy as np
 
 from app.layout import groups, regions
-from app.layout.tree import Node, bounds
+from app.layout.tree import CONTAINERS, Node, bounds
 from app.perceive.boxes import Box, common_colour, find_boxes, hex_colour
-from app.perceive.text import Block, Line, blocks, read_lines
+from app.perceive.labels import read_buttons, relabel
+from app.perceive.overlay import ALPHA, behind_pixels, card_pixels, find_dialog, on_card, split_lines
+from app.perceive.text import Block, Line, blocks, pieces, read_lines
 
 ICON = 48            # px: an empty box smaller than this both ways is an icon, else an image
 BUTTON_H = (18, 72)  # a button's height range, px
@@ -47,13 +49,44 @@ OVERLAP = 2          # px two items may overlap and still be cut apart
 
 def infer(arr: np.ndarray, ocr_lines: Sequence) -> Node:
     """The layout tree of the screenshot `arr` (H×W×3 uint8) whose OCR lines are `ocr_lines` (see the module
-    doc)."""
+    doc). A dialog over a dimmed page (`app.perceive.overlay`) becomes the page's last child, an `overlay`
+    node holding the card's own tree, over the tree of the page behind it."""
+    d = find_dialog(arr, ocr_lines) if arr.size else None
+    if d is None:
+        return _page(arr, ocr_lines)
+    on, off = split_lines(ocr_lines, d)
+    if d.alone:
+        # nothing behind the dialog: the page is the backdrop's colour, undimmed
+        page_colour = tuple(min(255, round(c / (1 - ALPHA))) for c in d.backdrop)
+        page = Node("page", 0, 0, arr.shape[1], arr.shape[0], style={"bg": hex_colour(page_colour)})
+    else:
+        page = _page(behind_pixels(arr, d, ALPHA, off), off)
+    card = _page(card_pixels(arr, d), [on_card(ln, d) for ln in on])
+    for n in card.walk():
+        n.x, n.y = n.x + d.x, n.y + d.y
+        if n.role in ("header", "header-nav", "footer", "section"):
+            n.role = ""
+    pad = [0, 0, 0, 0]
+    if card.children:
+        x, y, w, h = bounds(card.children)
+        pad = [y - d.y, d.x + d.w - (x + w), d.y + d.h - (y + h), x - d.x]
+    page.children.append(Node("overlay", d.x, d.y, d.w, d.h, card.children, role="dialog",
+                              style={"bg": hex_colour(d.fill), "radius": d.radius, "pad": pad, "alpha": ALPHA,
+                                     "centred": abs(d.y + d.h / 2 - arr.shape[0] / 2) <= 0.03 * arr.shape[0]}))
+    return page
+
+
+def _page(arr: np.ndarray, ocr_lines: Sequence) -> Node:
+    """The layout tree of a page with no overlay."""
     h, w = arr.shape[:2]
     bg = common_colour(arr) if arr.size else np.array([255, 255, 255])
-    lines = read_lines(arr, ocr_lines)
-    blank = [(ln.x, ln.y, ln.w, ln.h) for ln in ocr_lines]
+    # each line's columns blanked, not its whole box: a line Tesseract reads across a row of cards would cut
+    # the cards between its columns into strips
+    blank = [(p.x, p.y, p.w, p.h) for ln in ocr_lines for p in pieces(ln)]
     found = [b for b in find_boxes(arr, (0, 0, w, h), bg, blank, depth=DEPTH)
              if not (b.w >= w - 2 and b.h >= h - 2)]
+    # Tesseract reads a button's outline as letters or loses a label on a fill: each is read on its own
+    lines = read_lines(arr, relabel(ocr_lines, read_buttons(arr, found)))
     rules = dividers(arr, bg, blank)
     root = _Area(None)
     areas = [_Area(b) for b in sorted(found, key=lambda b: -b.w * b.h)]
@@ -68,7 +101,9 @@ def infer(arr: np.ndarray, ocr_lines: Sequence) -> Node:
     page = Node("page", 0, 0, w, h, style={"bg": hex_colour(bg)})
     if items:
         body = arrange(items)
-        page.children = body.children if body.kind == "column" else [body]
+        bands = body.children if body.kind == "column" and not body.style else [body]
+        # a band is a container (a region holds its content)
+        page.children = [b if b.kind in CONTAINERS else Node("column", b.x, b.y, b.w, b.h, [b]) for b in bands]
     regions.assign(page)
     return page
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 
 from app.layout.groups import painted
-from app.layout.tree import Node
+from app.layout.tree import CONTAINERS, Node
 
 HEADING = 1.25
 NAV_WORDS = 4
@@ -27,14 +27,21 @@ NAV_WORDS = 4
 
 def assign(page: Node) -> None:
     _navs(page)
-    bands = page.children
-    if not bands:
+    if not page.children:
         _text_roles(page)
         return
+    top = page.children[0]
+    # a band of one line: a row, or a leaf (wrapped in a column here or by app.layout.infer)
+    lone = top.kind != "column" or (len(top.children) == 1 and top.children[0].kind not in CONTAINERS
+                                    and not painted(top))
+    # a band that is one leaf (a heading, a paragraph) is wrapped in a column: the band's role is the
+    # region's, the leaf keeps its own (h1, p, button…)
+    page.children = [b if b.kind in CONTAINERS else Node("column", b.x, b.y, b.w, b.h, [b]) for b in page.children]
+    bands = page.children
     body = _body_size(page)
     H, W = page.h, page.w
     first, last = bands[0], bands[-1]
-    if first.y <= 0.2 * H and first.h <= 0.35 * H and (_has_nav(first) or painted(first) or first.kind != "column"):
+    if first.y <= 0.2 * H and first.h <= 0.35 * H and (_has_nav(first) or painted(first) or lone):
         first.role = "header"
         if len(bands) > 1 and bands[1].role == "nav" and bands[1].y - first.bottom <= 24:
             bands[1].role = "header-nav"

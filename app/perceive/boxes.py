@@ -100,7 +100,11 @@ def _shape(arr, sub, differs, own, origin, at, text_boxes, depth, out, split: bo
     cover = differs[by:by + bh, bx:bx + bw].mean()
     pixels = sub[by:by + bh, bx:bx + bw][own]
     colour = np.median(pixels, axis=0)
-    if cover >= FILLED:
+    ring = (bw >= OUTLINE_W and bh >= OUTLINE_H and area <= RING * 2 * (bw + bh)
+            and own[0].any() and own[-1].any() and own[:, 0].any() and own[:, -1].any())
+    if ring:  # before the fill test: a small outlined button's bold label would pass for a fill
+        out.append(Box(x0 + bx, y0 + by, bw, bh, None, hex_colour(colour), corner_radius(own)))
+    elif cover >= FILLED:
         radius = corner_radius(own)
         ends = _ends(sub[by:by + bh, bx:bx + bw], radius)
         if np.abs(ends[0] - ends[1]).sum() > 2 * DIFFERS:
@@ -126,9 +130,6 @@ def _shape(arr, sub, differs, own, origin, at, text_boxes, depth, out, split: bo
         if paint.startswith("#") and depth > 1 and bw > 2 * MIN_W and bh > 2 * MIN_H:
             inner = (box.x + 1, box.y + 1, box.x + bw - 1, box.y + bh - 1)
             out.extend(find_boxes(arr, inner, colour, text_boxes, depth - 1))
-    elif (bw >= OUTLINE_W and bh >= OUTLINE_H and area <= RING * 2 * (bw + bh)
-          and own[0].any() and own[-1].any() and own[:, 0].any() and own[:, -1].any()):
-        out.append(Box(x0 + bx, y0 + by, bw, bh, None, hex_colour(colour), corner_radius(own)))
 
 
 def _bands(pixels: np.ndarray, own: np.ndarray) -> list[tuple[int, int, int]]:

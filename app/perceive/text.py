@@ -32,11 +32,12 @@ LOW = set("gjpqy,;()[]{}|")
 # With line-height 1, an Arial glyph's top lies this part of the font size below its line's top (caps and
 # ascenders; x-height letters).
 LEAD_TALL, LEAD_LOW = 0.13, 0.33
-COLUMN_GAP = 1.2          # words further apart than this × the line's height are in different columns
+COLUMN_GAP = 0.8          # words further apart than this × the line's height are in different columns
+                          # (a word space is about 0.3 of it; a nav's items or a table's cells are further apart)
 BOLD = 0.15               # stroke width over font size above which letters are bold
 INK = 96                  # a pixel this far from its background (summed over channels) is ink
-MIN_CONF = 50.0           # lines read with less confidence are outlines or icons read as letters
-BULLET_GLYPHS = {"•", "·", "●", "○", "◦", "▪", "■", "□", "-", "–", "—", "*", "e", "o", "«", "»", "©", "¢", "°",
+MIN_CONF = 30.0           # lines read with less confidence are outlines or icons read as letters
+BULLET_GLYPHS = {"•", "·", "●", "○", "◦", "▪", "■", "□", "-", "–", "—", "*", "e", "o", "«", "»", "¢", "°",
                  ">", "›", "+"}
 NUMBER = re.compile(r"^(\d{1,2}|[a-hA-H])[.)]$")
 SAME_COLOUR = 80          # summed channel distance under which two texts are of one colour
@@ -203,12 +204,29 @@ def marker_of(arr: np.ndarray, line) -> tuple[str, object]:
     return "", line
 
 
+def _clean(line):
+    """`line` without the words of two or more characters and no letter or digit in them (an icon, an
+    underline, a box's edge read as `~—_`), or None when nothing is left."""
+    texts = line.text.split()
+    keep = [k for k, t in enumerate(texts) if len(t) == 1 or any(c.isalnum() for c in t)]
+    if not any(any(c.isalnum() for c in texts[k]) for k in keep):
+        return None
+    if len(keep) == len(texts):
+        return line
+    words = tuple(line.words[k] for k in keep) if len(line.words) == len(texts) else ()
+    if words:
+        x0, x1 = min(w[0] for w in words), max(w[0] + w[2] for w in words)
+        return replace(line, text=" ".join(texts[k] for k in keep), x=x0, w=x1 - x0, words=words)
+    return replace(line, text=" ".join(texts[k] for k in keep))
+
+
 def read_lines(arr: np.ndarray, ocr_lines: Sequence) -> list[Line]:
     """The page's text as `Line`s (see the module doc): `ocr_lines` (vision.ocr lines of the screenshot `arr`,
     H×W×3 uint8) cut into columns, unsure reads and lines of no letter or digit left out."""
     out = []
     for whole in ocr_lines:
-        if whole.conf < MIN_CONF or not any(c.isalnum() for c in whole.text):
+        whole = _clean(whole)
+        if whole is None or whole.conf < MIN_CONF:
             continue
         for p in pieces(whole):
             if not any(c.isalnum() for c in p.text):

@@ -1,14 +1,17 @@
-"""A dialog over a dimmed page (app.dialog): found in the screenshot and laid out over the model's page.
+"""A dialog over a dimmed page (app.perceive.overlay): found in the screenshot, and written by the layout
+engine as a true overlay over the page behind it, its content in flow.
 
 The screenshots are drawn by Chromium from hand-written pages whose dialog sits at known pixels, and read by
-Tesseract. What is found is checked against those pixels and the pages' CSS; what is laid out is rendered
+Tesseract. What is found is checked against those pixels and the pages' CSS; what is written is rendered
 again and its text boxes and colours compared with the drawn page's own (its DOM boxes, not our estimates).
 """
 import numpy as np
 import pytest
 from PIL import Image
 
-from app.dialog import drop_text, find_dialog, with_dialog
+from app.compose.html import write_page
+from app.layout.infer import infer
+from app.perceive.overlay import find_dialog
 from vision.ocr import ocr_image, read_labels
 
 W, H = 800, 600
@@ -38,13 +41,6 @@ def modal_page(dark: bool = False, behind: bool = True, overlay: bool = True) ->
     return (f'<!DOCTYPE html><html><head><style>body{{margin:0;position:relative;min-height:{H}px;'
             f'font-family:Arial,Helvetica,sans-serif;color:{fg};background:{bg}}}</style></head>'
             f"<body>{page}{shade}{dialog}</body></html>")
-
-
-# The embedded model's way with a dialog: its text spread over a hero, the page behind half written.
-MODEL_PAGE = """<!DOCTYPE html><html><head><style>body{margin:0;font-family:Arial;background:#ffffff}
-nav{padding:20px 32px}.hero{padding:40px 32px;text-align:center;background:#2563eb;color:#fff}</style></head>
-<body><nav><b>Acme Cloud</b></nav><section class="hero"><h1>Delete project?</h1>
-<p>This will remove all files for good.</p><button>Cancel</button> <button>Delete</button></section></body></html>"""
 
 
 def drawn(renderer, html: str):
@@ -97,37 +93,28 @@ def test_a_buttons_label_is_read_on_its_own(renderer):
         assert abs(label.x - b.x) <= 4 and abs(label.y + label.h / 2 - (b.y + b.h / 2)) <= 4, (label, b)
 
 
-def test_the_dialogs_text_the_model_wrote_into_its_page_is_taken_out():
-    code = ("<html><head><title>Delete project?</title></head><body><h1>Delete project?</h1><p>Acme Cloud</p>"
-            "<p>remove all files</p><button>Cancel</button><i>Cancel order</i></body></html>")
-    out = drop_text(code, ["Delete project?", "This will remove all files for good.", "Cancel Delete"])
-    assert "<title>Delete project?</title>" in out                       # not on the page: kept
-    assert "<h1></h1>" in out and "<p>remove all files</p>" not in out    # a whole line, a run of one
-    assert "<button></button>" in out                                     # a word of a line
-    assert "<p>Acme Cloud</p>" in out and "<i>Cancel order</i>" in out   # not a run of any line
-
-
 @pytest.mark.parametrize("behind", [True, False], ids=["page behind", "alone"])
-def test_the_dialog_is_laid_out_over_the_model_page_where_the_input_shows_it(renderer, behind):
+def test_the_dialog_is_written_over_the_page_behind_where_the_input_shows_it(renderer, behind):
     from app.fidelity import is_well_formed
 
     shot_in, image, arr, lines = drawn(renderer, modal_page(behind=behind))
-    d = find_dialog(arr, lines)
-    done = with_dialog(MODEL_PAGE, image, lines, d)
-    assert is_well_formed(done.code, single_style=True) and 'role="dialog"' in done.code
-    assert ("<b>Acme Cloud</b>" in done.code) == behind  # the model's page is the page behind, if any
+    code = write_page(infer(arr, lines))
+    assert is_well_formed(code, single_style=True) and 'role="dialog"' in code
+    assert ("Acme Cloud" in code) == behind  # the page behind, if any, is written too
 
-    shot = renderer.render(done.code, width=W, height=H, full_page=True)
-    assert abs(shot.height - H) <= 4
+    shot = renderer.render(code, width=W, height=H, full_page=True)
     got = {}
     for b in shot.blocks:
         got.setdefault(b.text, []).append(b)
     want = {b.text: b for b in shot_in.blocks}
     for text in ("Delete project?", "This will remove all files for good.", "Cancel", "Delete"):
-        assert len(got[text]) == 1, text                                    # not also in the model's hero
+        assert len(got[text]) == 1, text                                    # written once
         g, w = got[text][0], want[text]
-        assert abs(g.x - w.x) <= 8 and abs(g.y - w.y) <= 8, (text, g, w)    # where the input shows it
-        assert abs(g.h - w.h) <= 0.25 * w.h, text
+        assert abs(g.x - w.x) <= 12 and abs(g.y - w.y) <= 12, (text, g, w)  # where the input shows it
+        assert abs(g.h - w.h) <= 0.3 * w.h, text
+    placed = renderer.probe("""() => [...document.querySelectorAll('[role=dialog] *')]
+        .filter(e => ['absolute', 'fixed'].includes(getComputedStyle(e).position)).length""")
+    assert placed == 0  # only the backdrop is fixed: the card's content is in flow
     out = np.asarray(shot.image().convert("RGB")).astype(int)
     x, y, w, h = CARD
     for px, py in ((x + 10, y + h - 10), (20, H - 20), (W - 20, y + h // 2)):  # the card, the backdrop

@@ -1,30 +1,15 @@
-"""A dialog over a dimmed page: found in the screenshot and laid out from it, over the model's page.
+"""Overlays: a dialog over a dimmed page, found in the screenshot by its backdrop.
 
-The embedded mini model writes a page where the input shows a dialog: it spreads the dialog's title, text
-and buttons over a hero or a header. On 200 held-out pages its modal pages scored lowest of every kind
-(0.82 against 0.89 for all pages). A dialog is easy to see in the pixels, so the pipeline lays it out
-itself (on the same pages: modal 0.82 → 0.91, all pages 0.887 → 0.897; bench/RESULTS.md, "Dialogs"):
+`find_dialog(arr, lines)` finds a dialog by its backdrop: every bright pixel of the screenshot lies on one
+centred card, lighter than what is around it, holding text (on 1,400 corpus pages it found all 93 dialogs
+and nothing else, 31 ms a page). `split_lines` parts the OCR lines into the card's and the page's (word by
+word: Tesseract reads a line across both); `card_pixels` is the card, its corners painted in its colour;
+`behind_pixels` is the page behind as it was before the backdrop darkened it, the card and its shadow
+painted over. The layout engine lays out the card and the page behind each in flow, and writes the card in
+a fixed backdrop (`app.layout.infer`, `app.compose.html`): a true overlay, the one place for fixed
+positioning.
 
-- `find_dialog(arr, lines)` looks for the sign of a modal: a backdrop darkens everything but the dialog, so
-  the screenshot's bright pixels (light text, a white card) all lie in one box near the middle. The card
-  is the patch of the colour most common there, with that box inside it, horizontally centred, lighter
-  than what is all round it (the backdrop and the card's shadow), and holding an OCR line. No dialog is
-  found on a page whose bright pixels are spread over it, nor where that colour runs on to the page's
-  edges (a dark page with its text in the middle). On 1,400 corpus pages (200 held-out, 1,200 training)
-  it found every one of the 93 dialogs and nothing else;
-- `card_lines` reads the card's text: the page's OCR lines on it, each button's label read on its own
-  (`app.labels`), since Tesseract reads a row of buttons as their outlines;
-- `with_dialog(code, image, lines, dialog)` lays the dialog over the page behind it: a backdrop
-  (`rgba(0,0,0,.5)`) that centres a card of the measured size, colour, corner radius and shadow, its texts
-  and buttons laid out as `app.completion` lays out what the model left out (each text at its place,
-  size, weight and colour). The page behind is the model's page without the dialog's text (which would
-  show through the backdrop a second time), completed (`app.completion.complete`) from the screenshot as
-  it was before the backdrop darkened it, and held to the input's height so that the dialog is centred
-  where the input has it. When nothing but the dialog is drawn (the backdrop is of one colour and no
-  text lies outside the card), the page behind is that colour, undimmed, and the model's page is left out.
-
-Not here: reading the lines (`vision.ocr`), the boxes and the text layout (`app.completion`, `app.boxes`),
-deciding when a conversion is completed (`app.pipeline`).
+Not here: reading the lines (`vision.ocr`), laying either part out (`app.layout`).
 """
 from __future__ import annotations
 
@@ -33,13 +18,9 @@ from typing import Sequence
 
 import cv2
 import numpy as np
-from PIL import Image
 
-from app.perceive.boxes import Box, centre_within, common_colour, corner_radius, find_boxes, hex_colour
-from app.completion import LAYOUT_CSS, Completion, complete, laid_out
-from app.perceive.labels import read_buttons, relabel, words_where
-from app.markup import Element, Text, parse_html, serialize
-from app.sections import join_pages, scope_css
+from app.perceive.boxes import Box, centre_within, common_colour, corner_radius
+from app.perceive.labels import words_where
 
 BRIGHT = 150        # a pixel whose brightest channel passes this is not under the backdrop (which halves it)
 MIN_BRIGHT = 200    # fewer bright pixels than this: nothing to find
@@ -53,7 +34,6 @@ EMPTY = 0.97        # the part of the page outside the card (and its shadow) in 
 SHADOW = 48         # px around the card left out of that count
 SHADOW_SIDE, SHADOW_BELOW = 16, 44  # px a dialog's shadow reaches beside and below it (0 20px 40px is common)
 ALPHA = 0.5         # the backdrop's darkening over a page the model drew
-BEHIND = "uc-behind"  # the class of the page behind the dialog
 
 
 @dataclass(frozen=True)
@@ -136,13 +116,13 @@ def find_dialog(arr: np.ndarray, lines: Sequence = ()) -> Dialog | None:
     return Dialog(x, y, cw, ch, tuple(int(v) for v in fill), radius, tuple(int(v) for v in back), bool(alone))
 
 
-def _on_card(line, d: Dialog):
+def on_card(line, d: Dialog):
     """`line` in the card's coordinates (its word boxes too)."""
     words = tuple((x - d.x, y - d.y, w, h) for x, y, w, h in line.words)
     return replace(line, x=line.x - d.x, y=line.y - d.y, words=words)
 
 
-def _card_pixels(arr: np.ndarray, d: Dialog) -> np.ndarray:
+def card_pixels(arr: np.ndarray, d: Dialog) -> np.ndarray:
     """The card's pixels with its rounded corners painted in its colour (no box is read in them)."""
     card = arr[d.y:d.y + d.h, d.x:d.x + d.w].copy()
     r = min(d.radius + 2, d.w // 2, d.h // 2)
@@ -151,28 +131,6 @@ def _card_pixels(arr: np.ndarray, d: Dialog) -> np.ndarray:
             for xs in (slice(0, r), slice(d.w - r, d.w)):
                 card[ys, xs] = d.fill
     return card
-
-
-def drop_text(code: str, texts: Sequence[str]) -> str:
-    """`code` without the text nodes that are a run of words of one of `texts` (the dialog's lines, which
-    the model wrote into its page behind it)."""
-    runs = [t.split() for t in texts if t.split()]
-
-    def within(words: list[str]) -> bool:
-        n = len(words)
-        return any(words == r[i:i + n] for r in runs for i in range(len(r) - n + 1))
-
-    def walk(node):
-        for c in node.children:
-            if isinstance(c, Text):
-                if c.data.split() and within(c.data.split()):
-                    c.data = ""
-            elif isinstance(c, Element) and c.tag not in ("style", "script", "head", "title"):
-                walk(c)
-
-    root = parse_html(code)
-    walk(root)
-    return serialize(root)
 
 
 def split_lines(lines: Sequence, d: Dialog) -> tuple[list, list]:
@@ -184,14 +142,6 @@ def split_lines(lines: Sequence, d: Dialog) -> tuple[list, list]:
             on.append(words_where(ln, lambda w: d.holds_box(w)))
             off.append(words_where(ln, lambda w: not d.holds_box(w)))
     return [ln for ln in on if ln is not None], [ln for ln in off if ln is not None]
-
-
-def card_lines(arr: np.ndarray, d: Dialog, lines: Sequence) -> list:
-    """The text lines on the card (`lines`: those of the image on it), in the card's coordinates, its
-    buttons' labels read one by one (`app.labels`)."""
-    card = _card_pixels(arr, d)
-    on = [_on_card(ln, d) for ln in lines]
-    return relabel(on, read_buttons(card, find_boxes(card, (0, 0, d.w, d.h), d.fill, (), depth=1)))
 
 
 def behind_pixels(arr: np.ndarray, d: Dialog, alpha: float, keep: Sequence = ()) -> np.ndarray:
@@ -214,45 +164,3 @@ def behind_pixels(arr: np.ndarray, d: Dialog, alpha: float, keep: Sequence = ())
     return out
 
 
-def with_dialog(code: str, image: Image.Image, lines: Sequence, d: Dialog) -> Completion:
-    """The page of the model (`code`, converted from `image`) behind the dialog `d` laid out from the
-    screenshot (see the module doc); `added`: the lines laid out (the dialog's, and those of the page
-    behind it that the model left out)."""
-    arr = np.asarray(image.convert("RGB"))
-    on, off = split_lines(lines, d)
-    on_card = card_lines(arr, d, on)
-    inner = laid_out(_card_pixels(arr, d), on_card, 0, background=d.fill, labels=False)
-    added = len(on_card)
-    if d.alone:
-        # Nothing behind the dialog: the page is the backdrop's colour, undimmed (as rgba(0,0,0,a) over it).
-        alpha = ALPHA if max(d.backdrop) <= 255 * (1 - ALPHA) else 1 - max(d.backdrop) / 255
-        page = tuple(min(255, round(c / (1 - alpha))) for c in d.backdrop)
-        behind = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<style>\n"
-                  f"body{{margin:0;min-height:{image.height}px;background:{hex_colour(page)}}}\n</style>\n</head>\n"
-                  "<body>\n</body>\n</html>\n")
-    else:
-        # The page behind: the model's, without the dialog's text, and what it left out laid out from the
-        # screenshot as it was before the backdrop darkened it (the backdrop darkens it again).
-        alpha = ALPHA
-        page = Image.fromarray(behind_pixels(arr, d, alpha, off))
-        done = complete(drop_text(code, [ln.text for ln in on_card]), page, off)
-        behind, added = done.code, added + done.added
-    centre = abs(d.y + d.h / 2 - image.height / 2) <= CENTRED * image.height
-    place = "align-items:center" if centre else f"align-items:flex-start;padding-top:{d.y}px"
-    css = (f"body{{position:relative}}\n"
-           f".uc-backdrop{{position:absolute;inset:0;display:flex;justify-content:center;{place};"
-           f"background:rgba(0,0,0,{alpha:.2f})}}\n"
-           f".uc-dialog{{position:relative;width:{d.w}px;max-width:100%;height:{d.h}px;overflow:hidden;"
-           f"background:{hex_colour(d.fill)};border-radius:{d.radius}px;box-shadow:0 20px 40px rgba(0,0,0,.25);"
-           "font-family:Arial,Helvetica,sans-serif}\n" + scope_css(LAYOUT_CSS, ".uc-dialog"))
-    layer = ('<div class="uc-backdrop">\n<div class="uc-dialog" role="dialog" aria-modal="true">\n'
-             "<!-- the dialog, laid out from the input -->\n" + "\n".join(inner) + "\n</div>\n</div>\n")
-    if not (d.alone or added > len(on_card)):
-        # Held to the input's height, so that the backdrop centres the dialog where the input has it. (A
-        # completed page is already: its parts are held to their heights, and it is not scoped again, which
-        # a model's broken markup can escape: a stray `</div>` would close the outer scope.)
-        behind = join_pages([behind], [image.height], (BEHIND,), clip=(True,))
-    page = behind
-    page = page.replace("</style>", css + "\n</style>", 1)
-    at = page.rindex("</body>")
-    return Completion(page[:at] + layer + page[at:], added)
