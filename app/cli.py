@@ -230,10 +230,11 @@ def cmd_convert(args) -> int:
     progress.clear()
     pipeline = Pipeline(backend)
     failed = 0
-    # Code streams to a terminal only when the model writes the target itself: a transformed target exists only
-    # at the end, and a pipe or file must never hold a partial stream.
+    # Code streams to a terminal only when the model writes the target itself and its page is what is handed
+    # over (--model-only): a transformed target and a composed page exist only at the end, and a pipe or file
+    # must never hold a partial stream.
     stream_stdout = (args.output is None and not args.json and sys.stdout.isatty()
-                     and args.target in backend.native_targets)
+                     and args.target in backend.native_targets and args.model_only)
     for batch in batches:
         out_path = _output_path(args.output, batch.stem, args.target, len(batches))
         if out_path is not None and not (out_path.parent.is_dir() and os.access(out_path.parent, os.W_OK)):
@@ -300,6 +301,9 @@ def cmd_convert(args) -> int:
                 sys.stdout.write(result.code + "\n")
             sys.stdout.flush()
         how = "from the model's HTML" if result.path != "model" else "by the model"
+        if result.model_share < 1.0:
+            how = (f"by the layout engine and the model ({100 * result.model_share:.0f}% of its text the model's)"
+                   if result.model_share > 0 else "by the layout engine (none of the model's regions was closer)")
         score = f", score {result.score:.3f}" if result.score is not None else ""
         progress.line(f"{out_path or 'stdout'}: {result.target} {how}, {result.new_tokens} tokens in "
                       f"{result.seconds:.1f} s ({result.tokens_per_s:.1f} tokens/s, {result.finish_reason}){score}")

@@ -1,22 +1,27 @@
-"""The conversion pipeline: media → prompt → a backend's stream → extracted code → result, as events.
+"""The conversion pipeline: media → layout → prompt → a backend's stream → the page handed over, as events.
 
 `Pipeline(backend).stream(request, cancel)` yields `Status`, `CodeDelta` and one `Finished` (see
 `app/events.py`); `convert(request)` runs it to the end. Steps:
 
-1. load and validate the inputs (`app.media`: images, videos; bad ones raise `MediaError`); for a model
-   trained with text-augmented prompts (`ocr_prompt` in its uicode.json) the images' OCR lines are read;
-2. plan the prompt (`app.prompts.plan_prompt`): the model writes the requested target when it was trained
+1. load and validate the inputs (`app.media`: images, videos; bad ones raise `MediaError`);
+2. for a plain conversion of one image (`engine`, no instruction, no previous code): the layout engine reads
+   the screenshot — OCR lines (`vision.ocr`), text blocks, boxes, controls (`app.perceive`), the layout tree
+   (`app.layout`) — and writes its flow-layout page (`app.compose.html`); the tree's sketch
+   (`app.layout.tree.sketch`) goes into the prompt of a model that takes it (`sketch_prompt`: any model but
+   one trained on OCR lines alone, which gets those lines as it was trained: `ocr_prompt`);
+3. plan the prompt (`app.prompts.plan_prompt`): the model writes the requested target when it was trained
    for it, else HTML that `app.targets.transform` converts afterwards (result `path` says which);
    a plain conversion of one long image by a model that writes HTML (more OCR lines than a band holds,
    `split`) is instead cut into bands (`app.sections.bands`), each converted to HTML by this same pipeline
-   as a page of its own, the pages joined (`app.sections.join_pages`) and the result converted to the
-   target like any model HTML; the bands' code streams one after the other;
-3. stream from the backend, showing only code (`app.extract.CodeStream`) with the decode speed; HTML whose
+   as a page of its own, the pages joined (`app.sections.join_pages`); the bands' code streams one after the
+   other;
+4. stream from the backend, showing only code (`app.extract.CodeStream`) with the decode speed; HTML whose
    tags do not nest is re-serialised so that they do (`app.markup.balance`);
-   in a plain conversion of one image (`complete`), text the input shows below where the model's page
-   stopped is laid out after that page from the screenshot (`app.completion`; the model writes HTML), and
-   a dialog the input shows over a dimmed page is laid out over the model's page (`app.dialog`);
-4. with `best_of` N > 1: sample N candidates (seeds seed, seed+1, …; temperature 0 is raised to 0.6 since N
+5. when the engine wrote a page and the model wrote HTML, the page handed over is the engine's, with each
+   region the model wrote closer to the input kept in its place (`app.compose.choose`: rendered and compared
+   region by region; the model's text never absolutely placed); `model_share` says how much of its text the
+   model wrote;
+6. with `best_of` N > 1: sample N candidates (seeds seed, seed+1, …; temperature 0 is raised to 0.6 since N
    greedy samples would be identical; a backend with `stream_many`, the local one, decodes them side by
    side in one batch after one prefill), render each with headless Chromium (`app.render`, network blocked)
    and score it against the first input image (`app.fidelity`, reference-free visual similarity); the best

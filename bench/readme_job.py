@@ -51,10 +51,10 @@ def main(argv=None) -> int:
         f"`bench/readme_job.py --rounds {args.rounds}`: a fresh process each round (start, model load, OCR, "
         "generation, completion, file written).",
         "",
-        "| rounds (s) | median s | goal s | median / goal | new tokens | lines laid out | load average before, after |",
+        "| rounds (s) | median s | goal s | median / goal | new tokens | model_share | load average before, after |",
         "|---|---|---|---|---|---|---|",
         f"| {', '.join(f'{t:.1f}' for t in times)} | {med:.1f} | {GOAL_S:.0f} | {med / GOAL_S:.2f} | "
-        f"{last.get('new_tokens')} | {last.get('completed_lines')} | {load[0]:.1f}, {load[1]:.1f} |",
+        f"{last.get('new_tokens')} | {last.get('model_share')} | {load[0]:.1f}, {load[1]:.1f} |",
         "",
     ])
     return publish(text, args)

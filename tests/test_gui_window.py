@@ -240,11 +240,11 @@ def test_video_filmstrip_keep_and_drop_frames(qtbot, window, tmp_path):
 
     request = build_request(window.strip.items, window.values())
     assert len(request.media) == 4 and request.best_of == 1
-    # by default: OCR text copied, the page converted whole, text the model left out laid out after its page
-    assert request.ground_text and not request.split and request.complete
+    # by default: OCR text copied, the page converted whole, written by the layout engine with the model's regions
+    assert request.ground_text and not request.split and request.engine
     request = build_request(window.strip.items, {**window.values(), "best_of": 3, "ground_text": False, "split": True,
-                                                 "complete": False})
-    assert request.best_of == 3 and not request.ground_text and request.split and not request.complete
+                                                 "engine": False})
+    assert request.best_of == 3 and not request.ground_text and request.split and not request.engine
 
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

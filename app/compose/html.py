@@ -107,14 +107,15 @@ class _Writer:
         out = []
         if c.w >= fw - NEAR:
             return self._width(c) if c.kind == "text" else out
-        if abs((c.x + c.w / 2) - (x0 + x1) / 2) <= NEAR:
+        if c.x - x0 <= NEAR:  # at the frame's left: the common case, and the safe one when a child nearly fills it
+            out.append("align-self:flex-start")
+        elif abs((c.x + c.w / 2) - (x0 + x1) / 2) <= NEAR:
             out.append("align-self:center")
         elif abs(c.right - x1) <= NEAR:
             out.append("align-self:flex-end")
         else:
             out.append("align-self:flex-start")
-            if c.x - x0 > NEAR:
-                out.append(f"margin-left:{100 * (c.x - x0) / fw:.1f}%")
+            out.append(f"margin-left:{100 * (c.x - x0) / fw:.1f}%")
         out += self._width(c)
         return out
 

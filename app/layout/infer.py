@@ -33,10 +33,10 @@ import numpy as np
 
 from app.layout import groups, regions
 from app.layout.tree import CONTAINERS, Node, bounds
-from app.perceive.boxes import Box, common_colour, find_boxes, hex_colour
+from app.perceive.boxes import Box, colour_boxes, common_colour, find_boxes, hex_colour
 from app.perceive.labels import read_buttons, relabel
 from app.perceive.overlay import ALPHA, behind_pixels, card_pixels, find_dialog, on_card, split_lines
-from app.perceive.text import Block, Line, blocks, pieces, read_lines
+from app.perceive.text import Block, Line, blocks, is_text, pieces, read_lines
 
 ICON = 48            # px: an empty box smaller than this both ways is an icon, else an image
 BUTTON_H = (18, 72)  # a button's height range, px
@@ -80,11 +80,11 @@ def _page(arr: np.ndarray, ocr_lines: Sequence) -> Node:
     """The layout tree of a page with no overlay."""
     h, w = arr.shape[:2]
     bg = common_colour(arr) if arr.size else np.array([255, 255, 255])
+    ocr_lines = [ln for ln in ocr_lines if is_text(arr, ln)]
     # each line's columns blanked, not its whole box: a line Tesseract reads across a row of cards would cut
     # the cards between its columns into strips
     blank = [(p.x, p.y, p.w, p.h) for ln in ocr_lines for p in pieces(ln)]
-    found = [b for b in find_boxes(arr, (0, 0, w, h), bg, blank, depth=DEPTH)
-             if not (b.w >= w - 2 and b.h >= h - 2)]
+    found = page_boxes(arr, bg, blank)
     # Tesseract reads a button's outline as letters or loses a label on a fill: each is read on its own
     lines = read_lines(arr, relabel(ocr_lines, read_buttons(arr, found)))
     rules = dividers(arr, bg, blank)
@@ -134,6 +134,31 @@ def _home(area: _Area, thing) -> _Area:
         if b.x <= cx < b.x + b.w and b.y <= cy < b.y + b.h:
             return _home(k, thing)
     return area
+
+
+def page_boxes(arr: np.ndarray, bg, blank) -> list[Box]:
+    """The page's boxes: those of one colour (`colour_boxes`), and the pictures and gradients that no box of
+    one colour explains (`find_boxes`' patches painted as gradients)."""
+    h, w = arr.shape[:2]
+    solid = colour_boxes(arr, bg, blank)
+    out = list(solid)
+    step = 2 if h * w > 600_000 else 1  # pictures are large: found at half resolution on a large page
+    small = [(x // step, y // step, -(-bw // step), -(-bh // step)) for x, y, bw, bh in blank]
+    for b in find_boxes(arr[::step, ::step], (0, 0, -(-w // step), -(-h // step)), bg, small, depth=1):
+        b = Box(b.x * step, b.y * step, b.w * step, b.h * step, b.fill, b.border, b.radius * step)
+        if not (b.fill or "").startswith("linear-gradient") or (b.w >= w - 2 and b.h >= h - 2):
+            continue
+        covered = max((_overlap(b, s) for s in solid), default=0.0)
+        if covered < 0.6:
+            out.append(b)
+    return out
+
+
+def _overlap(a, b) -> float:
+    """The share of `a`'s area that `b` covers."""
+    x0, y0 = max(a.x, b.x), max(a.y, b.y)
+    x1, y1 = min(a.x + a.w, b.x + b.w), min(a.y + a.h, b.y + b.h)
+    return max(0, x1 - x0) * max(0, y1 - y0) / max(1, a.w * a.h)
 
 
 def dividers(arr: np.ndarray, bg, text_boxes=()) -> list[Node]:

@@ -1,5 +1,9 @@
-"""Boxes of a screenshot region: the filled and outlined rectangles behind text (sections, cards, buttons,
-inputs, badges), for laying out the part of a page the model left out (`app.completion`).
+"""Boxes of a screenshot: the filled and outlined rectangles behind text (sections, cards, buttons, inputs,
+badges, pictures), for the layout engine (`app.layout.infer`).
+
+`colour_boxes(arr, background, text_boxes)` finds boxes of one colour each (see its doc): the page's bands,
+cards, buttons and outlines. `find_boxes`, below, finds patches that differ from a background, and is what
+finds pictures and gradients (many colours, one patch):
 
 `find_boxes(arr, region, background, text_boxes)` looks at the pixels that differ from the region's
 background: with the text lines' boxes blanked out (so that text alone makes no box), each connected patch
@@ -12,7 +16,7 @@ of at least MIN_W × MIN_H px is
   input): its border colour is the ring's median;
 anything else (icons, illustrations, glyphs of a line Tesseract missed) is left out.
 
-Not here: which text is missing, composing the HTML (`app.completion`).
+Not here: what a box is for (`app.layout.infer`), the text on it (`app.perceive.text`).
 """
 from __future__ import annotations
 
@@ -28,6 +32,8 @@ RING = 3.0        # an outline's pixels: at most this many px of thickness aroun
 OUTLINE_W, OUTLINE_H = 40, 20  # smaller rings are glyphs (an "O" a line's box missed) or checkboxes
 DEPTH = 2
 MAX_BOXES = 300
+MAX_COLOURS = 32    # the commonest colours looked at for boxes of one colour
+SOLID_COVER = 0.85  # share of its rectangle a box of one colour covers, holes filled
 
 
 @dataclass(frozen=True)
@@ -83,76 +89,103 @@ def find_boxes(arr: np.ndarray, region: tuple[int, int, int, int], background, t
         if bw < MIN_W or bh < MIN_H:
             continue
         own = labels[by:by + bh, bx:bx + bw] == k
-        _shape(arr, sub, differs, own, (x0, y0), (bx, by), text_boxes, depth, out)
+        cover = differs[by:by + bh, bx:bx + bw].mean()
+        colour = _edge_colour(sub[by:by + bh, bx:bx + bw], own)
+        ring = (bw >= OUTLINE_W and bh >= OUTLINE_H and area <= RING * 2 * (bw + bh)
+                and own[0].any() and own[-1].any() and own[:, 0].any() and own[:, -1].any())
+        if ring:  # before the fill test: a small outlined button's bold label would pass for a fill
+            out.append(Box(x0 + bx, y0 + by, bw, bh, None, hex_colour(colour), corner_radius(own)))
+        elif cover >= FILLED:
+            radius = corner_radius(own)
+            ends = _ends(sub[by:by + bh, bx:bx + bw], radius)
+            if np.abs(ends[0] - ends[1]).sum() > 2 * DIFFERS:  # an image or a gradient: drawn as a gradient
+                paint = f"linear-gradient(135deg,{hex_colour(ends[0])},{hex_colour(ends[1])})"
+            else:
+                paint = hex_colour(colour)
+            box = Box(x0 + bx, y0 + by, bw, bh, paint, None, radius)
+            out.append(box)
+            if paint.startswith("#") and depth > 1 and bw > 2 * MIN_W and bh > 2 * MIN_H:
+                inner = (box.x + 1, box.y + 1, box.x + bw - 1, box.y + bh - 1)
+                out.extend(find_boxes(arr, inner, colour, text_boxes, depth - 1))
         if len(out) >= MAX_BOXES:
             break
     return out
 
 
-def _shape(arr, sub, differs, own, origin, at, text_boxes, depth, out, split: bool = True) -> None:
-    """One connected patch `own` (a mask at `at` in `sub`) as a box appended to `out` (with the boxes inside
-    it), or as several when it is bands of different colours touching (a dark header over a grey nav)."""
-    (x0, y0), (bx, by) = origin, at
-    bh, bw = own.shape
-    area = int(own.sum())
-    if bw < MIN_W or bh < MIN_H:
-        return
-    cover = differs[by:by + bh, bx:bx + bw].mean()
-    pixels = sub[by:by + bh, bx:bx + bw][own]
-    colour = np.median(pixels, axis=0)
-    ring = (bw >= OUTLINE_W and bh >= OUTLINE_H and area <= RING * 2 * (bw + bh)
-            and own[0].any() and own[-1].any() and own[:, 0].any() and own[:, -1].any())
-    if ring:  # before the fill test: a small outlined button's bold label would pass for a fill
-        out.append(Box(x0 + bx, y0 + by, bw, bh, None, hex_colour(colour), corner_radius(own)))
-    elif cover >= FILLED:
-        radius = corner_radius(own)
-        ends = _ends(sub[by:by + bh, bx:bx + bw], radius)
-        if np.abs(ends[0] - ends[1]).sum() > 2 * DIFFERS:
-            parts = _bands(sub[by:by + bh, bx:bx + bw], own) if split else []
-            if len(parts) > 1:
-                for a, b, axis in parts:
-                    part = np.zeros_like(own)
-                    if axis == 0:
-                        part[a:b] = own[a:b]
-                    else:
-                        part[:, a:b] = own[:, a:b]
-                    ys, xs = np.nonzero(part)
-                    if len(ys):
-                        py, px = int(ys.min()), int(xs.min())
-                        sub_own = part[py:int(ys.max()) + 1, px:int(xs.max()) + 1]
-                        _shape(arr, sub, differs, sub_own, origin, (bx + px, by + py), text_boxes, depth, out, False)
-                return
-            paint = f"linear-gradient(135deg,{hex_colour(ends[0])},{hex_colour(ends[1])})"
-        else:
-            paint = hex_colour(colour)
-        box = Box(x0 + bx, y0 + by, bw, bh, paint, None, radius)
-        out.append(box)
-        if paint.startswith("#") and depth > 1 and bw > 2 * MIN_W and bh > 2 * MIN_H:
-            inner = (box.x + 1, box.y + 1, box.x + bw - 1, box.y + bh - 1)
-            out.extend(find_boxes(arr, inner, colour, text_boxes, depth - 1))
+def _edge_colour(pixels: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """A box's own colour: the median of its pixels 2–4 px inside its edges (what lies inside a card, a
+    picture or a button, can outweigh the card's own colour), else of all its pixels."""
+    h, w = own.shape
+    ring = np.zeros_like(own)
+    if h > 8 and w > 8:
+        ring[2:4, :] = ring[h - 4:h - 2, :] = True
+        ring[:, 2:4] = ring[:, w - 4:w - 2] = True
+    ring &= own
+    return np.median(pixels[ring] if ring.sum() >= 8 else pixels[own], axis=0)
 
 
-def _bands(pixels: np.ndarray, own: np.ndarray) -> list[tuple[int, int, int]]:
-    """Where a patch is bands of one colour each, stacked or side by side: [(start, end, axis)] (axis 0:
-    rows), cut where the median colour of the patch's pixels jumps from one row (column) to the next;
-    [] when it is not (a picture, a gradient)."""
-    for axis in (0, 1):
-        n = own.shape[axis]
-        med = np.zeros((n, 3))
-        for i in range(n):
-            line = pixels[i][own[i]] if axis == 0 else pixels[:, i][own[:, i]]
-            med[i] = np.median(line, axis=0) if len(line) else np.nan
-        jumps = np.flatnonzero(np.nansum(np.abs(np.diff(med, axis=0)), axis=1) > 3 * DIFFERS) + 1
-        cuts = [0] + [int(j) for j in jumps] + [n]
-        parts = [(a, b) for a, b in zip(cuts, cuts[1:]) if b - a >= MIN_H]
-        if len(parts) < 2 or len(parts) > 8:
-            continue
-        # each band must be of one colour, or this is a picture
-        flat = all(np.nanmax(np.abs(med[a:b] - np.nanmedian(med[a:b], axis=0)).sum(axis=1)) <= 3 * DIFFERS
-                   for a, b in parts)
-        if flat:
-            return [(a, b, axis) for a, b in parts]
-    return []
+def _fill_holes(own: np.ndarray) -> np.ndarray:
+    """`own` with every hole it encloses filled."""
+    contours, _ = cv2.findContours(own.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    out = np.zeros(own.shape, np.uint8)
+    cv2.drawContours(out, contours, -1, 1, thickness=cv2.FILLED)
+    return out.astype(bool)
+
+
+def colour_boxes(arr: np.ndarray, background, text_boxes=()) -> list[Box]:
+    """The boxes of one colour each in `arr` (H×W×3 uint8), largest first: for each of the page's commonest
+    colours (to 32 levels a channel), each connected patch of it of at least MIN_W × MIN_H px that, with
+    the holes it encloses filled (its text, the cards and pictures on it), covers SOLID_COVER of its
+    rectangle — a band, a card, a button, a picture of one colour — or that is a thin ring (an outline:
+    an input, a bordered card). The page itself (`background` over nearly all of it) is left out. Unlike
+    `find_boxes`, boxes of different colours that touch (a header over a nav bar, a picture on a band) come
+    apart, and a band holding a card of the page's colour stays one box."""
+    full_h, full_w = arr.shape[:2]
+    if full_h < MIN_H or full_w < MIN_W:
+        return []
+    # a large page is read at half resolution (4× fewer pixels; boxes to ±1 px)
+    step = 2 if full_h * full_w > 600_000 else 1
+    if step > 1:
+        arr = arr[::step, ::step]
+        text_boxes = [(tx // step, ty // step, -(-tw // step), -(-th // step)) for tx, ty, tw, th in text_boxes]
+    h, w = arr.shape[:2]
+    min_w, min_h = MIN_W // step, MIN_H // step
+    q = (arr >> 3).astype(np.int32)
+    key = (q[..., 0] << 10) | (q[..., 1] << 5) | q[..., 2]
+    text = np.zeros((h, w), bool)
+    for tx, ty, tw, th in text_boxes:
+        text[max(0, ty - 1):ty + th + 1, max(0, tx - 1):tx + tw + 1] = True
+    values, counts = np.unique(key[~text], return_counts=True)
+    bg_key = (int(background[0]) >> 3 << 10) | (int(background[1]) >> 3 << 5) | (int(background[2]) >> 3)
+    out: list[tuple[int, Box]] = []
+    for k in np.argsort(-counts)[:MAX_COLOURS]:
+        if counts[k] < min_w * min_h:
+            break
+        mask = (key == values[k]).astype(np.uint8)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+        for i in range(1, n):
+            x, y, bw, bh, area = (int(v) for v in stats[i])
+            if bw < min_w or bh < min_h:
+                continue
+            if values[k] == bg_key and bw >= 0.9 * w and bh >= 0.9 * h:
+                continue  # the page
+            own = labels[y:y + bh, x:x + bw] == i
+            # an outline runs along all four sides (most of each: its corners may be rounded)
+            ring = (bw >= OUTLINE_W // 2 // step and bh >= OUTLINE_H // 2 // step and area <= RING * 2 * (bw + bh)
+                    and min(own[0].mean(), own[-1].mean(), own[:, 0].mean(), own[:, -1].mean()) >= 0.6)
+            colour = hex_colour(np.median(arr[y:y + bh, x:x + bw][own], axis=0))
+            if ring:
+                out.append((bw * bh, Box(x * step, y * step, bw * step, bh * step, None, colour,
+                                         corner_radius(_fill_holes(own)) * step)))
+                continue
+            solid = _fill_holes(own)
+            if solid.mean() >= SOLID_COVER and values[k] != bg_key or (values[k] == bg_key and solid.mean() >= SOLID_COVER
+                                                                       and (bw < 0.9 * w or bh < 0.9 * h)):
+                out.append((bw * bh, Box(x * step, y * step, bw * step, bh * step, colour, None,
+                                         corner_radius(solid) * step)))
+        if len(out) >= MAX_BOXES:
+            break
+    return [b for _, b in sorted(out, key=lambda t: -t[0])][:MAX_BOXES]
 
 
 def _ends(pixels: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:

@@ -32,7 +32,7 @@ LOW = set("gjpqy,;()[]{}|")
 # With line-height 1, an Arial glyph's top lies this part of the font size below its line's top (caps and
 # ascenders; x-height letters).
 LEAD_TALL, LEAD_LOW = 0.13, 0.33
-COLUMN_GAP = 0.8          # words further apart than this × the line's height are in different columns
+COLUMN_GAP = 1.0          # words further apart than this × the line's height are in different columns
                           # (a word space is about 0.3 of it; a nav's items or a table's cells are further apart)
 BOLD = 0.15               # stroke width over font size above which letters are bold
 INK = 96                  # a pixel this far from its background (summed over channels) is ink
@@ -40,6 +40,7 @@ MIN_CONF = 30.0           # lines read with less confidence are outlines or icon
 BULLET_GLYPHS = {"•", "·", "●", "○", "◦", "▪", "■", "□", "-", "–", "—", "*", "e", "o", "«", "»", "¢", "°",
                  ">", "›", "+"}
 NUMBER = re.compile(r"^(\d{1,2}|[a-hA-H])[.)]$")
+SOLID_INK = 0.6           # a "line" whose box is inked more than this is a picture or a block of colour
 SAME_COLOUR = 80          # summed channel distance under which two texts are of one colour
 
 
@@ -218,6 +219,15 @@ def _clean(line):
         x0, x1 = min(w[0] for w in words), max(w[0] + w[2] for w in words)
         return replace(line, text=" ".join(texts[k] for k in keep), x=x0, w=x1 - x0, words=words)
     return replace(line, text=" ".join(texts[k] for k in keep))
+
+
+def is_text(arr: np.ndarray, line) -> bool:
+    """Whether `line`'s box holds letters, not a block of colour Tesseract read as glyphs ("oS", "6 6" on a
+    picture): letters ink at most SOLID_INK of their box."""
+    box, bg = _letters(arr, line)
+    if box is None:
+        return False
+    return float((np.abs(box - bg).sum(axis=2) > INK).mean()) <= SOLID_INK
 
 
 def read_lines(arr: np.ndarray, ocr_lines: Sequence) -> list[Line]:
