@@ -159,7 +159,8 @@ class Renderer:
 
     `render` takes an HTML string, or a `Path` to an .html file (loaded by file URL, so relative
     images resolve). `full_page=True` screenshots the whole document height, capped at
-    `max_height` px when given; `full_page=False` screenshots the viewport only.
+    `max_height` px when given; `full_page=False` screenshots the viewport only. `probe(js)` then runs a
+    script of the caller's on the rendered page, at that render's viewport.
     """
 
     def __init__(self, *, js: bool = False, executable: str = CHROMIUM, timeout_s: float = 15.0):
@@ -263,6 +264,16 @@ class Renderer:
         w, h = _png_size(png)
         return RenderResult(png=png, width=w, height=h, viewport=(width, height), blocks=found,
                             blocked=list(self._blocked), seconds=time.perf_counter() - t0)
+
+    def probe(self, js: str, arg=None):
+        """Evaluate `js` (a JavaScript function, given `arg`) on the page last rendered, as it stands at that
+        render's viewport, and return its JSON result; for measures the text blocks do not carry."""
+        if self._page is None:
+            raise RenderError("nothing rendered yet: call render() before probe()")
+        try:
+            return self._page.evaluate(js, arg)
+        except Exception as e:
+            raise RenderError(f"probe failed: {str(e).splitlines()[0]}") from None
 
 
 def _png_size(png: bytes) -> tuple[int, int]:

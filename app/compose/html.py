@@ -114,8 +114,11 @@ class _Writer:
         elif abs(c.right - x1) <= NEAR:
             out.append("align-self:flex-end")
         else:
-            out.append("align-self:flex-start")
-            out.append(f"margin-left:{100 * (c.x - x0) / fw:.1f}%")
+            margin = 100 * (c.x - x0) / fw
+            out += ["align-self:flex-start", f"margin-left:{margin:.1f}%"]
+            # what is left of the frame beside the margin, at most: nothing pushed past its edge
+            return out + [d for d in self._width(c) if not d.startswith("max-width:100%")] + [
+                f"max-width:calc(100% - {margin:.1f}%)"]
         out += self._width(c)
         return out
 
@@ -135,7 +138,8 @@ class _Writer:
         if c.kind in ("button", "icon"):
             return ["flex:0 0 auto"]
         if c.kind in ("image", "input") or painted(c):  # a painted box's width is seen (a sidebar, a card)
-            return [f"flex:0 1 {c.w}px", "min-width:0"]
+            # the width too: an item's basis alone does not count in its row's own max-content width
+            return [f"flex:0 1 {c.w}px", "min-width:0", f"width:{c.w}px", "max-width:100%"]
         return ["flex:0 1 auto", "min-width:0"]
 
     # -- containers
@@ -478,18 +482,19 @@ def _shape(n: Node) -> tuple:
 
 
 def _frame(page: Node) -> tuple[int, int]:
-    """The x-range the page's content sits in: the median left and right edges of its bands' content
-    (a full-width painted band counts by its children)."""
-    lefts, rights = [], []
-    for b in page.children:
-        parts = b.children if (painted(b) and b.w >= 0.97 * page.w and b.children) else [b]
-        lefts.append(min(c.x for c in parts))
-        rights.append(max(c.right for c in parts))
-    if not lefts:
+    """The x-range the page's content sits in: from the leftmost to the rightmost edge of its bands' content.
+    A painted box that reaches the page's edge (a full-width band, a header's background) counts by what it
+    holds, not by its paint."""
+    def parts(n: Node, depth: int = 0) -> list[Node]:
+        bleeds = painted(n) and (n.x <= 1 or n.right >= page.w - 1)
+        if (bleeds or not painted(n) and n.kind in ("row", "column")) and n.children and depth < 3:
+            return [p for c in n.children for p in parts(c, depth + 1)]
+        return [n]
+
+    spans = [p for b in page.children if b.kind != "overlay" for p in parts(b)]
+    if not spans:
         return 0, page.w
-    lefts.sort()
-    rights.sort()
-    x0, x1 = lefts[0], rights[-1]
+    x0, x1 = min(c.x for c in spans), max(c.right for c in spans)
     return max(0, x0), min(page.w, max(x1, x0 + 1))
 
 

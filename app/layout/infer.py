@@ -44,6 +44,7 @@ LINE_HEIGHT = 1.2    # of the font size, for a text of one line
 RULE_MAX = 3         # px: a rule (divider) is at most this thick
 RULE_MIN = 60        # px: and at least this long
 DEPTH = 4            # levels of boxes looked for inside boxes
+DARK_PAGE = 40       # a "backdrop" darker than this in every channel, with nothing behind it, is a dark page
 OVERLAP = 2          # px two items may overlap and still be cut apart
 
 
@@ -52,6 +53,8 @@ def infer(arr: np.ndarray, ocr_lines: Sequence) -> Node:
     doc). A dialog over a dimmed page (`app.perceive.overlay`) becomes the page's last child, an `overlay`
     node holding the card's own tree, over the tree of the page behind it."""
     d = find_dialog(arr, ocr_lines) if arr.size else None
+    if d is not None and d.alone and max(d.backdrop) < DARK_PAGE:
+        d = None  # a card alone on a black page is the page's design, not a dialog over a dimmed one
     if d is None:
         return _page(arr, ocr_lines)
     on, off = split_lines(ocr_lines, d)
@@ -93,6 +96,7 @@ def _page(arr: np.ndarray, ocr_lines: Sequence) -> Node:
     for k, a in enumerate(areas):
         parent = next((p for p in reversed(areas[:k]) if _inside(a.box, p.box)), root)
         parent.kids.append(a)
+        a.under = parent.box.fill if parent.box is not None else hex_colour(bg)
     for ln in lines:
         _home(root, ln).lines.append(ln)
     for r in rules:
@@ -113,6 +117,7 @@ class _Area:
 
     def __init__(self, box: Box | None):
         self.box = box
+        self.under: str | None = None  # the colour it lies on (its parent's fill, or the page's)
         self.kids: list[_Area] = []
         self.lines: list[Line] = []
         self.rules: list[Node] = []
@@ -140,8 +145,17 @@ def page_boxes(arr: np.ndarray, bg, blank) -> list[Box]:
     """The page's boxes: those of one colour (`colour_boxes`), and the pictures and gradients that no box of
     one colour explains (`find_boxes`' patches painted as gradients)."""
     h, w = arr.shape[:2]
-    solid = colour_boxes(arr, bg, blank)
+    # a patch of the page's own colour that reaches the page's edge is the page showing (the content beside a
+    # sidebar, a band between two coloured ones), not a box on it
+    solid = [b for b in colour_boxes(arr, bg, blank) if not _page_showing(b, bg, w, h)]
     out = list(solid)
+    # outlines (an input, a bordered card) of no one colour: a rounded outline's anti-aliased corners differ
+    # from its sides, which leaves colour_boxes four lines and no ring; find_boxes' rings are what differs from
+    # the box they are drawn on, corners and all (at full resolution: a 1 px line can fall between the rows
+    # of a half-resolution read)
+    for b in find_boxes(arr, (0, 0, w, h), bg, blank, depth=DEPTH):
+        if b.border and not b.fill and not any(_overlap(b, o) >= 0.8 and _overlap(o, b) >= 0.8 for o in out):
+            out.append(b)
     step = 2 if h * w > 600_000 else 1  # pictures are large: found at half resolution on a large page
     small = [(x // step, y // step, -(-bw // step), -(-bh // step)) for x, y, bw, bh in blank]
     for b in find_boxes(arr[::step, ::step], (0, 0, -(-w // step), -(-h // step)), bg, small, depth=1):
@@ -152,6 +166,14 @@ def page_boxes(arr: np.ndarray, bg, blank) -> list[Box]:
         if covered < 0.6:
             out.append(b)
     return out
+
+
+def _page_showing(b: Box, bg, w: int, h: int) -> bool:
+    """Whether `b` is filled with the page's colour `bg` and reaches the edge of the page (w × h px)."""
+    if not (b.fill or "").startswith("#"):
+        return False
+    near = sum(abs(int(b.fill[i:i + 2], 16) - int(c)) for i, c in zip((1, 3, 5), bg)) <= 24
+    return near and (b.x <= 1 or b.y <= 1 or b.x + b.w >= w - 1 or b.y + b.h >= h - 1)
 
 
 def _overlap(a, b) -> float:
@@ -222,6 +244,8 @@ def _box_node(area: _Area, arr: np.ndarray) -> Node | None:
         return Node("divider", b.x, b.y, b.w, b.h, style={"colour": b.fill or b.border or "#cccccc"})
     input_sized = BUTTON_H[0] <= b.h <= 64 and b.w >= 3 * b.h
     if not lines:
+        if not area.kids and not b.border and b.fill == area.under:
+            return None  # an empty patch of the colour it lies on: background, not a picture
         if b.border and not b.fill and input_sized:
             return Node("input", b.x, b.y, b.w, b.h, style=paint)
         if area.kids:

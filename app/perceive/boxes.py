@@ -179,13 +179,41 @@ def colour_boxes(arr: np.ndarray, background, text_boxes=()) -> list[Box]:
                                          corner_radius(_fill_holes(own)) * step)))
                 continue
             solid = _fill_holes(own)
-            if solid.mean() >= SOLID_COVER and values[k] != bg_key or (values[k] == bg_key and solid.mean() >= SOLID_COVER
-                                                                       and (bw < 0.9 * w or bh < 0.9 * h)):
-                out.append((bw * bh, Box(x * step, y * step, bw * step, bh * step, colour, None,
-                                         corner_radius(solid) * step)))
+            if solid.mean() >= SOLID_COVER:
+                parts = [(0, bh, 0, bw)]
+            else:  # an L or a T (a content card running into a sidebar): the rectangles it is made of
+                parts = _rectangles(solid)
+            for y0, y1, x0, x1 in parts:
+                part = solid[y0:y1, x0:x1]
+                out.append(((y1 - y0) * (x1 - x0), Box((x + x0) * step, (y + y0) * step, (x1 - x0) * step,
+                                                       (y1 - y0) * step, colour, None, corner_radius(part) * step)))
         if len(out) >= MAX_BOXES:
             break
     return [b for _, b in sorted(out, key=lambda t: -t[0])][:MAX_BOXES]
+
+
+def _rectangles(solid: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """A patch cut into the runs of rows whose extent (leftmost, rightmost pixel) stays within 4 px: each
+    run's rectangle (y0, y1, x0, x1), when there are 1–8 once slivers are left out, each at least SOLID_COVER
+    covered and together most of the patch, else []."""
+    any_row = solid.any(axis=1)
+    lefts = np.where(any_row, solid.argmax(axis=1), -1)
+    rights = np.where(any_row, solid.shape[1] - 1 - solid[:, ::-1].argmax(axis=1), -1)
+    out, start = [], None
+    for y in range(solid.shape[0] + 1):
+        same = (start is not None and y < solid.shape[0] and lefts[y] >= 0
+                and abs(lefts[y] - lefts[start]) <= 4 and abs(rights[y] - rights[start]) <= 4)
+        if start is not None and not same:
+            out.append((start, y, int(lefts[start]), int(rights[start]) + 1))
+            start = None
+        if start is None and y < solid.shape[0] and lefts[y] >= 0:
+            start = y
+    out = [r for r in out if r[1] - r[0] >= 4 and r[3] - r[2] >= 4]  # slivers (a 1 px gap between pictures) go
+    if not 1 <= len(out) <= 8 or any(solid[y0:y1, x0:x1].mean() < SOLID_COVER for y0, y1, x0, x1 in out):
+        return []
+    if sum((y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in out) < 0.7 * solid.sum():
+        return []
+    return out
 
 
 def _ends(pixels: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
