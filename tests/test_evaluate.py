@@ -35,6 +35,11 @@ def test_eval_writes_scores_and_the_generated_page(corpus, tmp_path):
     assert (tmp_path / "side_by_side_1.png").is_file()
     assert [json.loads(l) for l in (tmp_path / "rows.jsonl").read_text().splitlines()] == report["rows"]
     assert report["grounded"] is True and isinstance(row["raw_well_formed"], bool)
+    for k in ("abs_text_share", "overlap_page", "overlap_390", "overlap_page_beyond", "overlap_390_beyond",
+              "sideways_390_beyond", "d2c_768", "d2c_390"):  # the code-quality measures (app.scoring.quality)
+        assert k in row and k in report["mean"]
+    assert isinstance(row["sideways_390_beyond"], bool) and 0.0 <= report["mean"]["sideways_390_beyond"] <= 1.0
+    assert "model_share" in row and row["seed"] is not None and "name" not in row
 
 
 def test_eval_without_ocr_withholds_the_ocr_lines(corpus, tmp_path, monkeypatch):
