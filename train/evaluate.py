@@ -142,7 +142,8 @@ def _cpu_name() -> str:
 
 def _progress(i: int, n: int, page: Page, row: dict, seconds: float | None = None) -> None:
     took = f" ({seconds:.1f}s)" if seconds is not None else ""
-    print(f"[{i + 1}/{n}] {page.stem.replace('_', ' ')}: overall {row['overall']:.3f}, 390 px {row['d2c_390']:.3f}, "
+    label = page.info["name"] if "name" in page.info else f"seed {page.info['seed']}"
+    print(f"[{i + 1}/{n}] {label}: overall {row['overall']:.3f}, 390 px {row['d2c_390']:.3f}, "
           f"overlap {row['overlap_page']:.2f}/{row['overlap_390']:.2f}{took}", file=sys.stderr, flush=True)
 
 
