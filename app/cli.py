@@ -291,7 +291,7 @@ def cmd_convert(args) -> int:
                 "seconds": round(result.seconds, 3), "tokens_per_s": round(result.tokens_per_s, 2),
                 "finish_reason": result.finish_reason, "score": result.score,
                 "candidate_scores": list(result.candidate_scores),
-                "model_share": round(result.model_share, 4)}, ensure_ascii=False), flush=True)
+                "model_share": round(result.model_share, 4), "sketch": result.sketch}, ensure_ascii=False), flush=True)
         elif out_path is None:
             if stream_stdout and request.best_of == 1 and result.code.startswith(shown):
                 sys.stdout.write(result.code[len(shown):] + "\n")

@@ -49,7 +49,8 @@ class ConvertResult:
     backend's ("stop", "length", "cancelled"); score: the visual similarity of the rendered code to the input
     image in [0, 1], when it was computed (`best_of` > 1 or asked for); candidates: scores of every candidate
     when several were sampled; model_share: the share of the visible text characters of `code` that lie in
-    elements the model wrote (0: the layout engine wrote all of it, `app.compose`; 1: the model did).
+    elements the model wrote (0: the layout engine wrote all of it, `app.compose`; 1: the model did); sketch:
+    the layout tree the engine read from the input, as text (None when the engine did not run).
     """
 
     code: str
@@ -63,6 +64,7 @@ class ConvertResult:
     score: float | None = None
     candidate_scores: tuple[float, ...] = field(default=())
     model_share: float = 1.0
+    sketch: str | None = None  # the layout tree the engine read from the input (`app.layout.tree.sketch`), in px
 
     @property
     def tokens_per_s(self) -> float:

@@ -139,10 +139,11 @@ class Pipeline:
         images = [m for m in media if isinstance(m, ImageInput)]
         lines_of = _lines or _OcrMemo()  # the prompt's OCR is reused by the scoring of best-of candidates
         single = (len(media) == 1 and bool(images) and not request.instruction and request.previous_code is None)
-        written, sketch_text = None, None
+        written, sketch_text, page_sketch = None, None, None
         if request.engine and single:
             yield Status("layout", "reading the page's layout (OCR, boxes, rows, columns, grids)", None)
             written, tree = _engine(images[0].image, lines_of)
+            page_sketch = sketch(tree) if tree is not None else None
             if tree is not None and getattr(self.backend, "sketch_prompt", False):
                 sketch_text = sketch(tree, grid=100)
         if getattr(self.backend, "ocr_prompt", False) and images:
@@ -194,7 +195,7 @@ class Pipeline:
             code=best.code, target=request.target, path=plan.path, raw_text=best.raw,
             prompt_tokens=best.done.prompt_tokens, new_tokens=sum(c.done.new_tokens for c in candidates),
             seconds=time.perf_counter() - t0, finish_reason=best.done.finish_reason,
-            score=best.score, candidate_scores=scores, model_share=best.model_share)
+            score=best.score, candidate_scores=scores, model_share=best.model_share, sketch=page_sketch)
         yield Status("done", f"{result.new_tokens} tokens in {result.seconds:.1f} s", 1.0)
         yield Finished(result)
 

@@ -483,10 +483,12 @@ def _shape(n: Node) -> tuple:
 
 def _frame(page: Node) -> tuple[int, int]:
     """The x-range the page's content sits in: from the leftmost to the rightmost edge of its bands' content.
-    A painted box that reaches the page's edge (a full-width band, a header's background) counts by what it
-    holds, not by its paint."""
+    A painted box that reaches both of the page's edges (a full-width band), or one edge over half the page (a
+    header's background running off to the right), counts by what it holds, not by its paint; a narrow box
+    at one edge (a sidebar) counts by its paint, and stays there."""
     def parts(n: Node, depth: int = 0) -> list[Node]:
-        bleeds = painted(n) and (n.x <= 1 or n.right >= page.w - 1)
+        left, right = n.x <= 1, n.right >= page.w - 1
+        bleeds = painted(n) and ((left and right) or ((left or right) and n.w >= 0.5 * page.w))
         if (bleeds or not painted(n) and n.kind in ("row", "column")) and n.children and depth < 3:
             return [p for c in n.children for p in parts(c, depth + 1)]
         return [n]

@@ -1,0 +1,370 @@
+"""The layout engine end to end: pages of known layout drawn by Chromium, read by Tesseract, laid out
+(`app.layout.infer.infer`) and written (`app.compose.html.write_page`); the HTML written is checked for
+the structure the drawn page has (a grid of cards, a hero row, a sidebar, a paragraph that wraps, a list,
+a form) and for code that reflows: no absolutely positioned text, no text over other text and no sideways
+scrolling at a phone's width (`app.scoring.quality`). Odd inputs (no text, one colour, 1×1, very tall,
+noise, a dark theme) give well-formed HTML, through the engine and through `uicode convert`.
+
+The pages are small (1000×700) and use Liberation Sans (Arial's metrics) at ≥ 16 px, so that Tesseract
+reads them fast and surely. On failure the layout tree is printed (`app.layout.tree.sketch`). The two runs
+of `uicode convert` load the embedded model (~35 s each on 2 cores) and are marked slow.
+"""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.compose.html import write_page
+from app.fidelity import is_well_formed
+from app.layout.infer import infer
+from app.layout.tree import sketch
+from app.markup import Element, Text, parse_css, parse_html, split_page
+from vision.ocr import ocr_image
+
+ROOT = Path(__file__).resolve().parents[1]
+W, H = 1000, 700
+CSS = ("*{box-sizing:border-box}body{margin:0;font-family:'Liberation Sans',Arial,sans-serif;color:#1f2937;"
+       "background:#ffffff}")
+
+
+def drawn(body: str, css: str) -> str:
+    return f"<!DOCTYPE html><html><head><style>{CSS}{css}</style></head><body>{body}</body></html>"
+
+
+PAGES = {
+    # three equal white cards (a title, two lines) on a grey section
+    "grid": drawn(
+        """<section class="band"><h2>Our services</h2><div class="cards">
+<div class="card"><h3>Design</h3><p>Clean layouts for every screen</p><p>Built with care and speed</p></div>
+<div class="card"><h3>Build</h3><p>Fast pages that load quickly</p><p>Tested on real devices</p></div>
+<div class="card"><h3>Launch</h3><p>Hosting that scales with you</p><p>Support when you need it</p></div>
+</div></section>""",
+        """.band{background:#f1f5f9;padding:48px 60px;height:700px}h2{margin:0 0 32px;font-size:32px}
+.cards{display:grid;grid-template-columns:repeat(3,1fr);gap:32px}.card{background:#fff;padding:24px;border-radius:8px}
+h3{margin:0 0 12px;font-size:22px}p{margin:0 0 6px;font-size:16px;line-height:24px;color:#4b5563}"""),
+    # heading, paragraph and button on the left; a coloured block on the right
+    "hero": drawn(
+        """<section class="hero"><div class="copy"><h1>Build pages faster</h1>
+<p>Turn screenshots into clean code in seconds.</p><button>Get started</button></div><div class="pic"></div></section>""",
+        """.hero{display:flex;align-items:center;gap:60px;padding:80px 60px;height:700px}.copy{flex:1}
+.pic{width:400px;height:320px;background:#60a5fa;border-radius:12px}h1{font-size:44px;margin:0 0 20px}
+p{font-size:18px;margin:0 0 28px;color:#4b5563}
+button{font:inherit;font-size:18px;background:#2563eb;color:#fff;border:0;border-radius:6px;padding:14px 28px}"""),
+    # a 240 px dark sidebar of links, full height; the content on the right
+    "sidebar": drawn(
+        """<div class="wrap"><div class="side"><div class="brand">Acme</div><div class="link">Dashboard</div>
+<div class="link">Projects</div><div class="link">Reports</div><div class="link">Settings</div></div>
+<div class="main"><h1>Overview</h1><p>Welcome back. Here is what happened in your projects this week.</p>
+<p>Three reports are ready to review and two tasks are due tomorrow.</p></div></div>""",
+        """.wrap{display:flex;height:700px}.side{width:240px;background:#1e293b;color:#e2e8f0;padding:24px}
+.brand{font-size:24px;font-weight:bold;margin-bottom:32px}.link{font-size:17px;margin-bottom:20px}
+.main{flex:1;padding:40px}h1{font-size:32px;margin:0 0 20px}p{font-size:17px;margin:0 0 14px;color:#374151}"""),
+    # a heading and a paragraph of 3 lines (and a short last one)
+    "paragraph": drawn(
+        """<div class="box"><h2>About us</h2><p>We are a small team of designers and engineers who build
+tools for people who make websites. Our products help teams turn their ideas into working pages and
+ship them with confidence.</p></div>""",
+        """.box{padding:60px}h2{font-size:28px;margin:0 0 20px}
+p{font-size:18px;line-height:28px;margin:0;width:560px}"""),
+    # a bulleted list of 4 items
+    "list": drawn(
+        """<div class="box"><h2>What you get</h2><ul><li>Unlimited projects</li><li>Priority email support</li>
+<li>Custom domains for every site</li><li>Weekly backups of your data</li></ul></div>""",
+        """.box{padding:60px}h2{font-size:28px;margin:0 0 20px}
+ul{margin:0;padding-left:28px;font-size:18px;line-height:32px}"""),
+    # a label over each of two inputs, a submit button
+    "form": drawn(
+        """<form class="box"><h2>Sign in</h2><label for="e">Email address</label><input id="e" type="text">
+<label for="p">Password</label><input id="p" type="text"><button type="button">Continue</button></form>""",
+        """.box{padding:60px;width:520px;display:flex;flex-direction:column}h2{font-size:28px;margin:0 0 24px}
+label{font-size:16px;margin-bottom:8px}
+input{width:400px;height:44px;border:1px solid #9ca3af;border-radius:6px;margin-bottom:20px;font:inherit}
+button{align-self:flex-start;font:inherit;font-size:17px;background:#2563eb;color:#fff;border:0;border-radius:6px;
+padding:12px 28px}"""),
+}
+DARK = drawn(
+    """<div class="box"><h1>Night mode</h1><p>Everything is easier on the eyes after dark.</p>
+<div class="row"><div class="tile">Alerts</div><div class="tile">Stats</div><div class="tile">Logs</div></div></div>""",
+    """body{background:#0f172a;color:#e2e8f0}.box{padding:60px;height:700px}h1{font-size:40px;margin:0 0 16px}
+p{font-size:18px;color:#94a3b8}.row{display:flex;gap:24px;margin-top:30px}
+.tile{background:#1e293b;padding:30px;width:200px;font-size:18px}""")
+
+_done: dict = {}
+
+
+class Result:
+    """One drawn page through the engine: its screenshot, OCR lines, layout tree and the HTML written."""
+
+    def __init__(self, image, lines, tree, html):
+        self.image, self.lines, self.tree, self.html = image, lines, tree, html
+        self.doc = parse_html(html)
+        self.css = {}  # class → {property: value}, rules outside @media
+        for rule in parse_css(split_page(html).css):
+            if rule.media is None and rule.raw is None:
+                for sel in rule.selector.split(","):
+                    if sel.strip().startswith("."):
+                        self.css.setdefault(sel.strip()[1:], {}).update(dict(rule.decls))
+
+    def style(self, el: Element) -> dict:
+        out = {}
+        for cls in (el.get("class") or "").split():
+            out.update(self.css.get(cls, {}))
+        return out
+
+    def __str__(self):
+        return sketch(self.tree) + "\n" + self.html
+
+
+def engine(renderer, page_html: str, width: int = W, height: int = H, key: str | None = None) -> Result:
+    """`page_html` drawn at width × height, OCR'd, laid out and written (memoised by `key`)."""
+    if key and key in _done:
+        return _done[key]
+    image = renderer.render(page_html, width=width, height=height, full_page=False, blocks=False).image()
+    got = run_engine(image)
+    if key:
+        _done[key] = got
+    return got
+
+
+def run_engine(image: Image.Image) -> Result:
+    lines = ocr_image(image).lines
+    tree = infer(np.asarray(image.convert("RGB")), lines)
+    return Result(image, lines, tree, write_page(tree))
+
+
+def elements(node, tag: str | None = None):
+    if isinstance(node, Element):
+        if tag is None or node.tag == tag:
+            yield node
+        for c in node.children:
+            yield from elements(c, tag)
+
+
+def text(node) -> str:
+    if isinstance(node, Text):
+        return node.data
+    return " ".join(text(c) for c in getattr(node, "children", ()) if not (isinstance(c, Element) and c.tag == "style"))
+
+
+def words(s: str) -> list[str]:
+    return re.findall(r"[a-z]+", s.lower())
+
+
+def body(r: Result) -> Element:
+    return next(elements(r.doc, "body"))
+
+
+def kids(el: Element) -> list[Element]:
+    return [c for c in el.children if isinstance(c, Element)]
+
+
+def holding(r: Result, tag: str | None, *needles: str) -> list[Element]:
+    """Elements (of `tag`) whose text has every word of every needle."""
+    out = []
+    for el in elements(body(r), tag):
+        have = set(words(text(el)))
+        if all(set(words(n)) <= have for n in needles):
+            out.append(el)
+    return out
+
+
+def innermost(r: Result, *needles: str) -> Element:
+    """The deepest element whose text has every needle's words."""
+    found = holding(r, None, *needles)
+    assert found, f"no element holds {needles}\n{r}"
+    return found[-1]  # document order: a descendant comes after its ancestors
+
+
+def parent_of(r: Result, el: Element) -> Element:
+    for p in elements(r.doc):
+        if any(c is el for c in p.children):
+            return p
+    raise AssertionError("no parent")
+
+
+# ------------------------------------------------------------------------------------------- structure
+def test_a_grid_of_three_equal_cards_is_a_css_grid_of_three_columns_of_one_class(renderer):
+    r = engine(renderer, PAGES["grid"], key="grid")
+    titles = ("Design", "Build", "Launch")
+    cards = [innermost(r, t, line) for t, line in zip(titles, ("Clean layouts", "Fast pages", "Hosting that"))]
+    grid = parent_of(r, cards[0])
+    assert all(any(c is k for k in kids(grid)) for c in cards), f"the cards are not siblings\n{r}"
+    assert len(kids(grid)) == 3, r
+    decl = r.style(grid)
+    assert decl.get("display") == "grid", r
+    assert re.fullmatch(r"repeat\(3,\s*(minmax\(0,\s*)?1fr\)?\)", decl.get("grid-template-columns", "")), r
+    assert len({c.get("class") for c in cards}) == 1 and cards[0].get("class"), r
+    assert r.style(cards[0]).get("background", "").lower() in ("#ffffff", "#fff", "white"), r
+
+
+def test_a_two_column_hero_is_a_flex_row_of_its_copy_and_its_picture(renderer):
+    r = engine(renderer, PAGES["hero"], key="hero")
+    copy = innermost(r, "Build pages faster", "Turn screenshots", "Get started")
+    row = parent_of(r, copy)
+    decl = r.style(row)
+    assert decl.get("display") == "flex" and decl.get("flex-direction", "row") == "row", r
+    pair = kids(row)
+    assert len(pair) == 2 and pair[0] is copy, r
+    assert pair[1].get("role") == "img" and not text(pair[1]).strip(), r
+    # the copy is written as a heading, a paragraph and a button, in that order
+    assert [c.tag for c in kids(copy)] == ["h1", "p", "button"], r
+
+
+def test_a_sidebar_page_is_an_aside_and_a_main(renderer):
+    r = engine(renderer, PAGES["sidebar"], key="sidebar")
+    asides, mains = list(elements(body(r), "aside")), list(elements(body(r), "main"))
+    assert len(asides) == 1 and len(mains) == 1, r
+    side, main = asides[0], mains[0]
+    assert {"acme", "dashboard", "projects", "reports", "settings"} <= set(words(text(side))), r
+    assert "overview" not in words(text(side)) and "welcome" not in words(text(side)), r
+    assert {"overview", "welcome", "reports", "tomorrow"} <= set(words(text(main))), r
+    assert not any(a is side for a in elements(main)) and not any(m is main for m in elements(side)), r
+    assert r.style(side).get("background", "").lower() == "#1e293b", r
+    # side by side at the page's width: the sidebar about 240 px wide, full height, the main at its right
+    renderer.render(r.html, width=W, height=H)
+    boxes = renderer.probe("""() => ['aside', 'main'].map((t) => {
+        const b = document.querySelector(t).getBoundingClientRect(); return [b.left, b.top, b.width, b.height]; })""")
+    (ax, ay, aw, ah), (mx, my, mw, mh) = boxes
+    assert 200 <= aw <= 280 and ax <= 20 and ah >= 0.9 * H, (boxes, str(r))
+    assert mx >= ax + aw, (boxes, str(r))
+
+
+def test_a_paragraph_of_three_lines_is_one_p_that_wraps(renderer):
+    r = engine(renderer, PAGES["paragraph"], key="paragraph")
+    para = "We are a small team of designers and engineers who build tools for people who make websites"
+    ps = holding(r, "p", "small team of designers")
+    assert len(ps) == 1, r
+    p = ps[0]
+    want = words(para + " Our products help teams turn their ideas into working pages and ship them with confidence")
+    assert set(want) <= set(words(text(p))), r
+    assert not any(set(words(text(q))) & {"designers", "websites", "confidence"} for q in elements(body(r), "p")
+                   if q is not p), r
+    decl = r.style(p)
+    assert decl.get("white-space", "normal") not in ("nowrap", "pre"), r
+    assert "height" not in decl and "max-height" not in decl, r
+    # it wraps: at a phone's width it takes more lines than on the page
+    renderer.render(r.html, width=390, height=H)
+    n = renderer.probe("""() => { const p = [...document.querySelectorAll('p')].find((e) => e.textContent.includes('designers'));
+        const rg = document.createRange(); rg.selectNodeContents(p);
+        return new Set([...rg.getClientRects()].map((b) => Math.round(b.top))).size; }""")
+    assert n >= 5, (n, str(r))
+
+
+def test_a_bulleted_list_is_a_ul_of_four_items_without_bullet_characters(renderer):
+    r = engine(renderer, PAGES["list"], key="list")
+    uls = list(elements(body(r), "ul"))
+    assert len(uls) == 1, r
+    items = kids(uls[0])
+    assert [c.tag for c in items] == ["li"] * 4, r
+    for li, want in zip(items, ("Unlimited projects", "Priority email support", "Custom domains for every site",
+                                "Weekly backups of your data")):
+        got = text(li).strip()
+        assert set(words(want)) <= set(words(got)), r
+        assert not re.match(r"^[•·●◦▪*\-–eo«»©]\s", got) and "•" not in got, r
+    assert not holding(r, "p", "Unlimited projects"), r
+    # and each item stays on one line at the page's width
+    renderer.render(r.html, width=W, height=H)
+    heights = renderer.probe("() => [...document.querySelectorAll('li')].map((e) => e.getClientRects().length && "
+                             "(() => { const g = document.createRange(); g.selectNodeContents(e); "
+                             "return new Set([...g.getClientRects()].map((b) => Math.round(b.top))).size; })())")
+    assert heights == [1, 1, 1, 1], (heights, str(r))
+
+
+def test_a_form_has_labels_for_its_inputs_and_a_button(renderer):
+    r = engine(renderer, PAGES["form"], key="form")
+    inputs = list(elements(body(r), "input"))
+    labels = list(elements(body(r), "label"))
+    assert len(inputs) == 2 and len(labels) == 2, r
+    ids = [i.get("id") for i in inputs]
+    assert all(ids) and len(set(ids)) == 2, r
+    for label, ident, want in zip(labels, ids, ("Email address", "Password")):
+        assert label.get("for") == ident, r
+        assert set(words(want)) <= set(words(text(label))), r
+    buttons = list(elements(body(r), "button"))
+    assert len(buttons) == 1 and "continue" in words(text(buttons[0])), r
+    assert not holding(r, "p", "Email address") and not holding(r, "p", "Continue"), r
+
+
+# ------------------------------------------------------------------------------------ code that reflows
+@pytest.mark.parametrize("name", list(PAGES))
+def test_the_page_written_has_no_placed_or_overlapping_text_and_fits_a_phone(renderer, name):
+    from app.scoring.quality import PHONE, render_and_read
+
+    r = engine(renderer, PAGES[name], key=name)
+    ocr_chars = sum(len(re.sub(r"\W", "", ln.text)) for ln in r.lines)
+    assert "position:absolute" not in r.html.replace(" ", "") and "position:fixed" not in r.html.replace(" ", "")
+    for width in (W, PHONE):
+        _, got = render_and_read(renderer, r.html, width, H)
+        assert got.chars >= 0.8 * ocr_chars, (width, got, str(r))  # the page's text is there…
+        assert got.abs_chars == 0, (width, got, str(r))             # …in flow,
+        assert got.overlapping == 0, (width, got, str(r))           # none over other text,
+        assert not got.sideways, (width, got, str(r))               # and no sideways scrolling
+
+
+# ------------------------------------------------------------------------------------------- odd inputs
+def _tall_page(renderer) -> Image.Image:
+    sections = "".join(f'<section style="height:1000px;padding:40px;background:{c}"><h2 style="font-size:28px">'
+                       f'Part {k + 1}</h2><p style="font-size:18px">Some words in part {k + 1}.</p></section>'
+                       for k, c in enumerate(("#ffffff", "#f1f5f9") * 3))
+    return renderer.render(drawn(sections, ""), width=600, height=700, full_page=True, blocks=False).image()
+
+
+def _noise() -> Image.Image:
+    rng = np.random.default_rng(0)
+    small = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    photo = np.asarray(Image.fromarray(small).resize((800, 600), Image.BICUBIC)).astype(np.int16)
+    photo += rng.integers(-40, 41, photo.shape, dtype=np.int16)
+    return Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8))
+
+
+@pytest.mark.parametrize("case", ["no text", "one colour", "1x1", "6000 px tall", "noise", "dark theme"])
+def test_odd_inputs_give_well_formed_html(renderer, case):
+    if case == "no text":
+        image = renderer.render(drawn('<div style="margin:60px;width:400px;height:200px;background:#e2e8f0;'
+                                      'border-radius:12px"></div><div style="margin:0 60px;height:2px;'
+                                      'background:#94a3b8"></div>', ""), width=W, height=H, full_page=False,
+                                blocks=False).image()
+    elif case == "one colour":
+        image = Image.new("RGB", (W, H), (37, 99, 235))
+    elif case == "1x1":
+        image = Image.new("RGB", (1, 1), (255, 255, 255))
+    elif case == "6000 px tall":
+        image = _tall_page(renderer)
+        assert image.height >= 6000
+    elif case == "noise":
+        image = _noise()
+    else:
+        image = renderer.render(DARK, width=W, height=H, full_page=False, blocks=False).image()
+    r = run_engine(image)
+    assert is_well_formed(r.html), r
+    assert r.html.count("<body>") == 1 and "</html>" in r.html
+    if case in ("no text", "one colour", "1x1"):
+        assert not text(body(r)).strip(), r
+    if case == "6000 px tall":
+        assert {"part", "words"} <= set(words(text(body(r)))), r
+    if case == "dark theme":
+        h1 = holding(r, None, "Night mode")
+        assert h1 and {"alerts", "stats", "logs"} <= set(words(text(body(r)))), r
+        assert "#0f172a" in r.html, r  # the page keeps its dark background
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["1x1", "one colour"])
+def test_uicode_convert_writes_a_page_for_an_empty_image(tmp_path, case):
+    png = tmp_path / "in.png"
+    Image.new("RGB", (1, 1) if case == "1x1" else (W, H), (255, 255, 255) if case == "1x1" else (37, 99, 235)).save(png)
+    out = tmp_path / "out.html"
+    exe = ROOT / ".venv" / "bin" / "uicode"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "app.cli"]
+    # as a user runs it: the model's kernels compiled, not in Triton's CPU interpreter (which the test session
+    # turns on, and which makes the generation take minutes)
+    env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+    p = subprocess.run(cmd + ["convert", str(png), "-o", str(out)], capture_output=True, text=True, timeout=300,
+                       cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)})
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert out.is_file() and is_well_formed(out.read_text()), out.read_text()[:2000]
