@@ -99,26 +99,22 @@ _COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _ROOT = re.compile(r"(?:html|body|:root)\b", re.I)
 
 
-def join_pages(pages: Sequence[str], heights: Sequence[int] | None = None,
-               names: Sequence[str] | None = None, clip: Sequence[bool] | None = None) -> str:
+def join_pages(pages: Sequence[str], heights: Sequence[int] | None = None) -> str:
     """One HTML page from the bands' pages, in order (see the module doc); `heights`: each band's height in
-    the input (px), kept as the band's least height so that each starts where it did; `names`: each band's
-    class (default `uc-band1`, `uc-band2`, …; a joined page that is joined again needs other names); `clip`:
-    the bands held to exactly their height, what they draw below it cut off (needs `heights`). The first
-    band's `html`/`body` rules also style the page itself (its background runs on below the last band). A
-    single page is returned as is, unless `names` are given."""
-    if len(pages) == 1 and names is None:
+    the input (px), kept as the band's least height so that each starts where it did. The first band's
+    `html`/`body` rules also style the page itself (its background runs on below the last band). A single
+    page is returned as is."""
+    if len(pages) == 1:
         return pages[0]
     css, bodies, title = [], [], None
     for k, page in enumerate(pages, 1):
-        scope = names[k - 1] if names else f"uc-band{k}"
+        scope = f"uc-band{k}"
         sheets = _STYLE.findall(page)
         if k == 1:
             css.extend(root_rules(s) for s in sheets)
         css.extend(scope_css(s, "." + scope) for s in sheets)
         if heights:
-            cut = f";max-height:{int(heights[k - 1])}px;overflow:hidden" if clip and clip[k - 1] else ""
-            css.append(f".{scope}{{min-height:{int(heights[k - 1])}px{cut}}}")
+            css.append(f".{scope}{{min-height:{int(heights[k - 1])}px}}")
         title = title or next(iter(_TITLE.findall(page)), None)
         body = _BODY.search(page)
         attrs, inner = (body.group(1), body.group(2)) if body else ("", _STYLE.sub("", page))

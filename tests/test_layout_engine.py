@@ -290,6 +290,16 @@ def test_a_form_has_labels_for_its_inputs_and_a_button(renderer):
     assert not holding(r, "p", "Email address") and not holding(r, "p", "Continue"), r
 
 
+def test_a_tall_outline_with_its_placeholder_at_the_top_is_a_textarea(renderer):
+    page = drawn("""<div class="box"><h2>Contact us</h2><div class="area">Tell us about your project</div></div>""",
+                 """.box{padding:60px}h2{font-size:28px;margin:0 0 24px}
+.area{width:480px;height:140px;box-sizing:border-box;border:1px solid #9ca3af;border-radius:6px;padding:12px 14px;
+font-size:17px;color:#6b7280}""")
+    r = engine(renderer, page, key="textarea")
+    areas = list(elements(body(r), "textarea"))
+    assert len(areas) == 1 and "project" in (areas[0].get("placeholder") or ""), r
+
+
 # ------------------------------------------------------------------------------------ code that reflows
 @pytest.mark.parametrize("name", list(PAGES))
 def test_the_page_written_has_no_placed_or_overlapping_text_and_fits_a_phone(renderer, name):

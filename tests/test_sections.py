@@ -105,10 +105,3 @@ def test_joined_bands_keep_their_own_styles_and_places():
     assert img.getpixel((5, 150)) == (0, 0, 80)                      # band 1's body rule styles band 1
     assert img.getpixel((5, 400)) == (250, 250, 250)                 # and band 2's styles band 2
     assert img.getpixel((5, 700)) == (0, 0, 80)                      # the page below: the first band's body
-
-
-def test_a_clipped_band_is_held_to_its_height():
-    page = "<html><head><style>p{color:red}</style></head><body><p>x</p></body></html>"
-    joined = join_pages([page, page], [120, 40], clip=(True, False))
-    assert ".uc-band1{min-height:120px;max-height:120px;overflow:hidden}" in joined
-    assert ".uc-band2{min-height:40px}" in joined

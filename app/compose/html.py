@@ -292,14 +292,20 @@ class _Writer:
             decls.append("border:1px solid #cccccc")
         if "width:" not in " ".join(place):
             decls += [f"width:{n.w}px", "max-width:100%"]
-        decls += [f"height:{n.h}px", f"padding:0 {_px(s.get('pad_left', 8))}"]
+        area = n.role == "textarea"
+        pad_top = f"{_px(s.get('pad_top', 8))} " if area else "0 "
+        decls += [f"height:{n.h}px", f"padding:{pad_top}{_px(s.get('pad_left', 8))}"]
         if "size" in s:
             decls += [f"font-size:{s['size']}px", f"color:{s['colour']}"]
-        cls = self._cls("input", decls, template, path)
+        if area:
+            decls.append("resize:vertical")
+        cls = self._cls("textarea" if area else "input", decls, template, path)
         self.ids += 1
         ident = f"field-{self.ids}"
         s["id"] = ident
         ph = f' placeholder="{html.escape(n.text)}"' if n.text else ""
+        if area:
+            return f'<textarea id="{ident}" class="{cls}"{ph}></textarea>'
         return f'<input type="text" id="{ident}" class="{cls}"{ph}>'
 
     def _field(self, n: Node, place, template, path) -> str:

@@ -264,6 +264,12 @@ def _box_node(area: _Area, arr: np.ndarray) -> Node | None:
             t = text_node(Block((ln,), ln.x, ln.y, ln.w, ln.h, 0.0, "left"))
             return Node("input", b.x, b.y, b.w, b.h, text=ln.text,
                         style={**paint, **_text_style(t), "pad_left": ln.x - b.x})
+        # a taller outline with its one line at its top left: a text area and its placeholder
+        if (b.border and not b.fill and 64 < b.h <= 320 and b.w >= 2 * b.h and ln.y - b.y <= 0.35 * b.h
+                and ln.x - b.x <= 0.15 * b.w):
+            t = text_node(Block((ln,), ln.x, ln.y, ln.w, ln.h, 0.0, "left"))
+            return Node("input", b.x, b.y, b.w, b.h, role="textarea", text=ln.text,
+                        style={**paint, **_text_style(t), "pad_left": ln.x - b.x, "pad_top": ln.y - b.y})
     items = _items(area, arr)
     if not items:
         return Node("image", b.x, b.y, b.w, b.h, style=paint)

@@ -54,6 +54,7 @@ def assign(page: Node) -> None:
             narrow = [c for c in (a, m) if c.w <= 0.32 * W]
             if len(narrow) == 1:
                 narrow[0].role, b.role = "aside", "layout"
+                _side_links(narrow[0])
                 other = m if narrow[0] is a else a
                 other.role = other.role or "main-column"
         if not b.role:
@@ -74,6 +75,16 @@ def _navs(node: Node) -> None:
                 n.role = "nav"
                 for k in kids:
                     k.role = "a"
+
+
+def _side_links(aside: Node) -> None:
+    """A sidebar's stacks of ≥ 3 short one-line texts are its links."""
+    for n in aside.walk():
+        if n.kind == "column":
+            short = [c for c in n.children if _short(c) and not c.role]
+            if len(short) >= 3:
+                for c in short:
+                    c.role = "a"
 
 
 def _has_nav(n: Node) -> bool:
