@@ -36,6 +36,7 @@ button,input,select,textarea{font:inherit}
 img{max-width:100%}"""
 NAMES = {"h1": "title", "h2": "heading", "h3": "subheading", "h4": "minor", "p": "text", "a": "link",
          "label": "label", "li": "item"}
+EQUAL = 0.15  # grid columns whose widths differ by at most this share are written equal
 PHONE = 640  # px: at most this wide, grids fall to one column and rows wrap
 NEAR = 6     # px: placements this close count as aligned
 
@@ -155,7 +156,12 @@ class _Writer:
         if n.kind in ("grid",):
             cols = max(1, n.style.get("cols", len(kids)))
             gap = n.style.get("gap", _median([kids[k + 1].x - kids[k].right for k in range(min(cols, len(kids)) - 1)]))
-            decls = ["display:grid", f"grid-template-columns:repeat({cols},minmax(0,1fr))",
+            widths = n.style.get("widths")
+            if widths and len(widths) == cols and max(widths) > (1 + EQUAL) * min(widths):
+                template = " ".join(f"minmax(0,{w}fr)" for w in widths)  # columns of the measured proportions
+            else:
+                template = f"repeat({cols},minmax(0,1fr))"
+            decls = ["display:grid", f"grid-template-columns:{template}",
                      f"column-gap:{_px(max(0, gap))}", f"row-gap:{_px(max(0, n.style.get('row_gap', gap)))}"]
             phone = ["grid-template-columns:1fr"] if cols > 1 and min(k.w for k in kids) >= 200 else (
                 ["grid-template-columns:repeat(2,minmax(0,1fr))"] if cols > 2 else [])
@@ -197,6 +203,16 @@ class _Writer:
             for k, g in enumerate(gaps):
                 if abs(g - gap) > NEAR:
                     places[k + 1].append(f"margin-left:{_px(g - gap)}")
+        # a column of content gets its measured width as its basis, with some of the row's spare room (our
+        # text may set a little wider than the input's): its content does not decide it (a long line would
+        # squeeze its neighbours)
+        holders = [k for k, c in enumerate(kids) if c.kind in ("row", "column", "grid", "list", "field", "table")
+                   and not painted(c)]
+        spare = (x1 - x0) - sum(c.w for c in kids) - max(0, gap) * (len(kids) - 1)
+        for k in holders:
+            c = kids[k]
+            basis = c.w + max(0, min(spare / len(holders), 0.1 * c.w + 16))
+            places[k] = [f"flex:0 1 {basis:.0f}px", "min-width:0"] + [p for p in places[k] if not p.startswith(("flex:", "min-width"))]
         decls.append(f"column-gap:{_px(max(0, gap))}")
         decls.append(f"row-gap:{_px(min(16, max(4, gap // 2)))}")
         centres = [c.y + c.h / 2 for c in kids]

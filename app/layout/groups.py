@@ -104,8 +104,12 @@ def _stacked_grid(node: Node) -> Node:
             text_only = all(c.kind == "text" and c.style.get("lines", 1) <= 2 for c in cells)
             kind = "table" if text_only and len(run) >= 3 and cols >= 2 else "grid"
             gaps = [run[k + 1].y - (run[k].y + run[k].h) for k in range(len(run) - 1)]
+            # each column as wide as from its start to the next column's start (the last: to the run's end)
+            starts = [min(r.children[j].x for r in run) for j in range(cols)] + [max(r.right for r in run)]
+            ends = [max(r.children[j].right for r in run) for j in range(cols)]
             style = {"cols": cols, "row_gap": max(0, min(gaps)),
-                     "gap": max(0, min(_gaps(run[0].children) or [0]))}
+                     "gap": max(0, min(starts[j + 1] - ends[j] for j in range(cols - 1))),
+                     "widths": [max(1, starts[j + 1] - starts[j]) for j in range(cols)]}
             out.append(Node(kind, *bounds(run), children=cells, style=style))
         else:
             out.extend(run)
