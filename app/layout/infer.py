@@ -163,7 +163,9 @@ def page_boxes(arr: np.ndarray, bg, blank) -> list[Box]:
         if not (b.fill or "").startswith("linear-gradient") or (b.w >= w - 2 and b.h >= h - 2):
             continue
         covered = max((_overlap(b, s) for s in solid), default=0.0)
-        if covered < 0.6:
+        # boxes of one colour filling most of it: a shadow or a frame around them, not a picture
+        held = sum(s.w * s.h for s in solid if _overlap(s, b) >= 0.95 and s.w * s.h < b.w * b.h)
+        if covered < 0.6 and held < 0.5 * b.w * b.h:
             out.append(b)
     return out
 
