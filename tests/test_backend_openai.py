@@ -67,10 +67,11 @@ def test_cli_convert_round_trips_through_serve(local, server, tmp_path, clean_en
 
     png = mockup_png(tmp_path)
     out = tmp_path / "out.html"
+    # the model's page as the server's model wrote it (--model-only): the engine's page would hide it
     rc = main(["convert", png, "--backend", "openai", "--base-url", server.url, "-o", str(out),
-               "--max-new-tokens", "6", "--seed", "1"])
+               "--max-new-tokens", "6", "--seed", "1", "--model-only"])
     assert rc == 0, capsys.readouterr().err
-    want = Pipeline(local).convert(ConvertRequest(media=(png,), max_new_tokens=6, seed=1))
+    want = Pipeline(local).convert(ConvertRequest(media=(png,), max_new_tokens=6, seed=1, engine=False))
     assert out.read_text() == want.code + "\n"
     assert "stdout" not in capsys.readouterr().err
 

@@ -186,7 +186,11 @@ class _Writer:
         x0, y0, x1, y1 = frame
         kids = n.children
         gaps = [kids[k + 1].x - kids[k].right for k in range(len(kids) - 1)]
-        decls = ["display:flex", "flex-wrap:wrap"]
+        # a row of blocks (columns, cards, pictures) keeps to one line and its blocks shrink, down to a phone's
+        # width, where they stack; a row of small things (links, buttons) wraps as soon as it must
+        blocks = any(c.kind not in ("text", "button", "icon") for c in kids)
+        decls = ["display:flex"] + ([] if blocks else ["flex-wrap:wrap"])
+        phone = ["flex-wrap:wrap"] if blocks else []
         places = [self._in_row(c) for c in kids]
         left, right = kids[0].x - x0, x1 - kids[-1].right
         if len(kids) >= 2 and left <= NEAR and right <= NEAR and (x1 - x0) > 0:
@@ -229,7 +233,7 @@ class _Writer:
             for k, c in enumerate(kids):
                 if c.y - top > 3:
                     places[k].append(f"margin-top:{_px(c.y - top)}")
-        return decls, [], places
+        return decls, phone, places
 
     # -- elements
     def element(self, n: Node, place: list[str], template: dict | None = None, path: str = "") -> str:
@@ -434,6 +438,7 @@ class _Writer:
         wrap_decls = [f"max-width:{fx1 - fx0}px"] + (["margin:0 auto"] if centred else
                                                      [f"margin-left:{100 * fx0 / max(1, p.w):.1f}%"])
         parts, regions, prev_bottom, main_open = [], [], 0, False
+        side = min(16, fx0, p.w - fx1)  # a gutter at the page's sides, where the content leaves room for one
         has_layout = any(b.role == "layout" for b in bands)
         overlays = [b for b in bands if b.kind == "overlay"]
         bands = [b for b in bands if b.kind != "overlay"]
@@ -449,11 +454,11 @@ class _Writer:
             region = [f"margin-top:{_px(gap)}"] if gap else []
             if painted(b) and b.w >= 0.97 * p.w:  # a full-width band: its paint edge to edge, its content framed
                 t, _, bt, _ = b.style.get("pad", (0, 0, 0, 0))
-                region += _paint(b.style) + [f"padding:{_px(t)} 16px {_px(bt)}"]
+                region += _paint(b.style) + [f"padding:{_px(t)} {_px(side)} {_px(bt)}"]
                 style = {k2: v for k2, v in b.style.items() if k2 not in ("pad", "bg", "border", "radius")}
                 inner = Node(b.kind, fx0, b.y + t, fx1 - fx0, b.h - t - bt, b.children, b.role, "", style)
             else:
-                region.append("padding:0 16px")
+                region.append(f"padding:0 {_px(side)}")
                 # a band that is one leaf wrapped (app.layout.regions) is written as the leaf
                 kids = b.children if b.kind == "column" and not painted(b) and len(b.children) == 1 else [b]
                 inner = Node("column", fx0, b.y, fx1 - fx0, b.h, kids)

@@ -160,6 +160,17 @@ def pieces(line) -> list:
     return out if len(out) > 1 else [line]
 
 
+def _size(arr: np.ndarray, line) -> int:
+    """`font_px` of a line, or of its typical word when it has three or more: an icon or an avatar Tesseract
+    took for a word makes the line's box, not its letters, tall."""
+    texts, boxes = line.text.split(), line.words
+    if len(texts) < 3 or len(boxes) != len(texts):
+        return font_px(line, arr)
+    sizes = sorted(font_px(replace(line, text=t, x=b[0], y=b[1], w=b[2], h=b[3], words=()), arr)
+                   for t, b in zip(texts, boxes))
+    return min(font_px(line, arr), sizes[len(sizes) // 2])
+
+
 def _drop_first_word(line):
     """`line` without its first word (a list marker), its box starting at the second word."""
     texts, boxes = line.text.split(), line.words
@@ -242,7 +253,7 @@ def read_lines(arr: np.ndarray, ocr_lines: Sequence) -> list[Line]:
             if not any(c.isalnum() for c in p.text):
                 continue
             marker, p = marker_of(arr, p)
-            size = font_px(p, arr)
+            size = _size(arr, p)
             out.append(Line(p.text, p.x, p.y, max(1, p.w), max(1, p.h), size, is_bold(arr, p, size),
                             text_colour(arr, p), marker))
     return sorted(out, key=lambda ln: (ln.y, ln.x))
