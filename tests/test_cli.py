@@ -126,15 +126,15 @@ def test_stdout_and_json(tmp_path, tiny, capsys):
     assert row["path"] == "model"  # a non-default checkpoint is taken to write every target itself
 
 
-def test_free_text_bands_and_no_complete_change_the_request(tmp_path, tiny, monkeypatch):
+def test_free_text_bands_and_model_only_change_the_request(tmp_path, tiny, monkeypatch):
     import app.pipeline
 
     seen = []
     real = app.pipeline.Pipeline.stream
     monkeypatch.setattr(app.pipeline.Pipeline, "stream", lambda self, request, cancel=None: seen.append(
-        (request.ground_text, request.split, request.complete)) or real(self, request, cancel))
+        (request.ground_text, request.split, request.engine)) or real(self, request, cancel))
     png = good_png(tmp_path / "m.png")
-    for extra in ([], ["--free-text"], ["--bands"], ["--no-complete"]):
+    for extra in ([], ["--free-text"], ["--bands"], ["--model-only"]):
         assert main(["convert", png, "--checkpoint", tiny, "--max-new-tokens", "2", "-q", *extra]) == 0
     assert seen == [(True, False, True), (False, False, True), (True, True, True), (True, False, False)]
 
@@ -156,7 +156,7 @@ def test_usage_errors(tmp_path, tiny, capsys, monkeypatch):
 
 @pytest.mark.parametrize("command,words", [
     ([], ["convert", "serve", "gui", "quantize", "eval", "Exit codes"]),
-    (["convert"], ["--target", "--backend", "--checkpoint", "--base-url", "--model", "--best-of", "--free-text", "--bands", "--no-complete",
+    (["convert"], ["--target", "--backend", "--checkpoint", "--base-url", "--model", "--best-of", "--free-text", "--bands", "--model-only",
                    "--max-new-tokens", "--temperature", "--top-p", "--seed", "--device", "--json", "-o"]),
     (["serve"], ["--host", "--port", "--api-key", "--max-queue", "--max-body-mb", "--max-images", "--max-pixels",
                  "--max-tokens"]),

@@ -12,7 +12,8 @@ bands: header, sections, footer):
 3. keeps the model's element where it scores more than MARGIN higher: written in the region's element in
    place of the engine's content, with the model's stylesheet scoped to it (`app.sections.scope_css`).
 
-Nothing is painted over anything: each region is one author's code. `model_share` is the share of the
+Nothing is painted over anything: each region is one author's code. When the engine reads no text at all
+(an icon-only mockup, a picture), the model's page is handed over whole, if its text is in flow. `model_share` is the share of the
 visible text characters of the page handed over that lie in regions the model wrote.
 
 Not here: writing the engine's code (`app.compose.html`), rendering (`app.render`).
@@ -105,13 +106,20 @@ def compose(written, model_html: str | None, image: Image.Image, renderer) -> Co
     page, or None; `image`: the input screenshot; `renderer`: an `app.render.Renderer`."""
     engine_html = written.html()
     total = sum(len(_text(b)) for _, _, _, b in written.regions)
-    if not model_html or not model_html.strip() or not written.regions:
+    if not model_html or not model_html.strip():
         return Composed(engine_html, 0.0, 0)
     from app.markup import split_page
     from app.sections import scope_css
 
     image = image.convert("RGB")
     width, height = image.width, max(240, min(image.height, 4000))
+    if not total:
+        # the engine read no text (an icon-only mockup, a picture): the model's page, if it is flow-layout text
+        renderer.render(model_html, width=width, height=height, full_page=True, max_height=4000)
+        theirs = renderer.probe(_ELEMENTS_JS, MAX_ELEMENTS)
+        if theirs and not any(el[6] for el in theirs):
+            return Composed(model_html, 1.0, 0)
+        return Composed(engine_html, 0.0, 0)
     shot_e = renderer.render(engine_html, width=width, height=height, full_page=True, max_height=4000)
     ours = renderer.probe(_REGIONS_JS, len(written.regions))
     shot_m = renderer.render(model_html, width=width, height=height, full_page=True, max_height=4000)
