@@ -15,8 +15,8 @@
   `btn`…); elements with the same declarations share one. Repeated siblings (a grid's cards, a list's
   items, a nav's links) are written from the first one's classes, so they share them whole.
 
-Every element written carries `data-uc` = the node's kind only in the sketch, never in the code: the code
-is what a person would write.
+`write(page)` gives the page by region (`Written`: its stylesheet, its body's parts, each band's element), so
+that `app.compose.choose` can put the model's element in a region's place; `write_page` the whole document.
 
 Not here: inferring the tree (`app.layout`), other targets (`app.targets` transforms this HTML).
 """

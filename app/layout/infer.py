@@ -3,19 +3,23 @@
 `infer(arr, ocr_lines)` reads the screenshot `arr` (H×W×3 uint8) and its OCR lines and returns the page's
 `Node` tree (`app.layout.tree`):
 
-1. **Perception.** The text lines (`app.perceive.text.read_lines`: columns cut, sizes, weights, colours,
-   list markers), the filled and outlined boxes drawn behind them (`app.perceive.boxes.find_boxes`) and the
-   thin rules between them (`dividers`).
+1. **Perception.** The text lines (`app.perceive.text.read_lines`: OCR reads of solid blocks dropped, columns
+   cut, sizes, weights, colours, list markers; buttons' labels read again, `app.perceive.labels`), the boxes
+   drawn behind them (`page_boxes`: boxes of one colour, `app.perceive.boxes.colour_boxes`, and the pictures and
+   gradients no such box explains, `find_boxes`) and the thin rules between them (`dividers`). A dialog over a
+   dimmed page (`app.perceive.overlay`) is read apart: the page behind it undimmed, and the card on its own.
 2. **Containment.** Each box's parent is the smallest box around it; each line belongs to the smallest box
    around its centre. A box is then a leaf or a container: with nothing inside, an image (≥ ICON px) or an
    icon; with one line inside, a button (its label centred, a button's size) or an input (its placeholder at
-   its left, an outline); an outlined box of an input's size with nothing in it, an input; else a painted
+   its left, an outline; a taller outline with its line at the top: a text area); an outlined box of an
+   input's size with nothing in it, an input; an empty patch of the colour it lies on, nothing; else a painted
    container (a card, a section) whose content is laid out in turn, its padding the gap from its edges to
    its content.
 3. **Flow** (`arrange`): a container's items (its leaves, child containers and text blocks, from
    `app.perceive.text.blocks`) are cut recursively, XY-cut: across the widest empty band, horizontal (a
-   column) or vertical (a row), whichever direction's widest gap is wider; items that overlap both ways
-   stay in reading order. Then regroup (`app.layout.groups`): rows of near-equal cells → grids, stacked rows
+   column) or vertical (a row), whichever direction's widest gap is wider, consecutive bands that share an
+   empty vertical strip wider than the gap between them merged first (side-by-side columns come apart
+   before their lines do); items that overlap both ways stay in reading order. Then regroup (`app.layout.groups`): rows of near-equal cells → grids, stacked rows
    of the same columns → a grid or a table, runs of list items → lists, a label over an input → a field,
    rows with a wide gap → two rows pushed apart.
 4. **Regions** (`app.layout.regions`): header (with its nav), main with its sections, aside, footer.
