@@ -83,29 +83,37 @@ def corpus_pages(corpus: Path, pages: int) -> list[Page]:
     return out
 
 
-def folder_pages(folder: Path, pages: int) -> list[Page]:
-    """The first `pages` pages (by name) of a folder of NAME.png + NAME.html + viewports.json; `PagesError` when
-    viewports.json is missing or malformed or names a page whose files are not there."""
+def read_viewports(folder: Path, flag: str, files: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+    """{NAME: (width, height)} from `folder`/viewports.json, each NAME with its `files` (suffixes) beside it;
+    `PagesError` naming `flag` when the file is missing or malformed or a page's files are not there."""
     try:
         viewports = json.loads((folder / "viewports.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PagesError(f"--pages-dir {folder}: no viewports.json") from None
+        raise PagesError(f"{flag} {folder}: no viewports.json") from None
     except (OSError, ValueError) as e:
-        raise PagesError(f"--pages-dir {folder}: viewports.json cannot be read ({str(e).splitlines()[0]})") from None
-    out = []
+        raise PagesError(f"{flag} {folder}: viewports.json cannot be read ({str(e).splitlines()[0]})") from None
+    out = {}
     for name in sorted(viewports) if isinstance(viewports, dict) else ():
         vp = viewports[name]
         try:
             w, h = int(vp["width"]), int(vp["height"])
         except (TypeError, KeyError, ValueError):
-            raise PagesError(f"--pages-dir {folder}: viewports.json: {name!r} is not {{width, height}}") from None
-        for suffix in (".png", ".html"):
+            raise PagesError(f"{flag} {folder}: viewports.json: {name!r} is not {{width, height}}") from None
+        for suffix in files:
             if not (folder / f"{name}{suffix}").is_file():
-                raise PagesError(f"--pages-dir {folder}: {name}{suffix} is missing")
-        out.append(Page(name, folder / f"{name}.png", (folder / f"{name}.html").resolve(), (w, h), {"name": name}))
+                raise PagesError(f"{flag} {folder}: {name}{suffix} is missing")
+        out[name] = (w, h)
     if not out:
-        raise PagesError(f"--pages-dir {folder}: viewports.json names no pages ({{NAME: {{width, height}}}})")
-    return out[:pages]
+        raise PagesError(f"{flag} {folder}: viewports.json names no pages ({{NAME: {{width, height}}}})")
+    return out
+
+
+def folder_pages(folder: Path, pages: int) -> list[Page]:
+    """The first `pages` pages (by name) of a folder of NAME.png + NAME.html + viewports.json; `PagesError` when
+    viewports.json is missing or malformed or names a page whose files are not there."""
+    found = read_viewports(folder, "--pages-dir", (".png", ".html"))
+    return [Page(name, folder / f"{name}.png", (folder / f"{name}.html").resolve(), vp, {"name": name})
+            for name, vp in found.items()][:pages]
 
 
 def score_page(renderer, page: Page, code: str):

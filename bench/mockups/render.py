@@ -30,25 +30,12 @@ class _Parser(argparse.ArgumentParser):
 
 def load_viewports(src: Path, only: list[str] | None) -> dict[str, tuple[int, int]]:
     """{NAME: (width, height)} from SRC/viewports.json, checked; ValueError with a one-line message otherwise."""
-    try:
-        raw = json.loads((src / "viewports.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"--src {src}: no viewports.json") from None
-    except (OSError, ValueError) as e:
-        raise ValueError(f"--src {src}: viewports.json cannot be read ({str(e).splitlines()[0]})") from None
-    if not isinstance(raw, dict) or not raw:
-        raise ValueError(f"--src {src}: viewports.json is not a non-empty {{NAME: {{width, height}}}}")
-    out = {}
-    for name, vp in raw.items():
-        try:
-            w, h = int(vp["width"]), int(vp["height"])
-        except (TypeError, KeyError, ValueError):
-            raise ValueError(f"--src {src}: viewports.json: {name!r} is not {{width, height}}") from None
+    from train.evaluate import read_viewports
+
+    out = read_viewports(src, "--src", (".html",))
+    for name, (w, h) in out.items():
         if not (200 <= w <= 4000 and 200 <= h <= 4000):
             raise ValueError(f"--src {src}: viewports.json: {name!r} has an odd viewport {w}x{h}")
-        if not (src / f"{name}.html").is_file():
-            raise ValueError(f"--src {src}: {name}.html is missing")
-        out[name] = (w, h)
     if only:
         unknown = [n for n in only if n not in out]
         if unknown:
