@@ -40,6 +40,10 @@ def test_real_window_converts_a_sample_and_saves_a_screenshot(tmp_path, sample, 
     # The app as users run it on a CPU: the kernels' PyTorch path, not the Triton interpreter of the test suite.
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "UICODE_CONFIG_DIR": str(tmp_path / "config"),
            "UICODE_KERNELS": "torch"}
+    # The scripted model's page as it streams (the layout engine would hand over its own page of the sample).
+    from app.gui.settings import Settings
+
+    Settings(tmp_path / "config").update({"engine": False})
     env.pop("TRITON_INTERPRET", None)
     cmd = [sys.executable, "-m", "app.gui", str(sample), "--checkpoint", str(scripted_checkpoint), "--generate",
            "--screenshot", str(shot), "--no-restore"]
