@@ -3,11 +3,11 @@
     .venv/bin/python bench/readme_job.py [--image assets/samples/sample_1.png] [--rounds 3] [--no-append]
 
 Each round runs the console script in a fresh process (interpreter start, model load, OCR, generation,
-completion, writing the file), so the time is what the user waits. Reported: every round's wall time, their
+the layout engine and composition, writing the file), so the time is what the user waits. Reported: every round's wall time, their
 median against the goal of 20 s on 2 CPU cores (issue 5), the load average before and after (the machine is
 shared), and the tokens of the last round (`--json`). Results are appended to bench/RESULTS.md.
 
-Not measured here: where the time goes (`bench/completion.py`, `bench/ocr.py`, `bench/cpu_decode.py`).
+Not measured here: where the time goes (`bench/engine.py`, `bench/ocr.py`, `bench/cpu_decode.py`).
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def main(argv=None) -> int:
         f"## README job: `uicode convert {args.image.name} -o out.html`, whole command ({machine_and_date()})",
         "",
         f"`bench/readme_job.py --rounds {args.rounds}`: a fresh process each round (start, model load, OCR, "
-        "generation, completion, file written).",
+        "generation, the layout engine, file written).",
         "",
         "| rounds (s) | median s | goal s | median / goal | new tokens | model_share | load average before, after |",
         "|---|---|---|---|---|---|---|",

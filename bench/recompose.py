@@ -79,11 +79,14 @@ def main(argv=None) -> int:
         ap.error("give one of --pages-dir and --corpus")
     if not (args.run / "rows.jsonl").is_file():
         ap.error(f"{args.run}: no rows.jsonl (give the --out of an earlier uicode eval)")
-    from train.evaluate import record, rescore
+    from train.evaluate import PagesError, record, rescore
 
-    if not recompose(args.run, args.out, args.pages_dir, args.corpus, args.pages):
-        ap.error(f"{args.run}: no pages/NAME.model.html to compose again")
-    report = rescore(args.out, args.corpus, args.pages, args.pages_dir)
+    try:
+        if not recompose(args.run, args.out, args.pages_dir, args.corpus, args.pages):
+            ap.error(f"{args.run}: no pages/NAME.model.html to compose again")
+        report = rescore(args.out, args.corpus, args.pages, args.pages_dir)
+    except PagesError as e:
+        ap.error(str(e))
     print(json.dumps({k: v for k, v in report.items() if k != "rows"}, indent=1))
     if args.record:
         record(report)

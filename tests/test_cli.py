@@ -124,6 +124,8 @@ def test_stdout_and_json(tmp_path, tiny, capsys):
     row = json.loads(capsys.readouterr().out)
     assert row["target"] == "react" and row["inputs"] == [png] and row["new_tokens"] <= 3
     assert row["path"] == "model"  # a non-default checkpoint is taken to write every target itself
+    # who wrote the page, and the layout the engine read from the input
+    assert 0.0 <= row["model_share"] <= 1.0 and row["sketch"].startswith("page [0,0,")
 
 
 def test_free_text_bands_and_model_only_change_the_request(tmp_path, tiny, monkeypatch):

@@ -378,3 +378,20 @@ def test_uicode_convert_writes_a_page_for_an_empty_image(tmp_path, case):
                        cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)})
     assert p.returncode == 0, p.stderr[-2000:]
     assert out.is_file() and is_well_formed(out.read_text()), out.read_text()[:2000]
+
+
+def test_the_tree_is_kept_as_json_and_printed_as_a_sketch_with_its_text(renderer):
+    import json
+
+    from app.layout.tree import Node, sketch
+
+    r = engine(renderer, PAGES["grid"], key="grid")
+    again = Node.from_json(json.loads(json.dumps(r.tree.to_json())))
+    assert write_page(again) == r.html  # the same page from the tree read back
+    px, grid = sketch(r.tree), sketch(r.tree, grid=100)
+    assert "grid" in px and "cols=3" in px
+    for ln in r.lines:
+        if ln.text.strip() and ln.conf >= 60:
+            assert ln.text.split()[0] in px, ln.text
+    top = grid.splitlines()[0]
+    assert top.startswith("page [0,0,100,100]")  # on the 0-100 grid the prompt uses

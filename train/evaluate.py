@@ -1,7 +1,7 @@
 """Fidelity evaluation on held-out pages, through the production path: `uicode eval`.
 
     uicode eval [--corpus data/mini/heldout | --pages-dir DIR] [--pages 200] [--checkpoint DIR] [--out bench/eval]
-                [--record] [--best-of N] [--no-ocr] [--free-text] [--bands] [--no-complete] [--rescore OUT]
+                [--record] [--best-of N] [--no-ocr] [--free-text] [--bands] [--model-only] [--rescore OUT]
 
 For each held-out page (rendered with Tesseract OCR by `train.corpus`; built first if the folder is absent):
 its screenshot goes through `app.pipeline.Pipeline` exactly as `uicode convert` sends it (OCR, prompt,
@@ -357,8 +357,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-ocr", action="store_true", help="withhold the OCR lines from the prompt")
     ap.add_argument("--free-text", action="store_true", help="let the model write text freely (no grounding)")
     ap.add_argument("--bands", action="store_true", help="convert long pages band by band (as convert --bands)")
-    ap.add_argument("--no-complete", action="store_true",
-                    help="score the model's page as it wrote it (as convert --no-complete)")
+    ap.add_argument("--model-only", "--no-complete", dest="model_only", action="store_true",
+                    help="score the model's page as it wrote it (as convert --model-only)")
     ap.add_argument("--rescore", type=Path, default=None, metavar="OUT",
                     help="convert nothing: score again the pages an earlier run wrote under OUT/pages")
     ap.add_argument("--record", action="store_true", help="append the summary to bench/RESULTS.md")
@@ -387,7 +387,7 @@ def main(argv=None) -> int:
         else:
             report = evaluate(corpus, args.pages, args.checkpoint, args.device, args.out, args.max_new_tokens,
                               best_of=args.best_of, ocr=not args.no_ocr, ground=not args.free_text,
-                              split=args.bands, complete=not args.no_complete, pages_dir=args.pages_dir)
+                              split=args.bands, complete=not args.model_only, pages_dir=args.pages_dir)
     except PagesError as e:
         ap.error(str(e))
     print(json.dumps(report["mean"], indent=1))

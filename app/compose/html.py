@@ -100,6 +100,8 @@ class _Writer:
         self.page_node = page
         self.sheet = _Sheet()
         self.ids = 0
+        self._record: dict | None = None      # path → class, while the first of repeated siblings is written
+        self._templates: dict[tuple, dict] = {}  # (container, shape) → the first sibling's classes
 
     # -- placement of a child in its parent's frame
     def _in_column(self, c: Node, frame: tuple[int, int]) -> list[str]:
@@ -280,8 +282,6 @@ class _Writer:
             self._record[path] = cls
         return cls
 
-    _record: dict | None = None
-
     def _text(self, n: Node, place, template, path) -> str:
         role = n.role or "p"
         tag = {"a": "a", "label": "label", "li": "li"}.get(role, role if role in ("h1", "h2", "h3", "h4") else "p")
@@ -394,7 +394,7 @@ class _Writer:
     def _children(self, n: Node, places: list[list[str]], template, path) -> str:
         out = []
         first_of: dict[tuple, int] = {}
-        repeat = n.kind in ("grid",) or n.role == "nav"
+        repeat = n.kind == "grid" or n.role in ("nav", "header-nav")
         for k, (c, p) in enumerate(zip(n.children, places)):
             sig = _shape(c)
             if template is not None:
@@ -415,8 +415,6 @@ class _Writer:
                 out.append(self.element(c, p, None, f"{path}.{k}"))
         return "\n".join(out)
 
-    _templates: dict = {}
-
     def _overlay(self, o: Node, path: str) -> str:
         """A dialog over a dimmed page: a fixed backdrop centring the card, the card's content in flow."""
         backdrop = self.sheet.name("backdrop", _overlay_css(o) + ([] if o.style.get("centred", True)
@@ -430,7 +428,6 @@ class _Writer:
 
     # -- the page
     def page(self) -> "Written":
-        self._templates = {}
         p = self.page_node
         bands = p.children
         fx0, fx1 = _frame(p)

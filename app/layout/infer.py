@@ -250,8 +250,8 @@ def _box_node(area: _Area, arr: np.ndarray) -> Node | None:
         return Node("divider", b.x, b.y, b.w, b.h, style={"colour": b.fill or b.border or "#cccccc"})
     input_sized = BUTTON_H[0] <= b.h <= 64 and b.w >= 3 * b.h
     if not lines:
-        if not area.kids and not b.border and b.fill == area.under:
-            return None  # an empty patch of the colour it lies on: background, not a picture
+        if not area.kids and not b.border and _near(b.fill, area.under):
+            return None  # an empty patch of (nearly) the colour it lies on: background, not a picture
         if b.border and not b.fill and input_sized:
             return Node("input", b.x, b.y, b.w, b.h, style=paint)
         if area.kids:
@@ -289,6 +289,14 @@ def _box_node(area: _Area, arr: np.ndarray) -> Node | None:
     content.style["pad"] = pad
     content.role = content.role or "card"
     return content
+
+
+def _near(a: str | None, b: str | None, within: int = 40) -> bool:
+    """Whether two "#rrggbb" colours differ by at most `within`, summed over channels (a white margin on a
+    #f6f6f6 page)."""
+    if not (a and b and a.startswith("#") and b.startswith("#")):
+        return False
+    return sum(abs(int(a[i:i + 2], 16) - int(b[i:i + 2], 16)) for i in (1, 3, 5)) <= within
 
 
 def _text_style(t: Node) -> dict:
