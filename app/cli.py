@@ -4,7 +4,7 @@
     uicode serve [--host 127.0.0.1] [--port 8000] [--checkpoint DIR] [--api-key KEY] …
     uicode gui [INPUT…]          (the desktop app; Qt is imported only here)
     uicode quantize SRC DST      (model.quantize.main)
-    uicode eval …                (train.evaluate.main, when the training package provides it)
+    uicode eval …                (app.scoring.evaluate.main, when the training package provides it)
 
 Exit codes: 0 success; 2 bad usage or bad input (missing/corrupt file, unwritable output, bad flag);
 3 model or backend failure (checkpoint, endpoint unreachable or refusing, rendering); 130 interrupted.
@@ -29,10 +29,10 @@ import threading
 import time
 from pathlib import Path
 
+from app.targets.registry import REGISTRY
 from model.errors import MediaError, UicodeError
 
 EXIT_OK, EXIT_USAGE, EXIT_BACKEND, EXIT_INTERRUPTED = 0, 2, 3, 130
-EXTENSIONS = {"html": ".html", "tailwind": ".html", "react": ".jsx", "vue": ".vue"}
 
 
 class OutputError(UicodeError):
@@ -76,7 +76,7 @@ def write_atomic(path: Path, text: str) -> None:
 
 # ------------------------------------------------------------------------------------------------ parser
 def build_parser() -> argparse.ArgumentParser:
-    from app.events import TARGETS
+    from app.targets.registry import TARGETS
 
     p = argparse.ArgumentParser(
         prog="uicode", description="Turn UI screenshots, mockups and screen recordings into front-end code, "
@@ -201,13 +201,13 @@ def _output_path(out: str | None, stem: str, target: str, n_batches: int) -> Pat
                 p.mkdir(parents=True)
             except OSError as e:
                 raise OutputError(f"{p}: cannot create output directory ({e.strerror or e})") from None
-        return p / f"{stem}{EXTENSIONS[target]}"
+        return p / f"{stem}{REGISTRY[target].extension}"
     return p
 
 
 def cmd_convert(args) -> int:
     from app.events import CodeDelta, Finished, Status
-    from app.media import plan_batches
+    from app.media.inputs import plan_batches
     from app.pipeline import ConvertRequest, Pipeline, make_backend
 
     if args.best_of < 1 or args.max_new_tokens < 1:
@@ -319,9 +319,9 @@ class _Usage(UicodeError):
 
 # ------------------------------------------------------------------------------------------------- serve
 def cmd_serve(args) -> int:
-    from app.config import SERVER_KEY_ENV
+    from app.backends.config import SERVER_KEY_ENV
     from app.pipeline import make_backend
-    from app.server import Limits, check_bind, serve
+    from app.serve.http import Limits, check_bind, serve
 
     api_key = args.api_key or os.environ.get(SERVER_KEY_ENV) or None
     try:
@@ -378,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "quantize":
             return _delegate("model.quantize", "uicode quantize", args.rest)
         if args.command == "eval":
-            return _delegate("train.evaluate", "uicode eval", args.rest)
+            return _delegate("app.scoring.evaluate", "uicode eval", args.rest)
     except UicodeError as e:
         print(f"uicode: {' '.join(str(e).split())}", file=sys.stderr)
         return int(getattr(e, "exit_code", EXIT_BACKEND))

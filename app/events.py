@@ -8,10 +8,7 @@ consumers decide how to show each event.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
-
-Target = Literal["html", "tailwind", "react", "vue"]
-TARGETS: tuple[str, ...] = ("html", "tailwind", "react", "vue")
+from typing import Union
 
 # How the code of a result was produced: written by the model for the requested target, or written by the
 # model as HTML and converted by `app.targets` (the mini model is trained on HTML only).

@@ -3,28 +3,28 @@
 `Pipeline(backend).stream(request, cancel)` yields `Status`, `CodeDelta` and one `Finished` (see
 `app/events.py`); `convert(request)` runs it to the end. Steps:
 
-1. load and validate the inputs (`app.media`: images, videos; bad ones raise `MediaError`);
+1. load and validate the inputs (`app.media.inputs`: images, videos; bad ones raise `MediaError`);
 2. for a plain conversion of one image (`engine`, no instruction, no previous code): the layout engine reads
    the screenshot — OCR lines (`vision.ocr`), text blocks, boxes, controls (`app.perceive`), the layout tree
    (`app.layout`) — and writes its flow-layout page (`app.compose.html`); the tree's sketch
    (`app.layout.tree.sketch`) goes into the prompt of a model that takes it (`sketch_prompt`: any model but
    one trained on OCR lines alone, which gets those lines as it was trained: `ocr_prompt`);
-3. plan the prompt (`app.prompts.plan_prompt`): the model writes the requested target when it was trained
-   for it, else HTML that `app.targets.transform` converts afterwards (result `path` says which);
+3. plan the prompt (`app.prompt.plan.plan_prompt`): the model writes the requested target when it was trained
+   for it, else HTML that `app.targets.registry.transform` converts afterwards (result `path` says which);
    a plain conversion of one long image by a model that writes HTML (more OCR lines than a band holds,
-   `split`) is instead cut into bands (`app.sections.bands`), each converted to HTML by this same pipeline
-   as a page of its own, the pages joined (`app.sections.join_pages`); the bands' code streams one after the
+   `split`) is instead cut into bands (`app.media.bands.bands`), each converted to HTML by this same pipeline
+   as a page of its own, the pages joined (`app.compose.join.join_pages`); the bands' code streams one after the
    other;
-4. stream from the backend, showing only code (`app.extract.CodeStream`) with the decode speed; HTML whose
-   tags do not nest is re-serialised so that they do (`app.markup.balance`);
+4. stream from the backend, showing only code (`app.decode.extract.CodeStream`) with the decode speed; HTML whose
+   tags do not nest is re-serialised so that they do (`app.markup.parse.balance`);
 5. when the engine wrote a page and the model wrote HTML, the page handed over is the engine's, with each
    region the model wrote closer to the input kept in its place (`app.compose.choose`: rendered and compared
    region by region; the model's text never absolutely placed); `model_share` says how much of its text the
    model wrote;
 6. with `best_of` N > 1: sample N candidates (seeds seed, seed+1, …; temperature 0 is raised to 0.6 since N
    greedy samples would be identical; a backend with `stream_many`, the local one, decodes them side by
-   side in one batch after one prefill), render each with headless Chromium (`app.render`, network blocked)
-   and score it against the first input image (`app.fidelity`, reference-free visual similarity); the best
+   side in one batch after one prefill), render each with headless Chromium (`app.scoring.render`, network blocked)
+   and score it against the first input image (`app.scoring.fidelity`, reference-free visual similarity); the best
    is kept and every score reported. Only the first candidate's code is streamed as `CodeDelta`s;
    `Finished.result.code` is authoritative.
 
@@ -43,14 +43,15 @@ from typing import Iterator, Union
 from PIL import Image
 
 from app.backends.base import BackendError, Delta, Done, GenParams, is_cancelled
-from app.events import PATH_TRANSFORMED, TARGETS, CodeDelta, ConvertResult, Event, Finished, Status
-from app.extract import CodeStream, extract_code
+from app.events import PATH_TRANSFORMED, CodeDelta, ConvertResult, Event, Finished, Status
+from app.decode.extract import CodeStream, extract_code
 from app.layout.tree import sketch
-from app.markup import balance
-from app.media import ImageInput, load_media, slot_of
-from app.prompts import plan_prompt
-from app.sections import bands, crop, join_pages
-from app.targets import preview_html, transform
+from app.markup.parse import balance
+from app.media.inputs import ImageInput, load_media, slot_of
+from app.prompt.plan import plan_prompt
+from app.compose.join import join_pages
+from app.media.bands import bands, crop
+from app.targets.registry import TARGETS, preview_html, transform
 
 MediaSource = Union[str, pathlib.Path, Image.Image, bytes]
 BEST_OF_TEMPERATURE = 0.6  # K2.5's instant-mode recommendation (spec §5.3)
@@ -74,7 +75,7 @@ class ConvertRequest:
     best_of: int = 1
     score: bool = False  # render and score even with best_of == 1
     ground_text: bool = True  # keep the HTML's visible text to the OCR lines (when they are in the prompt)
-    split: bool = False  # convert a long page band by band and join the bands (`app.sections`)
+    split: bool = False  # convert a long page band by band and join the bands (`app.media.bands`)
     engine: bool = True  # write the page with the layout engine, keeping the model's regions that are closer
 
     def __post_init__(self):
@@ -243,7 +244,7 @@ class Pipeline:
         model's regions kept where they render closer to `image`; then converted to the target again. (The
         regions the first candidate's model code fills.) Without Chromium, the engine's page."""
         from app.compose.choose import compose
-        from app.render import RenderError, Renderer
+        from app.scoring.render import RenderError, Renderer
 
         first = 0
         try:
@@ -291,8 +292,8 @@ class Pipeline:
 
     @staticmethod
     def _score(candidates: list[_Candidate], reference: Image.Image, plan, lines_of) -> None:
-        from app.fidelity import image_score
-        from app.render import Renderer
+        from app.scoring.fidelity import image_score
+        from app.scoring.render import Renderer
         from vision.ocr import OcrError
 
         # The input's text lines (Tesseract) let the score compare text and positions, not only pixels;

@@ -26,7 +26,7 @@ def main(argv=None) -> int:
     from PIL import Image
 
     from app.pipeline import ConvertRequest
-    from app.sections import bands
+    from app.media.bands import bands
     from vision.ocr import ocr_image
 
     image = Image.open(args.image).convert("RGB")

@@ -57,9 +57,9 @@ def main(argv=None) -> int:
 
     import torch
 
-    from app.media import load_media, slot_of
+    from app.media.inputs import load_media, slot_of
     from app.pipeline import make_backend, ocr_prompt_text
-    from app.prompts import plan_prompt
+    from app.prompt.plan import plan_prompt
     from model.generate import SamplingParams, generate_batch, generate_text
 
     torch.set_num_threads(1)  # what the decode loop picks for this model on 2 cores (model/generate.py)

@@ -41,13 +41,13 @@ class _Timer:
 def main(argv=None) -> int:
     args = conversion_args(__doc__, argv, rounds=3)
 
-    import app.grounding
+    import app.decode.grounding
     import model.generate
     from app.pipeline import ConvertRequest
 
     timer = _Timer()
     model.generate.constrain = timer.wrap(model.generate.constrain)
-    app.grounding.HtmlTextGrounding.advance = timer.wrap(app.grounding.HtmlTextGrounding.advance)
+    app.decode.grounding.HtmlTextGrounding.advance = timer.wrap(app.decode.grounding.HtmlTextGrounding.advance)
     pipe = mini_pipeline(args.image)
 
     def convert(grounded: bool):

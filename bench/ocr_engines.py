@@ -10,7 +10,7 @@ project's headless OpenCV, so install it with `--no-deps` after `onnxruntime pyc
 
 Two sets of pages: the first N held-out corpus pages (reference: the page's DOM text, `train.corpus.builder.dom_text`)
 and the first N real pages of `--realpages` (NAME.png, 1280 px wide; reference: the visible text blocks of NAME.html
-rendered with `app.render.Renderer` at the viewport in viewports.json, the blocks that lie on the screenshot, in
+rendered with `app.scoring.render.Renderer` at the viewport in viewports.json, the blocks that lie on the screenshot, in
 reading order). All references are rendered before any OCR runs, so Chromium does not load the machine while the
 engines are timed.
 
@@ -210,7 +210,7 @@ def real_pages(folder: Path, n: int) -> list[tuple[str, Path, str]]:
     """The first `n` pages by name; the reference is NAME.html's visible text blocks that lie on NAME.png."""
     from PIL import Image
 
-    from app.render import Renderer
+    from app.scoring.render import Renderer
     from vision.ocr import reading_order
 
     viewports = json.loads((folder / "viewports.json").read_text())

@@ -68,7 +68,7 @@ class SamplingParams:
 
 
 class TokenConstraint(Protocol):
-    """Which tokens may come next (constrained decoding, e.g. `app.grounding.HtmlTextGrounding`).
+    """Which tokens may come next (constrained decoding, e.g. `app.decode.grounding.HtmlTextGrounding`).
 
     One object per sequence: it holds that sequence's state. `allows` must not change it; `advance` is
     called with every chosen token that is not a stop token, in order. The optional `fallback(order)` names

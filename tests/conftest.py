@@ -31,9 +31,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="module")
 def renderer():
-    """Headless Chromium (`app.render.Renderer`) for tests that draw pages and read them back; skipped where
+    """Headless Chromium (`app.scoring.render.Renderer`) for tests that draw pages and read them back; skipped where
     Chromium cannot start (tests of the renderer itself use their own, which fails instead)."""
-    from app.render import Renderer
+    from app.scoring.render import Renderer
 
     try:
         with Renderer() as r:

@@ -10,8 +10,8 @@ from PIL import Image, ImageDraw
 from app.backends.base import BackendError, GenParams
 from app.backends.openai import OpenAIBackend
 from app.pipeline import ConvertRequest, Pipeline, make_backend
-from app.prompts import MediaSlot, plan_prompt
-from app.server import Limits, ServerThread, create_app
+from app.prompt.plan import MediaSlot, plan_prompt
+from app.serve.http import Limits, ServerThread, create_app
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_cli_convert_round_trips_through_serve(local, server, tmp_path, clean_en
 
 def test_unreachable_endpoint_names_the_url(tmp_path, clean_env, capsys):
     from app.cli import main
-    from app.media import load_media
+    from app.media.inputs import load_media
 
     url = f"http://127.0.0.1:{closed_port()}/v1"
     backend = OpenAIBackend(url, model="m")
@@ -117,7 +117,7 @@ def test_401_and_keys_from_env_and_config(local, tmp_path, clean_env, monkeypatc
 
 
 def test_endpoint_errors_become_one_line(server, tmp_path, clean_env):
-    from app.media import load_media
+    from app.media.inputs import load_media
 
     backend = OpenAIBackend(server.url, model="m")
     img = load_media(mockup_png(tmp_path))
@@ -164,7 +164,7 @@ def test_video_travels_as_its_sampled_frames():
     import numpy as np
 
     from app.backends.openai import openai_messages
-    from app.media import VideoInput, slot_of
+    from app.media.inputs import VideoInput, slot_of
 
     frames = tuple(np.full((28, 42, 3), 40 * i, np.uint8) for i in range(5))
     video = VideoInput(frames, (0, 2, 4, 6, 8), 4.0, "rec.mp4")

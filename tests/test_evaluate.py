@@ -1,10 +1,10 @@
-"""train/evaluate.py (`uicode eval`): one held-out page through the production path with the embedded model;
+"""app/scoring/evaluate.py (`uicode eval`): one held-out page through the production path with the embedded model;
 the report, the saved page and the argument errors."""
 import json
 
 import pytest
 
-from train.evaluate import evaluate, main
+from app.scoring.evaluate import evaluate, main
 
 pytestmark = pytest.mark.skipif(
     not __import__("shutil").which("tesseract"), reason="needs Debian's tesseract-ocr (scripts/setup.sh installs it)")

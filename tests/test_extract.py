@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from app.extract import CodeStream, extract_code, strip_thinking
+from app.decode.extract import CodeStream, extract_code, strip_thinking
 
 PAGE = "<!DOCTYPE html>\n<html><head><style>.a{color:red}</style></head>\n<body><div class=\"a\">Hi</div></body></html>"
 

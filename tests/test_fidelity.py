@@ -1,4 +1,4 @@
-"""app/fidelity.py: CIEDE2000 against Sharma et al. (2005), sRGB→Lab, SSIM, Hungarian matching
+"""app/scoring/fidelity.py: CIEDE2000 against Sharma et al. (2005), sRGB→Lab, SSIM, Hungarian matching
 against brute force, the page scores (self ≈ 1, moved/recoloured/re-worded blocks lower the right
 metric, an empty page ≈ 0), the reference-free image score and the well-formed-HTML check."""
 import itertools
@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from app.blockmatch import _assign, _with_context, difference_of_means
-from app.fidelity import (block_scores, check_html, ciede2000, score_renders, image_score, srgb_to_lab, ssim,
+from app.scoring.blockmatch import _assign, _with_context, difference_of_means
+from app.scoring.fidelity import (block_scores, check_html, ciede2000, score_renders, image_score, srgb_to_lab, ssim,
                           text_similarity)
-from app.render import TextBlock
+from app.scoring.render import TextBlock
 
 # Sharma, Wu & Dalal (2005), Table 1: L1 a1 b1 L2 a2 b2 ΔE00 (all 34 pairs).
 SHARMA = [
@@ -154,7 +154,7 @@ p{margin:8px 32px}</style></head><body><header>Acme Cloud</header><h1>Ship faste
 
 @pytest.fixture(scope="module")
 def pages():
-    from app.render import Renderer
+    from app.scoring.render import Renderer
 
     variants = {
         "ref": PAGE,

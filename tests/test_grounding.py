@@ -1,4 +1,4 @@
-"""Text grounding (app.grounding) and constrained decoding (model.generate.constrain).
+"""Text grounding (app.decode.grounding) and constrained decoding (model.generate.constrain).
 
 The byte machine is checked on hand-written HTML: tags, attributes, styles, titles and comments are free;
 body text must be a run of the OCR lines' words, each used once. Generation is checked with a stand-in model
@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 import torch
 
-from app.grounding import HtmlTextGrounding
+from app.decode.grounding import HtmlTextGrounding
 from model.generate import SamplingParams, constrain, generate_text
 from model.tokenizer import Tokenizer, k25_tokenizer_config, write_tiktoken_model
 

@@ -1,4 +1,4 @@
-"""The live preview with the real renderer (headless Chromium via app/render.py): both widths, the visual
+"""The live preview with the real renderer (headless Chromium via app/scoring/render.py): both widths, the visual
 score, debouncing/coalescing, and no network access from the previewed page."""
 import http.server
 import shutil

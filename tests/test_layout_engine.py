@@ -20,10 +20,10 @@ import pytest
 from PIL import Image
 
 from app.compose.html import write_page
-from app.fidelity import is_well_formed
+from app.scoring.fidelity import is_well_formed
 from app.layout.infer import infer
 from app.layout.tree import sketch
-from app.markup import Element, Text, parse_css, parse_html, split_page
+from app.markup.parse import Element, Text, parse_css, parse_html, split_page
 from vision.ocr import ocr_image
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ h1{margin:40px 32px 8px;font-size:36px} p{margin:0 32px;color:#475569}</style></
 
 @pytest.fixture(scope="module")
 def rendered():
-    from app.render import Renderer
+    from app.scoring.render import Renderer
 
     with Renderer() as r:
         return r.render(PAGE, width=900, height=400, full_page=False)
@@ -128,7 +128,7 @@ button{font:inherit;border:0}
 
 
 def test_the_contrast_pass_reads_a_dim_dialog_that_the_gray_levels_lose():
-    from app.render import Renderer
+    from app.scoring.render import Renderer
 
     with Renderer() as r:
         png = r.render(MODAL, width=1280, height=800, full_page=False).png

@@ -24,8 +24,8 @@ def test_read_patch_limits(tmp_path):
 
 
 def test_local_backend_prompt_uses_the_checkpoint_budget():
-    from app.media import ImageInput
-    from app.prompts import MediaSlot, plan_prompt
+    from app.media.inputs import ImageInput
+    from app.prompt.plan import MediaSlot, plan_prompt
 
     image = Image.open(ROOT / "assets" / "samples" / "sample_1.png")
     backend = LocalBackend()

@@ -7,12 +7,12 @@ import pytest
 from PIL import Image, ImageDraw
 
 from app.events import PATH_MODEL, PATH_TRANSFORMED, CodeDelta, Finished, Status
-from app.extract import extract_code
-from app.markup import balance
-from app.media import plan_batches
+from app.decode.extract import extract_code
+from app.markup.parse import balance
+from app.media.inputs import plan_batches
 from app.pipeline import ConvertRequest, Pipeline, make_backend
-from app.prompts import SYSTEM_PROMPTS, MediaSlot, plan_prompt
-from app.targets import transform
+from app.prompt.plan import MediaSlot, plan_prompt
+from app.targets.registry import REGISTRY, transform
 from model.errors import MediaError
 
 IMG = MediaSlot("image")
@@ -22,7 +22,7 @@ IMG = MediaSlot("image")
 def test_plan_native_and_transformed():
     p = plan_prompt("react", [IMG], native_targets=("html",))
     assert (p.model_target, p.path) == ("html", PATH_TRANSFORMED)
-    assert p.messages[0].role == "system" and p.messages[0].text == SYSTEM_PROMPTS["html"]
+    assert p.messages[0].role == "system" and p.messages[0].text == REGISTRY["html"].system_prompt
     q = plan_prompt("react", [IMG])
     assert (q.model_target, q.path) == ("react", PATH_MODEL) and "```jsx" in q.messages[0].text
     assert q.messages[1].media == (IMG,) and q.thinking is False
@@ -48,13 +48,13 @@ def test_plan_multi_image_video_and_followup():
 def test_plan_with_ocr_text_and_chat_messages():
     from model.chat import ImagePart, TextPart, VideoPart
 
-    from app.prompts import OCR_HEADER, chat_messages
+    from app.prompt.plan import OCR_HEADER, chat_messages
 
     p = plan_prompt("html", [IMG, MediaSlot("video", (0.0, 2.0))], ocr_text="[10,5,30,4] Pricing\n")
     assert f"\n{OCR_HEADER}[10,5,30,4] Pricing" in p.messages[1].text
     assert plan_prompt("html", [IMG], ocr_text="  ").messages[1].text == "Write the code for this user interface."
     sys_msg, user = chat_messages(p)
-    assert sys_msg.role == "system" and sys_msg.content == SYSTEM_PROMPTS["html"]
+    assert sys_msg.role == "system" and sys_msg.content == REGISTRY["html"].system_prompt
     assert [type(x) for x in user.content] == [ImagePart, VideoPart, TextPart]
     assert user.content[1].chunk_starts_s == (0.0, 2.0) and user.content[2].text == p.messages[1].text
 
@@ -161,7 +161,7 @@ def test_transformed_target_says_so(tiny):
 def test_ocr_prompt_models_get_the_inputs_text(tiny):
     from PIL import ImageFont
 
-    from app.media import ImageInput
+    from app.media.inputs import ImageInput
     from app.pipeline import ocr_prompt_text
 
     im = Image.new("RGB", (420, 120), "white")
@@ -178,7 +178,7 @@ def test_ocr_prompt_models_get_the_inputs_text(tiny):
         (tiny.checkpoint / "uicode.json").unlink()
     assert backend.ocr_prompt and any(isinstance(e, Status) and e.stage == "ocr" for e in events)
     # The OCR block (header + lines) is in the prompt: byte-level tokens, so its length in characters.
-    from app.prompts import OCR_HEADER
+    from app.prompt.plan import OCR_HEADER
 
     assert events[-1].result.prompt_tokens == plain.prompt_tokens + len(f"\n{OCR_HEADER}{text}".encode())
 
@@ -245,12 +245,12 @@ def test_best_of_decodes_candidates_side_by_side_as_sequential_runs_would(tiny):
 
 
 def test_previews_are_complete_when_app_render_screenshots():
-    """`--best-of` scores native React/Vue/Tailwind code through `app.render` (screenshot at the load event):
+    """`--best-of` scores native React/Vue/Tailwind code through `app.scoring.render` (screenshot at the load event):
     the preview must already show the finished page then."""
     from PIL import ImageChops
 
-    from app.render import Renderer
-    from app.targets import preview_html
+    from app.scoring.render import Renderer
+    from app.targets.registry import preview_html
     from test_targets import TRICKY
 
     with Renderer(js=True) as r:
@@ -303,7 +303,7 @@ def test_plain_conversions_of_ocr_prompted_models_are_grounded_in_the_ocr_lines(
 def test_code_whose_tags_do_not_nest_is_handed_over_balanced():
     from html.parser import HTMLParser
 
-    from app.markup import balance
+    from app.markup.parse import balance
 
     good = "<!DOCTYPE html>\n<html><body><p>Hi <b>there</b></p></body></html>"
     assert balance(good) == good
@@ -354,7 +354,7 @@ def test_a_long_page_is_converted_band_by_band_and_joined(tiny):
     assert all(r.isdisjoint(q) for i, r in enumerate(rows[:3]) for q in rows[i + 1:3])
     assert [sorted({x[0] for x in r}) for r in rows[:3]] == [["0"], ["1"], ["2"]]  # cut at the section edges
     assert "uc-band3" in banded.code and "uc-band1" not in whole.code
-    from app.fidelity import is_well_formed
+    from app.scoring.fidelity import is_well_formed
 
     assert is_well_formed(banded.code, single_style=True)
     # another target: the bands are written in HTML, joined, then converted like any model HTML
@@ -404,7 +404,7 @@ def test_a_dialog_over_a_dimmed_page_is_written_over_the_page_behind(tiny):
 def test_the_layout_sketch_goes_into_the_prompt_of_a_model_that_takes_it(tiny):
     from PIL import ImageFont
 
-    from app.prompts import SKETCH_HEADER
+    from app.prompt.plan import SKETCH_HEADER
 
     font = ImageFont.load_default(size=30)
     im = Image.new("RGB", (640, 300), "white")

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from app.render import RenderError, Renderer
+from app.scoring.render import RenderError, Renderer
 from app.scoring.quality import PHONE, measure, render_and_read
 
 HEAD = '<!doctype html><html><head><meta charset="utf-8"><style>body{margin:8px;font:16px sans-serif}</style></head>'
@@ -114,7 +114,7 @@ def pages_dir(renderer, tmp_path):
 
 
 def test_rescore_scores_an_earlier_runs_pages_with_the_new_measures(pages_dir, tmp_path, capsys):
-    from train.evaluate import main
+    from app.scoring.evaluate import main
 
     run = tmp_path / "run"
     (run / "pages").mkdir(parents=True)
@@ -145,7 +145,7 @@ def test_rescore_scores_an_earlier_runs_pages_with_the_new_measures(pages_dir, t
 
 
 def test_record_writes_the_quality_table(pages_dir, tmp_path):
-    from train.evaluate import record, rescore
+    from app.scoring.evaluate import record, rescore
 
     run = tmp_path / "run"
     (run / "pages").mkdir(parents=True)
@@ -171,7 +171,7 @@ def test_record_writes_the_quality_table(pages_dir, tmp_path):
     (lambda d: (d / "run").mkdir(), ["--rescore", "{d}/run"], "no pages/ folder"),
 ])
 def test_eval_pages_arguments_are_one_line_errors(make, args, message, tmp_path, capsys):
-    from train.evaluate import main
+    from app.scoring.evaluate import main
 
     make(tmp_path)
     with pytest.raises(SystemExit) as e:
@@ -181,7 +181,7 @@ def test_eval_pages_arguments_are_one_line_errors(make, args, message, tmp_path,
 
 
 def test_rescore_of_a_run_with_none_of_the_folders_pages_is_a_one_line_error(pages_dir, tmp_path, capsys):
-    from train.evaluate import main
+    from app.scoring.evaluate import main
 
     (tmp_path / "run" / "pages").mkdir(parents=True)
     (tmp_path / "run" / "pages" / "seed_3.html").write_text(FLOWING)
@@ -197,7 +197,7 @@ def test_eval_pages_dir_converts_each_page_and_scores_it_against_its_file(pages_
     import types
 
     import app.pipeline
-    from train.evaluate import evaluate
+    from app.scoring.evaluate import evaluate
 
     inline = "data:image/png;base64," + base64.b64encode((pages_dir / "pic.png").read_bytes()).decode()
     seen = []

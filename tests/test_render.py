@@ -1,4 +1,4 @@
-"""app/render.py: PNG rendering, text blocks with boxes and colours, the network block, JS switch,
+"""app/scoring/render.py: PNG rendering, text blocks with boxes and colours, the network block, JS switch,
 full-page vs viewport screenshots, and clear errors."""
 import http.server
 import io
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.render import Renderer, RenderError, parse_css_color
+from app.scoring.render import Renderer, RenderError, parse_css_color
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Long pages band by band (app.sections): where a page is cut, and how the bands' pages are joined.
+"""Long pages band by band (app.media.bands): where a page is cut, and how the bands' pages are joined.
 
 Cuts are checked against the drawn page itself (colour edges found here with numpy, line boxes known from
 the drawing); the joined page is checked in Chromium: each band keeps its own styles although the two use
@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from app.sections import bands, join_pages, scope_css
+from app.compose.join import join_pages, scope_css
+from app.media.bands import bands
 
 Line = namedtuple("Line", "text x y w h")
 SECTIONS = [(0, 300, (255, 255, 255)), (300, 620, (241, 245, 249)), (620, 900, (15, 23, 42))]
@@ -68,7 +69,7 @@ def test_stylesheets_are_scoped_to_their_band():
 
 
 def test_a_stylesheet_a_band_wrote_in_its_body_joins_the_head():
-    from app.fidelity import check_html
+    from app.scoring.fidelity import check_html
 
     stray = "<html><head><style>p{color:red}</style></head><body><p>A</p><style>.x{color:blue}</style></body></html>"
     page = join_pages([stray, "<html><body><p>B</p></body></html>"])
@@ -86,8 +87,8 @@ def band_page(colour: str, background: str, text: str) -> str:
 
 
 def test_joined_bands_keep_their_own_styles_and_places():
-    from app.fidelity import is_well_formed
-    from app.render import Renderer
+    from app.scoring.fidelity import is_well_formed
+    from app.scoring.render import Renderer
 
     page = join_pages([band_page("rgb(255, 0, 0)", "rgb(0, 0, 80)", "First band"),
                        band_page("rgb(0, 0, 255)", "rgb(250, 250, 250)", "Second band")], heights=[300, 200])

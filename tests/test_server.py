@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from app.backends.base import GenParams
-from app.server import Limits, ServerThread, check_bind, create_app
+from app.serve.http import Limits, ServerThread, check_bind, create_app
 
 SYSTEM = "You write HTML."
 USER = "Make a page."

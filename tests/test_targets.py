@@ -11,9 +11,11 @@ import shutil
 
 import pytest
 
-from app.markup import parse_css, specificity
-from app.targets import (html_to_react, html_to_tailwind, html_to_vue, preview_html,
-                         transform, utility_for, _merge)
+from app.markup.parse import parse_css, specificity
+from app.targets.react import html_to_react
+from app.targets.registry import preview_html, transform
+from app.targets.tailwind import _merge, html_to_tailwind, utility_for
+from app.targets.vue import html_to_vue
 
 TRICKY = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Acme dashboard</title>
@@ -269,7 +271,7 @@ def browser_page():
         pytest.skip("Chromium is not installed")
     from playwright.sync_api import sync_playwright
 
-    from app.render import CHROMIUM, CHROMIUM_ARGS
+    from app.scoring.render import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -1,6 +1,6 @@
 """Training examples: a rendered corpus page → (prompt + target token ids, loss mask, encoder inputs).
 
-The prompt is built by the production path (`app.prompts.plan_prompt` → `app.prompts.chat_messages` →
+The prompt is built by the production path (`app.prompt.plan.plan_prompt` → `app.prompt.plan.chat_messages` →
 `model.chat.encode_chat`), so the model is trained on exactly what `uicode convert` sends it; the target is
 the page's HTML in the fenced block the system prompt asks for, closed by `<|im_end|>`.
 
@@ -24,7 +24,7 @@ from typing import Sequence
 import torch
 from PIL import Image
 
-from app.prompts import MediaSlot, chat_messages, plan_prompt
+from app.prompt.plan import MediaSlot, chat_messages, plan_prompt
 from model.chat import encode_chat
 from vision.ocr import OcrLine, serialize_lines
 from vision.preprocess import navit_resize, normalise, preprocess_image

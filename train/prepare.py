@@ -14,7 +14,8 @@ import random
 import sys
 from pathlib import Path
 
-from app.prompts import OCR_HEADER, SYSTEM_PROMPTS
+from app.prompt.plan import OCR_HEADER
+from app.targets.registry import REGISTRY
 from train.corpus.generator import generate_page, split_seeds
 from train.examples import build_pack, target_text
 from train.mini import IN_PATCH_LIMIT
@@ -27,7 +28,7 @@ def tokenizer_corpus(out_dir: Path, pages: int = 6000, seed: int = 100000) -> Pa
     with path.open("w", encoding="utf-8") as f:
         for s in split_seeds("train", seed, pages):
             f.write(target_text(generate_page(s).html) + "\n")
-        for text in SYSTEM_PROMPTS.values():
+        for text in (t.system_prompt for t in REGISTRY.values()):
             f.write(text + "\n")
         for _ in range(3000):
             f.write(OCR_HEADER + f"[{rng.randint(0, 100)},{rng.randint(0, 100)},{rng.randint(0, 100)},"

@@ -26,7 +26,7 @@ residual error is reading order where side-by-side cards wrap their text over se
 reads across the columns line by line), icon glyphs (★ ◆ ☰ ✓) and text dimmed under modal overlays (which
 the second pass, `contrast_image`, reads in part).
 
-Not here: rendering (`app/render.py`), deciding how OCR text enters a prompt (the app's pipeline).
+Not here: rendering (`app/scoring/render.py`), deciding how OCR text enters a prompt (the app's pipeline).
 """
 from __future__ import annotations
 

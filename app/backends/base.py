@@ -4,7 +4,7 @@ A backend turns a `PromptPlan` plus the loaded media into a stream: `Delta(text,
 arrives, then exactly one `Done` with the whole text, token counts, the finish reason and timings. The
 pipeline never needs to know whether the tokens came from the in-process engine or an HTTP endpoint.
 
-Not here: prompt planning (`app/prompts.py`), code extraction (`app/extract.py`).
+Not here: prompt planning (`app/prompt/plan.py`), code extraction (`app/decode/extract.py`).
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ class GenParams:
     """Sampling settings shared by all backends. temperature 0 = greedy; seed None = fresh randomness.
 
     ground_text: the input's text lines (OCR) that the visible text of the generated HTML must be drawn
-    from (`app.grounding`); honoured by the local backend, ignored by remote ones; None = free text."""
+    from (`app.decode.grounding`); honoured by the local backend, ignored by remote ones; None = free text."""
 
     max_new_tokens: int = 2048
     temperature: float = 0.0
@@ -82,7 +82,7 @@ class Backend(Protocol):
         """Prepare (load weights, check the endpoint); idempotent; raises BackendError/UicodeError."""
 
     def stream(self, plan, media: Sequence, params: GenParams, cancel: CancelFlag = None) -> Iterator[Delta | Done]:
-        """Generate for `plan` (an `app.prompts.PromptPlan`) with `media` (`app.media` inputs, in slot order)."""
+        """Generate for `plan` (an `app.prompt.plan.PromptPlan`) with `media` (`app.media.inputs` inputs, in slot order)."""
 
     def close(self) -> None:
         """Release resources (idempotent)."""

@@ -12,7 +12,7 @@ written by `train/export.py`); `ocr_prompt` says the model was trained with the 
 prompt. Without that file the default checkpoint counts as HTML-only and any other checkpoint (the real K2.5)
 as writing every target, without OCR text.
 
-Not here: prompt planning, code extraction, the HTTP server (`app/server.py` wraps this class).
+Not here: prompt planning, code extraction, the HTTP server (`app/serve/http.py` wraps this class).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from app.backends.base import BackendError, BackendSetupError, CancelFlag, Delta, Done, GenParams
-from app.events import TARGETS
+from app.targets.registry import TARGETS
 from model.errors import UicodeError
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "assets" / "mini"
@@ -117,8 +117,8 @@ class LocalBackend:
 
     def encode(self, plan, media: Sequence) -> tuple[list[int], dict | None]:
         """Prompt token ids (media pads expanded) and the encoder kwargs for `plan` with `media`."""
-        from app.media import ImageInput
-        from app.prompts import chat_messages
+        from app.media.inputs import ImageInput
+        from app.prompt.plan import chat_messages
         from model.chat import DEFAULT_SYSTEM_PROMPT, encode_chat
         from vision.preprocess import pack_media, preprocess_image
         from vision.video import video_chunks
@@ -150,7 +150,7 @@ class LocalBackend:
                           cancel: CancelFlag = None) -> Iterator[tuple[int, Delta | Done]]:
         """Several samples of one prompt decoded side by side (`model.generate.generate_batch`):
         `(k, Delta)` events and one `(k, Done)` per sample k."""
-        from app.grounding import HtmlTextGrounding
+        from app.decode.grounding import HtmlTextGrounding
         from model.generate import GenerationResult, SamplingParams, generate_batch
 
         self.load()

@@ -4,10 +4,10 @@ Moonshot's API, or another `uicode serve`), through the official `openai` client
 Images travel as lossless PNG data URLs in `image_url` parts; a video travels as its sampled frames, one
 image part each (chat-completions has no portable video part). Errors become one-line `BackendError`s that
 name the URL: unreachable endpoint, 401/403 (bad or missing key), other HTTP statuses, timeouts. The API key
-is never part of a message (`app.config.redact` is applied to everything the endpoint says). Cancelling
+is never part of a message (`app.backends.config.redact` is applied to everything the endpoint says). Cancelling
 closes the HTTP stream, which a compliant server treats as a client disconnect.
 
-Not here: where the key comes from (`app/config.py`), the server side (`app/server.py`).
+Not here: where the key comes from (`app/backends/config.py`), the server side (`app/serve/http.py`).
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import time
 from typing import Callable, Iterator, Sequence
 
 from app.backends.base import BackendError, BackendSetupError, CancelFlag, Delta, Done, GenParams, is_cancelled
-from app.config import redact, resolve_remote
-from app.events import TARGETS
+from app.backends.config import redact, resolve_remote
+from app.targets.registry import TARGETS
 
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 600.0  # a big model on a busy server may take minutes before the first token
@@ -30,7 +30,7 @@ def data_url(png: bytes) -> str:
 
 def openai_messages(plan, media: Sequence) -> list[dict]:
     """The plan as chat-completions messages (media parts first, then the text, as K2.5's template does)."""
-    from app.media import ImageInput, png_bytes
+    from app.media.inputs import ImageInput, png_bytes
 
     media_iter = iter(media)
     out = []

@@ -8,15 +8,15 @@ bands: header, sections, footer):
    (word F1 ≥ MATCH; of equal ones the innermost), and which has no absolutely positioned text in it — the
    model's part is flow-layout code too, or it is not kept;
 2. scores both against the input's rows of that region: SSIM of the rendered element against the input's
-   crop (`app.fidelity.visual_score`), and the word F1 of its text against the region's text;
+   crop (`app.scoring.fidelity.visual_score`), and the word F1 of its text against the region's text;
 3. keeps the model's element where it scores more than MARGIN higher: written in the region's element in
-   place of the engine's content, with the model's stylesheet scoped to it (`app.sections.scope_css`).
+   place of the engine's content, with the model's stylesheet scoped to it (`app.compose.join.scope_css`).
 
 Nothing is painted over anything: each region is one author's code. When the engine reads no text at all
 (an icon-only mockup, a picture), the model's page is handed over whole, if its text is in flow. `model_share` is the share of the
 visible text characters of the page handed over that lie in regions the model wrote.
 
-Not here: writing the engine's code (`app.compose.html`), rendering (`app.render`).
+Not here: writing the engine's code (`app.compose.html`), rendering (`app.scoring.render`).
 """
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ def _crop(image: Image.Image, box) -> Image.Image | None:
 
 
 def _score(reference: Image.Image, shot: Image.Image | None, text: str, want: Counter) -> float:
-    from app.fidelity import visual_score
+    from app.scoring.fidelity import visual_score
 
     if shot is None:
         return 0.0
@@ -103,13 +103,13 @@ def _score(reference: Image.Image, shot: Image.Image | None, text: str, want: Co
 
 def compose(written, model_html: str | None, image: Image.Image, renderer) -> Composed:
     """The page handed over (see the module doc). `written`: the engine's page; `model_html`: the model's
-    page, or None; `image`: the input screenshot; `renderer`: an `app.render.Renderer`."""
+    page, or None; `image`: the input screenshot; `renderer`: an `app.scoring.render.Renderer`."""
     engine_html = written.html()
     total = sum(len(_text(b)) for _, _, _, b in written.regions)
     if not model_html or not model_html.strip():
         return Composed(engine_html, 0.0, 0)
-    from app.markup import split_page
-    from app.sections import scope_css
+    from app.markup.parse import split_page
+    from app.compose.join import scope_css
 
     image = image.convert("RGB")
     width, height = image.width, max(240, min(image.height, 4000))

@@ -13,6 +13,8 @@ import argparse
 import os
 import sys
 
+from app.targets.registry import TARGETS
+
 HELP_EPILOG = """\
 keys: Ctrl+O open, Ctrl+V paste image, Ctrl+Shift+R capture a screen region, Ctrl+Enter generate,
 Esc stop, Ctrl+S save, Ctrl+Shift+C copy code, Alt+Left/Right step through versions.
@@ -26,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         "stream front-end code into the editor and preview it.", epilog=HELP_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("inputs", nargs="*", metavar="INPUT", help="image or video files to load at start")
-    p.add_argument("--target", choices=("html", "tailwind", "react", "vue"), help="code to write (saved)")
+    p.add_argument("--target", choices=TARGETS, help="code to write (saved)")
     p.add_argument("--checkpoint", metavar="DIR", help="use a local K2.5-format checkpoint folder (saved)")
     p.add_argument("--backend", choices=("mini", "checkpoint", "openai"),
                    help="mini = the embedded model, checkpoint = --checkpoint, openai = a remote endpoint (saved)")

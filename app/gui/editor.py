@@ -16,8 +16,6 @@ from PySide6.QtGui import (QColor, QFont, QFontDatabase, QPainter, QSyntaxHighli
                            QTextCursor, QTextDocument)
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-LANGUAGE_OF_TARGET = {"html": "html", "tailwind": "html", "react": "jsx", "vue": "vue"}
-
 # block states
 HTML, HTML_COMMENT, CSS, CSS_COMMENT, JS, JS_COMMENT = range(6)
 

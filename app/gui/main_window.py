@@ -23,19 +23,20 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QProgressBar,
                                QPushButton, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
+from app.targets.registry import REGISTRY, TARGETS
 from model.errors import UicodeError
 
 from . import inputs as inputs_mod
 from .autosave import Orphan, RecoveryStore, Snapshot, atomic_write_text
 from .capture import RegionCapture
 from .dialogs import ErrorBar, FileDialogs
-from .editor import LANGUAGE_OF_TARGET, CodeEditor
+from .editor import CodeEditor
 from .history import Version, VersionHistory
 from .jobs import BackendReady, conversion_job, cpu_threads_for_gui
 from .media_strip import MediaStrip
-from .prepare import SAVE_EXT, backend_key, build_request, default_backend_factory, describe_error
+from .prepare import backend_key, build_request, default_backend_factory, describe_error
 from .preview import PreviewPane
-from .settings import BACKEND_LABELS, BACKENDS, TARGETS, Settings
+from .settings import BACKEND_LABELS, BACKENDS, Settings
 from .worker import Worker, WorkerPool
 
 STREAM_FLUSH_MS = 40  # at most 25 editor updates per second while streaming
@@ -119,7 +120,7 @@ class MainWindow(QMainWindow):
 
         self.target_box = QComboBox()
         for t in TARGETS:
-            self.target_box.addItem({"html": "HTML", "tailwind": "Tailwind", "react": "React", "vue": "Vue"}[t], t)
+            self.target_box.addItem(REGISTRY[t].label, t)
         self.target_box.currentIndexChanged.connect(self._on_target_changed)
         self.backend_box = QComboBox()
         for b in BACKENDS:
@@ -234,7 +235,7 @@ class MainWindow(QMainWindow):
         values = self.settings.values()
         self.target_box.setCurrentIndex(TARGETS.index(values["target"]))
         self.backend_box.setCurrentIndex(BACKENDS.index(values["backend"]))
-        self.editor.set_language(LANGUAGE_OF_TARGET[values["target"]])
+        self.editor.set_language(REGISTRY[values["target"]].language)
         self._update_backend_labels()
         if values["backend"] == "openai" and self.settings.api_key_storage() == "plaintext" \
                 and self.settings.api_key():
@@ -577,7 +578,7 @@ class MainWindow(QMainWindow):
     def _on_target_changed(self, index: int) -> None:
         target = TARGETS[index]
         self.settings.set("target", target)
-        self.editor.set_language(LANGUAGE_OF_TARGET[target])
+        self.editor.set_language(REGISTRY[target].language)
 
     def _on_backend_changed(self, index: int) -> None:
         kind = BACKENDS[index]
@@ -601,7 +602,7 @@ class MainWindow(QMainWindow):
         if not code.strip():
             return ""
         target = self.values()["target"]
-        suggested = str(pathlib.Path(self.settings.get("last_dir") or os.getcwd()) / f"page{SAVE_EXT[target]}")
+        suggested = str(pathlib.Path(self.settings.get("last_dir") or os.getcwd()) / f"page{REGISTRY[target].extension}")
         path = self.dialogs.save_code(self, suggested)
         if not path:
             return ""

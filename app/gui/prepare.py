@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from model.errors import UicodeError
 
-SAVE_EXT = {"html": ".html", "tailwind": ".html", "react": ".jsx", "vue": ".vue"}
-
 
 def describe_error(exc: BaseException) -> str:
     """One line for the user: our errors as-is, others with their type (never a traceback)."""

@@ -1,6 +1,6 @@
 """Live preview of the generated page (desktop and mobile widths) and the input-vs-output comparison.
 
-Choice: the page is rendered to images by `app/render.py` (the project's headless Chromium through Playwright,
+Choice: the page is rendered to images by `app/scoring/render.py` (the project's headless Chromium through Playwright,
 network blocked by routing every non-file/non-data request to abort), not shown in a QtWebEngine view. Reasons:
 QtWebEngine would add ~430 MB of wheels (PySide6-Addons + PySide6-WebEngine) and a second Chromium, needs the
 sandbox disabled to run as root, and would need its own request interceptor to block the network; the renderer is
@@ -11,7 +11,7 @@ further changes only mark the preview dirty and one more render follows.
 
 Rendering happens in a `Worker` on a serial one-thread lane (Playwright's sync browser belongs to the thread that
 started it). The renderer and the scorer are passed in as callables, so this widget knows neither Playwright nor
-the metrics. React, Vue and Tailwind code is wrapped by `app.targets.preview_html` into a page with the vendored
+the metrics. React, Vue and Tailwind code is wrapped by `app.targets.registry.preview_html` into a page with the vendored
 runtimes inlined, so JavaScript runs in the preview (still with the network blocked).
 """
 from __future__ import annotations
@@ -49,8 +49,8 @@ class RenderOutput:
 
 
 def preview_document(code: str, target: str) -> str:
-    """A complete offline page for `code` of `target` (`app.targets` inlines the vendored runtimes)."""
-    from app.targets import preview_html
+    """A complete offline page for `code` of `target` (`app.targets.preview` inlines the vendored runtimes)."""
+    from app.targets.registry import preview_html
 
     return preview_html(code, target)
 

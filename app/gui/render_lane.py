@@ -1,12 +1,12 @@
 """The preview's renderer and scorer as plain callables for the serial render lane.
 
 Playwright's sync API binds a browser to the thread that started it, so each lane thread keeps its own
-`app.render.Renderer` in a thread-local, started on first use (~1 s) and reused (~0.1-0.3 s per render), and closed
+`app.scoring.render.Renderer` in a thread-local, started on first use (~1 s) and reused (~0.1-0.3 s per render), and closed
 by `close_thread_renderer()` run as the lane's last job. The lane thread lowers its own CPU priority before starting
 the browser, so Chromium (started from it) never competes with the GUI thread at equal priority. JavaScript is on because React, Vue and Tailwind previews
 run their vendored runtimes; the renderer blocks every non-file/non-data request either way.
 
-The visual score compares the input image with the desktop render with `app.fidelity.visual_score` (grayscale
+The visual score compares the input image with the desktop render with `app.scoring.fidelity.visual_score` (grayscale
 SSIM at the reference's aspect), the score `convert --best-of` uses.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ def lower_thread_priority(increment: int = RENDER_NICE) -> bool:
 def render_png(html: str, width: int, height: int) -> bytes:
     renderer = getattr(_local, "renderer", None)
     if renderer is None:
-        from app.render import Renderer
+        from app.scoring.render import Renderer
 
         lower_thread_priority()
 
@@ -60,7 +60,7 @@ def close_thread_renderer() -> None:
 
 
 def visual_score(reference: Image.Image, png: bytes) -> float:
-    """Visual similarity of the desktop render to the input image in [0, 1] (`app.fidelity.visual_score`)."""
-    from app.fidelity import visual_score as score
+    """Visual similarity of the desktop render to the input image in [0, 1] (`app.scoring.fidelity.visual_score`)."""
+    from app.scoring.fidelity import visual_score as score
 
     return float(score(reference, Image.open(io.BytesIO(png)).convert("RGB")))

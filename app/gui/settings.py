@@ -22,6 +22,8 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, QStandardPaths
 
+from app.targets.registry import TARGETS
+
 KEYRING_SERVICE = "uicode"
 KEYRING_USER = "openai-api-key"
 
@@ -39,7 +41,6 @@ class Setting:
     maximum: float | None = None
 
 
-TARGETS = ("html", "tailwind", "react", "vue")
 BACKENDS = ("mini", "checkpoint", "openai")
 BACKEND_LABELS = {"mini": "Embedded mini model", "checkpoint": "Local checkpoint folder",
                   "openai": "OpenAI-compatible endpoint"}

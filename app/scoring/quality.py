@@ -11,18 +11,18 @@ layout as Chromium lays it out (`QUALITY_JS`, run by `Renderer.probe` after a re
                   viewport at the page's width (`overlap_page`) and at `PHONE` px (`overlap_390`)
   sideways_390    the page scrolls sideways at `PHONE` px: `documentElement.scrollWidth` or `body.scrollWidth`
                   exceeds the width by more than 1 px
-  d2c_768, d2c_390  Design2Code's mean (`app.fidelity.score_renders(...).overall`) with the reference and the
+  d2c_768, d2c_390  Design2Code's mean (`app.scoring.fidelity.score_renders(...).overall`) with the reference and the
                   candidate both rendered full page (at most `MAX_HEIGHT` px) at 768 and at 390 px wide
 
 "Visible": the text node's parent passes `checkVisibility` (display, visibility, opacity, ancestors
 included) and the node has a line box of at least 1×1 px; text inside script, style, noscript, template,
-select and textarea is left out, as in `app.render`'s blocks. Text clipped by an `overflow: hidden` box
+select and textarea is left out, as in `app.scoring.render`'s blocks. Text clipped by an `overflow: hidden` box
 still counts. The reference's figures are measured too, and the "beyond the reference" figures count what the
 candidate adds: `overlap_*_beyond` = max(0, candidate − reference), `sideways_390_beyond` = the candidate
 scrolls sideways at 390 px where the reference does not.
 
-Not here: the five fidelity scores (`app/fidelity.py`), rendering (`app/render.py`), running an evaluation
-(`train/evaluate.py`).
+Not here: the five fidelity scores (`app/scoring/fidelity.py`), rendering (`app/scoring/render.py`), running an evaluation
+(`app/scoring/evaluate.py`).
 """
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ def render_and_read(renderer, html: str | Path, width: int, height: int, max_hei
 class Quality:
     """The candidate's measures, the reference's, and what the candidate adds beyond the reference.
 
-    `page_scores` is Design2Code's five-plus-mean (`app.fidelity.FidelityScores`) at the page's own viewport
+    `page_scores` is Design2Code's five-plus-mean (`app.scoring.fidelity.FidelityScores`) at the page's own viewport
     and `candidate_render` the candidate's render there (for side-by-sides); neither is in `as_dict`."""
 
     abs_text_share: float
@@ -163,7 +163,7 @@ def measure(renderer, reference: str | Path, candidate: str | Path, width: int, 
             max_height: int = MAX_HEIGHT) -> Quality:
     """All measures for one pair: each page rendered once at `width` (the page's viewport), at `TABLET` and at
     `PHONE` px (once where these coincide), all at viewport height `height`."""
-    from app.fidelity import score_renders
+    from app.scoring.fidelity import score_renders
 
     got = {}
     for w in dict.fromkeys((width, TABLET, PHONE)):

@@ -4,12 +4,12 @@
     .venv/bin/uicode eval --pages-dir /tmp/mockups --pages 10 --out /tmp/eval_mock
 
 For every page named in SRC/viewports.json ({NAME: {width, height}}), renders SRC/NAME.html with
-`app.render.Renderer` (Debian's Chromium, network blocked, no JavaScript), full page at its viewport, to
+`app.scoring.render.Renderer` (Debian's Chromium, network blocked, no JavaScript), full page at its viewport, to
 OUT/NAME.png, copies NAME.html beside it and writes OUT/viewports.json (the pages rendered, plus those an
 earlier run left in OUT). Bad arguments and a malformed source folder end with one line on stderr and exit
 status 2.
 
-Not here: conversion and scores (`train/evaluate.py`), rendering itself (`app/render.py`).
+Not here: conversion and scores (`app/scoring/evaluate.py`), rendering itself (`app/scoring/render.py`).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
 def load_viewports(src: Path, only: list[str] | None) -> dict[str, tuple[int, int]]:
     """{NAME: (width, height)} from SRC/viewports.json, checked; ValueError with a one-line message otherwise."""
-    from train.evaluate import read_viewports
+    from app.scoring.evaluate import read_viewports
 
     out = read_viewports(src, "--src", (".html",))
     for name, (w, h) in out.items():
@@ -46,7 +46,7 @@ def load_viewports(src: Path, only: list[str] | None) -> dict[str, tuple[int, in
 
 def render_all(src: Path, out: Path, viewports: dict[str, tuple[int, int]]) -> list[tuple[str, int, int]]:
     """Render each page to OUT/NAME.png, copy its HTML and write viewports.json; → [(name, png w, png h)]."""
-    from app.render import Renderer
+    from app.scoring.render import Renderer
 
     out.mkdir(parents=True, exist_ok=True)
     done = []
@@ -88,7 +88,7 @@ def main(argv=None) -> int:
         viewports = load_viewports(args.src, args.only)
     except ValueError as e:
         ap.error(str(e))
-    from app.render import RenderError
+    from app.scoring.render import RenderError
 
     try:
         done = render_all(args.src, args.out, viewports)

@@ -34,7 +34,7 @@ SAMPLE_VIEWPORTS = ["desktop", "mobile", "laptop", "desktop"]
 def make_samples(out_dir: Path, count: int, seed: int) -> list[Path]:
     """Render held-out pages (difficulty 3, alternating desktop and mobile viewports) as sample
     mockups: `sample_N.html` + `sample_N.png`, viewport-height screenshots kept under 200 KB."""
-    from app.render import Renderer
+    from app.scoring.render import Renderer
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

@@ -13,7 +13,7 @@ Resumable: `stem.json` is written last and atomically, so a page whose json exis
 is skipped; anything else of it is rewritten. Re-running with other arguments into the same folder
 is refused, since indices would then name different pages.
 
-Workers are processes, each owning one `app.render.Renderer` (Playwright objects are bound to their
+Workers are processes, each owning one `app.scoring.render.Renderer` (Playwright objects are bound to their
 thread) and running Tesseract single-threaded. Page generation itself is `generator.py`'s.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 def _init_worker(own_process: bool = True) -> None:
     global _renderer
-    from app.render import Renderer
+    from app.scoring.render import Renderer
 
     if own_process:
         # Each worker is one process on a small machine: keep BLAS/OpenMP from oversubscribing it.
@@ -168,7 +168,7 @@ def write_manifest(out_dir: str | Path) -> int:
 
 def dom_text(meta: dict) -> str:
     """A built page's DOM text (`meta["blocks"]`) in reading order: the reference OCR is scored against."""
-    from app.render import TextBlock
+    from app.scoring.render import TextBlock
     from vision.ocr import reading_order
 
     return " ".join(b.text for b in reading_order([TextBlock.from_json(r) for r in meta["blocks"]]))

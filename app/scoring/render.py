@@ -18,7 +18,7 @@ must be created, used and closed on one thread, one render at a time; use one pe
 process (the corpus builder gives each worker process its own). Several Renderers on one thread
 share that thread's Playwright driver (reference-counted), each with its own browser.
 
-Not here: scoring (`app/fidelity.py`), OCR (`vision/ocr.py`), HTML generation (`train/corpus`).
+Not here: scoring (`app/scoring/fidelity.py`), OCR (`vision/ocr.py`), HTML generation (`train/corpus`).
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@
 keyframes for screen recordings). Every bad input raises `model.errors.MediaError` with a one-line message
 naming the file. `plan_batches(paths)` decides what one CLI invocation converts: all files given together
 form one request (several screenshots of one UI); each directory contributes one request per image or video
-inside it (a batch). `slot_of` gives the prompt slot (`app.prompts.MediaSlot`) of an input.
+inside it (a batch). `slot_of` gives the prompt slot (`app.prompt.plan.MediaSlot`) of an input.
 
 What it does not do: pixel preprocessing for the encoder (`vision/preprocess.py`, done by the local
 backend) or image encoding for remote endpoints (`app/backends/openai.py`).
@@ -20,7 +20,7 @@ from typing import Sequence, Union
 
 from PIL import Image
 
-from app.prompts import MediaSlot
+from app.prompt.plan import MediaSlot
 from model.errors import MediaError
 
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff"}

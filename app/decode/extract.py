@@ -11,34 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.targets.registry import REGISTRY
+
 THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
 
 # ```lang or ~~~lang at the start of a line; the language tag is optional.
 _FENCE_OPEN = re.compile(r"(?m)^[ \t]*(```+|~~~+)[ \t]*([\w+#.-]*)[^\n]*\n")
 
-# Language tags a fence may carry for each target, best first.
-_TARGET_LANGS = {
-    "html": ("html", "htm", "xhtml", ""),
-    "tailwind": ("html", "htm", ""),
-    "react": ("jsx", "tsx", "javascript", "js", "typescript", "ts", "react", ""),
-    "vue": ("vue", "html", ""),
-}
-
-# Where unfenced code starts, per target (the first match wins).
-_CODE_START = {
-    "html": re.compile(r"<!doctype html|<html\b|<head\b|<body\b|<style\b|<(?:div|main|header|nav|section)\b", re.I),
-    "tailwind": re.compile(r"<!doctype html|<html\b|<head\b|<body\b|<(?:div|main|header|nav|section)\b", re.I),
-    "react": re.compile(r"(?m)^(?:import\b|export\b|function\b|const\b)"),
-    "vue": re.compile(r"<template\b", re.I),
-}
-# Where unfenced code ends (the last match's end); None = the end of the last tag / line.
-_CODE_END = {
-    "html": re.compile(r"</html\s*>", re.I),
-    "tailwind": re.compile(r"</html\s*>", re.I),
-    "react": None,
-    "vue": re.compile(r"</(?:template|script|style)\s*>", re.I),
-}
 
 
 def strip_thinking(text: str) -> str:
@@ -87,7 +67,7 @@ def _fences(text: str) -> list[_Fence]:
 
 
 def _pick_fence(fences: list[_Fence], target: str) -> _Fence | None:
-    langs = _TARGET_LANGS.get(target, ("",))
+    langs = REGISTRY[target].fence_langs if target in REGISTRY else ("",)
     ranked = [f for f in fences if f.lang in langs]
     if not ranked:
         ranked = fences
@@ -100,17 +80,18 @@ def _pick_fence(fences: list[_Fence], target: str) -> _Fence | None:
 
 
 def _unfenced(text: str, target: str) -> str:
-    start = _CODE_START.get(target, _CODE_START["html"]).search(text)
+    kind = REGISTRY.get(target, REGISTRY["html"])
+    start = kind.code_start.search(text)
     if start is None:
         # Not recognisably code: return what is there so nothing is silently lost.
         return text.strip()
     code = text[start.start():]
-    end_re = _CODE_END.get(target)
+    end_re = kind.code_end
     if end_re is not None:
         ends = list(end_re.finditer(code))
         if ends:
             return code[:ends[-1].end()].strip()
-    if target in ("html", "tailwind", "vue"):
+    if kind.markup:
         last = code.rfind(">")
         return code[:last + 1].strip() if last != -1 else code.strip()
     # JS: drop trailing prose paragraphs after the last line that ends a statement or block.
@@ -162,7 +143,7 @@ class CodeStream:
             return text
         if "```" in body or "~~~" in body:
             return ""  # a fence line whose newline has not arrived yet
-        start = _CODE_START.get(self.target, _CODE_START["html"]).search(body)
+        start = REGISTRY.get(self.target, REGISTRY["html"]).code_start.search(body)
         return body[start.start():] if start else ""
 
     def feed(self, delta: str) -> str:

@@ -6,9 +6,9 @@
 For each held-out page (rendered with Tesseract OCR by `train.corpus`; built first if the folder is absent):
 its screenshot goes through `app.pipeline.Pipeline` exactly as `uicode convert` sends it (OCR, prompt,
 generation, code extraction); the generated HTML and the page's own HTML are rendered at the page's viewport by
-headless Chromium (network blocked) and scored with `app.fidelity.score_renders` — Design2Code's Block-Match,
+headless Chromium (network blocked) and scored with `app.scoring.fidelity.score_renders` — Design2Code's Block-Match,
 Text, Position, Colour (CIEDE2000) plus Visual (SSIM) and their mean. Also: the share of well-formed outputs
-(`app.fidelity.is_well_formed`; `raw_well_formed`: the model's own code, before `app.markup.balance`; of the
+(`app.scoring.fidelity.is_well_formed`; `raw_well_formed`: the model's own code, before `app.markup.parse.balance`; of the
 first band for a page converted band by band) and
 seconds per page. Held-out seeds are never generated for training (`train.corpus.generator.split_of`).
 
@@ -18,7 +18,7 @@ Writes `OUT/eval.json` (per page and mean; `OUT/rows.jsonl` grows page by page m
 summary table to `bench/RESULTS.md` with the device and date. `--best-of N` converts as `uicode convert
 --best-of N` does (N candidates, the best by the reference-free score); `--no-ocr` withholds the OCR lines from
 the prompt, to measure what they bring to a model trained with them; `--free-text` turns off text grounding
-(`app.grounding`), to measure what it brings; `--bands` converts long pages band by band (`app.sections`), as
+(`app.decode.grounding`), to measure what it brings; `--bands` converts long pages band by band (`app.media.bands`), as
 `uicode convert --bands` does.
 
 Every row also carries the code-quality measures of `app.scoring.quality` (absolutely positioned text, overlapping
@@ -31,7 +31,7 @@ corpus; references are rendered from their file so that images beside them resol
 (and, where present, the model's own `.model.html` page, as `model_page`) against the same corpus or folder,
 keeps that run's other fields (seconds, tokens, …) and writes `OUT/rescore.json`.
 
-Not here: the scores themselves (`app/fidelity.py`, `app/scoring/quality.py`), rendering (`app/render.py`).
+Not here: the scores themselves (`app/scoring/fidelity.py`, `app/scoring/quality.py`), rendering (`app/scoring/render.py`).
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ METRICS = ("block_match", "text", "position", "color", "visual", "overall")
 QUALITY = ("abs_text_share", "overlap_page", "overlap_390", "overlap_page_beyond", "overlap_390_beyond",
            "sideways_390", "sideways_390_beyond", "d2c_768", "d2c_390", "ref_abs_text_share", "ref_overlap_page",
            "ref_overlap_390", "ref_sideways_390")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class PagesError(ValueError):
@@ -160,10 +160,10 @@ def evaluate(corpus: Path | None, pages: int, checkpoint, device: str, out: Path
              complete: bool = True, pages_dir: Path | None = None) -> dict:
     """Convert and score the first `pages` pages of `corpus` (built if absent) or of `pages_dir`."""
     from app.backends.base import BackendError
-    from app.extract import extract_code
-    from app.fidelity import is_well_formed
+    from app.decode.extract import extract_code
+    from app.scoring.fidelity import is_well_formed
     from app.pipeline import ConvertRequest, Pipeline, make_backend
-    from app.render import Renderer
+    from app.scoring.render import Renderer
 
     if pages_dir is not None:
         items = folder_pages(pages_dir, pages)
@@ -218,8 +218,8 @@ def rescore(run: Path, corpus: Path | None, pages: int, pages_dir: Path | None =
     """Score again, without converting, the pages an earlier run left under `run/pages` (and the model's own
     `.model.html` pages beside them) against `corpus` or `pages_dir`; the earlier rows' other fields are kept.
     Writes `run/rescore.json`; `PagesError` when no page there belongs to the corpus or folder."""
-    from app.fidelity import is_well_formed
-    from app.render import Renderer
+    from app.scoring.fidelity import is_well_formed
+    from app.scoring.render import Renderer
 
     if pages_dir is not None:
         items = folder_pages(pages_dir, 10 ** 9)
@@ -280,7 +280,7 @@ def _summary(rows: list[dict]) -> dict:
     summary["model_share"] = round(sum(shares) / len(shares), 4) if shares else None
     by_kind = {k: {"pages": sum(r.get("kind") == k for r in rows), **_means([r for r in rows if r.get("kind") == k])}
                for k in sorted({r.get("kind") for r in rows if r.get("kind")})}
-    out = {"scorer": "Design2Code block merging (app/blockmatch.py)", "date": datetime.date.today().isoformat(),
+    out = {"scorer": "Design2Code block merging (app/scoring/blockmatch.py)", "date": datetime.date.today().isoformat(),
            "cpu": _cpu_name(), "mean": summary, "by_kind": by_kind}
     own = [r["model_page"] for r in rows if "model_page" in r]
     if own:

@@ -19,8 +19,8 @@ from its description and checked by hand-worked cases in tests/test_fidelity.py:
 
 Text similarity is `difflib.SequenceMatcher(None, a, b).ratio()`, as Design2Code computes it.
 
-Not here: colour science and the screenshot score (`app/fidelity.py`), extracting blocks from a page
-(`app/render.py`), OCR lines (`vision/ocr.py`).
+Not here: colour science and the screenshot score (`app/scoring/fidelity.py`), extracting blocks from a page
+(`app/scoring/render.py`), OCR lines (`vision/ocr.py`).
 """
 from __future__ import annotations
 
@@ -198,7 +198,7 @@ def merge_and_match(ref: list[Box], cand: list[Box]) -> tuple[list[Box], list[Bo
 def block_scores(ref_blocks, ref_size, cand_blocks, cand_size):
     """(block_match, text, position, color) of candidate blocks against reference blocks (pixels, with the
     pages' sizes); color is None when either side carries no colours (OCR lines)."""
-    from app.fidelity import color_similarity
+    from app.scoring.fidelity import color_similarity
 
     ref, cand = normalise(ref_blocks, *ref_size), normalise(cand_blocks, *cand_size)
     has_color = bool(ref) and ref[0].color is not None and (not cand or cand[0].color is not None)

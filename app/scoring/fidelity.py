@@ -9,7 +9,7 @@ Metrics (each in [0, 1], 1 = identical), following Design2Code's visual evaluati
   visual       SSIM of the two screenshots in grayscale, both resized to a common size (Design2Code
                uses CLIP here; CLIP weights cannot be had offline)
   overall      mean of the five
-Blocks are merged and matched as Design2Code's released scorer does (`app/blockmatch.py`): consecutive
+Blocks are merged and matched as Design2Code's released scorer does (`app/scoring/blockmatch.py`): consecutive
 blocks are joined where that improves the matching (a nav bar read as one line against four links),
 then matched one-to-one by text similarity (Hungarian); pairs under 0.5 similarity are discarded.
 Block-Match counts each matched pair by the larger of its two areas against that plus the larger of
@@ -28,7 +28,7 @@ Also: `image_score` — a reference-free score of a candidate render against an 
 `convert --best-of`: SSIM, plus the block metrics against OCR lines of the picture when given), and
 `check_html` — a well-formedness check for generated HTML.
 
-Not here: rendering (`app/render.py`), OCR (`vision/ocr.py`), running evaluations over a corpus.
+Not here: rendering (`app/scoring/render.py`), OCR (`vision/ocr.py`), running evaluations over a corpus.
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ from html.parser import HTMLParser
 
 import numpy as np
 
-from app.blockmatch import MIN_TEXT_SIMILARITY, block_scores, text_similarity  # noqa: F401  (re-exported)
+from app.scoring.blockmatch import MIN_TEXT_SIMILARITY, block_scores, text_similarity  # noqa: F401  (re-exported)
 
 VISUAL_SIZE = 512  # SSIM is computed at this width (height keeps the reference's aspect ratio)
 
@@ -163,13 +163,13 @@ def _combine(block, text, pos, color, visual) -> FidelityScores:
 
 
 def score_renders(ref, cand) -> FidelityScores:
-    """Scores of candidate render `cand` against reference render `ref` (`app.render.RenderResult`)."""
+    """Scores of candidate render `cand` against reference render `ref` (`app.scoring.render.RenderResult`)."""
     block, text, pos, color = block_scores(ref.blocks, (ref.width, ref.height), cand.blocks, (cand.width, cand.height))
     return _combine(block, text, pos, color, visual_score(ref.image(), cand.image()))
 
 
 def score_html(ref_html: str, cand_html: str, renderer, *, width: int = 1280, height: int = 800) -> FidelityScores:
-    """Render both pages with `renderer` (an open `app.render.Renderer`) and score them."""
+    """Render both pages with `renderer` (an open `app.scoring.render.Renderer`) and score them."""
     return score_renders(renderer.render(ref_html, width=width, height=height),
                          renderer.render(cand_html, width=width, height=height))
 

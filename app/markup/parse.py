@@ -1,4 +1,4 @@
-"""Small HTML and CSS parsing for `app/targets.py`: a DOM-like tree, serialisation, and CSS rules.
+"""Small HTML and CSS parsing for the targets, the page composer and the scorers: a DOM-like tree, serialisation, and CSS rules.
 
 `parse_html` builds a forgiving tree (`Element`, `Text`, `Comment`, `Decl`) with html.parser (entities decoded,
 void elements closed, unmatched end tags ignored); `serialize` writes it back. `split_page` returns a page's
@@ -145,9 +145,9 @@ def serialize(node, *, raw_text: bool = True) -> str:
 
 
 def balance(html: str) -> str:
-    """`html` unchanged when its tags nest (`app.fidelity.check_html`), else re-serialised from the forgiving
+    """`html` unchanged when its tags nest (`app.scoring.fidelity.check_html`), else re-serialised from the forgiving
     tree: every element closed, stray end tags dropped — the code handed to the user is well-formed."""
-    from app.fidelity import check_html
+    from app.scoring.fidelity import check_html
 
     if not check_html(html):
         return html
@@ -182,6 +182,11 @@ def split_page(html: str) -> Page:
 
 def is_block(node) -> bool:
     return isinstance(node, (Comment, Decl)) or (isinstance(node, Element) and node.tag in BLOCK)
+
+
+def has_text(el: Element) -> bool:
+    """Whether `el` holds text of its own (not only whitespace) among its children: mixed, inline content."""
+    return any(isinstance(c, Text) and c.data.strip(WS) for c in el.children)
 
 
 def collapse_ws(s: str) -> str:

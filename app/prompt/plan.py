@@ -15,43 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
-from app.events import PATH_MODEL, PATH_TRANSFORMED, TARGETS
-
-SYSTEM_PROMPTS: dict[str, str] = {
-    "html": (
-        "You are an expert front-end developer. Turn the screenshot into one self-contained HTML file: "
-        "semantic tags, all CSS in a single <style> block in the head, no JavaScript, no external resources. "
-        "Match the layout, text, colours, font sizes and spacing exactly. Reply with the code only, in one "
-        "```html block."
-    ),
-    "tailwind": (
-        "You are an expert front-end developer. Turn the screenshot into one self-contained HTML file styled "
-        "only with Tailwind CSS v4 utility classes (arbitrary values like p-[18px] or bg-[#1e293b] are fine); "
-        "the page loads Tailwind itself, so add no <script> or <link> for it and no <style> block. "
-        "Match the layout, text, colours, font sizes and spacing exactly. Reply with the code only, in one "
-        "```html block."
-    ),
-    "react": (
-        "You are an expert front-end developer. Turn the screenshot into one React function component in a "
-        "single JSX file: `export default function App()` returning the page, its CSS in a `css` string "
-        "rendered with <style>{css}</style>, no imports other than React and no external resources. "
-        "Match the layout, text, colours, font sizes and spacing exactly. Reply with the code only, in one "
-        "```jsx block."
-    ),
-    "vue": (
-        "You are an expert front-end developer. Turn the screenshot into one Vue 3 single-file component: a "
-        "<template> with the page, a <script> exporting the component, and a <style> block with all CSS; "
-        "no external resources. Match the layout, text, colours, font sizes and spacing exactly. Reply with "
-        "the code only, in one ```vue block."
-    ),
-}
+from app.events import PATH_MODEL, PATH_TRANSFORMED
+from app.targets.registry import TARGETS, target as target_of
 
 OCR_HEADER = "Text on the screen, each line as [x,y,w,h] on a 0-100 grid of the image:\n"
 SKETCH_HEADER = ("The page's layout as read from the screenshot (one element a line, indented inside its "
                  "container; boxes [x,y,w,h] on a 0-100 grid of the image). Write flow layout (flex, grid) in this "
                  "structure, with semantic elements and shared classes:\n")
-
-FENCE_LANG = {"html": "html", "tailwind": "html", "react": "jsx", "vue": "vue"}
 
 
 @dataclass(frozen=True)
@@ -127,7 +97,7 @@ def plan_prompt(
     if previous_code is not None:
         # The code is labelled as what it is (the user's target); a model that writes only HTML is asked for
         # the page as HTML, which `app.targets` converts back to the target.
-        lines.append(f"Here is the current code:\n```{FENCE_LANG[target]}\n{previous_code.strip()}\n```")
+        lines.append(f"Here is the current code:\n```{target_of(target).language}\n{previous_code.strip()}\n```")
         lines.append(
             f"Change it as asked: {instruction.strip()}" if instruction else "Improve it to match the screenshot."
         )
@@ -136,7 +106,7 @@ def plan_prompt(
     elif instruction:
         lines.append(f"Also: {instruction.strip()}")
     messages = (
-        Message("system", SYSTEM_PROMPTS[model_target]),
+        Message("system", target_of(model_target).system_prompt),
         Message("user", "\n".join(lines), tuple(media)),
     )
     return PromptPlan(target, model_target, path, messages)

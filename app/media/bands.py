@@ -1,0 +1,84 @@
+"""Long pages cut into horizontal bands (the DCGen idea), so that each band is converted on its own.
+
+A small model writes a short page well and a long one badly: on 200 held-out pages the embedded mini model's
+Block-Match falls from 0.68 on pages of under 10 text blocks to 0.34 on pages of 30 or more, because it stops
+before the page's end. A band holds few enough lines for it to finish.
+
+`bands(image, lines)` picks the cuts: rows of one colour right across the page and clear of every OCR line;
+among the cuts that keep a band within `max_lines` lines, the one where the background changes (a section's
+edge) or, failing that, the widest gap (bands of more than half the lines allowed preferred). A page with
+few lines stays whole. `crop` cuts one band out.
+
+Each band writes its own stylesheet, so a page in three bands costs about 1.9x the time of the whole page
+(`bench/bands.py`); that is why it is asked for (`uicode convert --bands`) rather than the default. Measured
+gains and the variants tried: bench/RESULTS.md, "Long pages band by band".
+
+Not here: converting a band (`app.pipeline`), joining the bands' pages (`app.compose.join`), reading the
+lines (`vision.ocr`).
+"""
+from __future__ import annotations
+
+import bisect
+from typing import Sequence
+
+import numpy as np
+from PIL import Image
+
+MAX_LINES = 12        # OCR lines a band may hold (16 scored no better than whole pages on 25 held-out pages)
+UNIFORM_TOLERANCE = 6  # a cut row's pixels differ by at most this in each channel
+MIN_BAND = 64         # px: no band is thinner
+
+
+def bands(image: Image.Image, lines: Sequence, max_lines: int = MAX_LINES) -> list[tuple[int, int]]:
+    """[(top, bottom)] rows of `image` to convert one by one, top to bottom, covering it; one band when the
+    page has no more than `max_lines` lines or no row to cut at. `lines`: OCR lines (x, y, w, h in pixels)."""
+    height = image.height
+    centres = sorted(ln.y + ln.h / 2 for ln in lines)
+    if len(centres) <= max_lines:
+        return [(0, height)]
+    arr = np.asarray(image.convert("RGB"), dtype=np.int16)
+    uniform = (arr.max(axis=1) - arr.min(axis=1)).max(axis=1) <= UNIFORM_TOLERANCE
+    for ln in lines:
+        uniform[max(0, ln.y - 2):ln.y + ln.h + 2] = False
+    cuts = _cut_candidates(arr, uniform)
+    def held(top, y):  # lines whose centre lies between two cut rows
+        return bisect.bisect_left(centres, y) - bisect.bisect_right(centres, top)
+
+    out, top = [], 0
+    while held(top, height) > max_lines:
+        fits = [(y, edge, run, held(top, y)) for y, edge, run in cuts
+                if y - top >= MIN_BAND and height - y >= MIN_BAND and 0 < held(top, y) <= max_lines]
+        if not fits:
+            break
+        full = [f for f in fits if f[3] > max_lines // 2] or fits
+        y = max(full, key=lambda f: (f[1], f[2]))[0]
+        out.append((top, y))
+        top = y
+    out.append((top, height))
+    return out
+
+
+def _cut_candidates(arr: np.ndarray, uniform: np.ndarray) -> list[tuple[int, bool, int]]:
+    """(row, background changes across it, run length) for the middle of each run of uniform rows; at a
+    section's edge (the colour above the run differs from the colour below) the cut is the run's top."""
+    out, y, height = [], 0, len(uniform)
+    while y < height:
+        if not uniform[y]:
+            y += 1
+            continue
+        start = y
+        while y < height and uniform[y]:
+            y += 1
+        above, below = arr[start, 0], arr[y - 1, 0]
+        edge = bool(np.abs(above - below).max() > 2 * UNIFORM_TOLERANCE)
+        if start > 0 and y < height:
+            if edge:  # the first row where the colour below begins
+                change = next(k for k in range(start, y) if np.abs(arr[k, 0] - above).max() > 2 * UNIFORM_TOLERANCE)
+                out.append((change, True, y - start))
+            else:
+                out.append(((start + y) // 2, False, y - start))
+    return out
+
+
+def crop(image: Image.Image, band: tuple[int, int]) -> Image.Image:
+    return image.crop((0, band[0], image.width, band[1]))
