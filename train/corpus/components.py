@@ -1,12 +1,14 @@
-"""The page parts of the synthetic UI grammar: navigation bars, heroes, feature grids, cards, pricing
-tables, forms, data tables, stat cards, sidebars, article lists, call-to-action bands, footers,
-modals and mobile app bars, lists and tab bars.
+"""The page context (`Ctx`), the shared rules other parts reuse (buttons, inputs, tables, badges,
+code), and the parts of modern landing and app pages: navigation bars, heroes, feature grids, cards,
+pricing tables, forms, data tables, stat cards, sidebars, article lists, call-to-action bands,
+footers, modals and mobile app bars, lists and tab bars.
 
 Each component is a function `(ctx) -> html` that writes its markup and registers the CSS rules it
 needs in `ctx.css`. A component is always written the same way (same tags, same class names, same
 rules); only theme values, text and a few named variants (`cols-3`, `split`, `featured`…) change.
-That is what makes the pixels → code mapping learnable. Composing components into pages, choosing
-difficulty and bounding size is `generator.py`'s job.
+That is what makes the pixels → code mapping learnable. The parts of the wider page kinds live in
+`longform.py`, `apps.py` and `legacy.py`, icons and pictures in `icons.py`; composing parts into
+pages, choosing difficulty and bounding size is `generator.py`'s job.
 """
 from __future__ import annotations
 
@@ -21,15 +23,33 @@ from .palettes import Theme, px
 
 @dataclass
 class Ctx:
+    """What the parts of one page share: the seeded rng, the theme, the stylesheet being written, and
+    `trim`, how many items the size bound asks every repeated list (`fit`) to give up."""
+
     rng: random.Random
     theme: Theme
     css: Stylesheet = field(default_factory=Stylesheet)
     mobile: bool = False
     brand: str = ""
+    title: str = ""  # a page title one part sets and its frame shows (e.g. the current sidebar link)
+    trim: int = 0
+    shrinkable: bool = False  # set by `fit` when a larger `trim` would still shorten the page
 
     def cols(self, n: int) -> int:
         """Grid columns for n items: phones get one or two columns."""
         return min(n, 2 if self.rng.random() < 0.3 else 1) if self.mobile else n
+
+    def fit(self, n: int, floor: int) -> int:
+        """How many of `n` drawn items to write: `n` less `trim`, but never fewer than `floor` (nor
+        more than `n`). Parts of long pages (article paragraphs, table rows, products) call this so the
+        size bound can shorten them before it drops whole parts."""
+        if n - self.trim > floor:
+            self.shrinkable = True
+        return max(min(n, floor), n - self.trim)
+
+    def optional(self, names: list[str]) -> list[str]:
+        """The optional extras of a part that the page can afford: under trim the last go first."""
+        return names[:self.fit(len(names), 0)]
 
 
 ON = ' class="on"'  # the current item of a sidebar or tab bar
@@ -45,9 +65,11 @@ def base(ctx: Ctx) -> None:
     """Rules every page has: reset, body type and colours, headings, links."""
     th, css = ctx.theme, ctx.css
     css.add("*", {"box-sizing": "border-box"})
-    css.add("body", {"margin": "0", "font": f"{th.base_size}px/1.5 {th.font}", "color": th.text,
+    css.add("body", {"margin": "0", "font": f"{th.base_size}px/{th.line_height} {th.font}", "color": th.text,
                      "background": th.bg})
     css.add("h1,h2,h3,p", {"margin": "0"})
+    if th.heading_font:
+        css.add("h1,h2,h3", {"font-family": th.heading_font})
     css.add("h1", {"font-size": px(th.h1_size), "font-weight": str(th.heading_weight),
                    "line-height": "1.2"})
     css.add("h2", {"margin": "0 0 16px", "font-size": px(th.h2_size),
@@ -82,6 +104,47 @@ def grid(ctx: Ctx, cols: int) -> str:
 
 def card_box(ctx: Ctx, selector: str, pad: int = 20) -> None:
     ctx.css.add(selector, {"padding": px(pad) if pad else None, **ctx.theme.card_decls})
+
+
+def field_rules(ctx: Ctx, labels: bool = True) -> None:
+    """The one look of every input, select and textarea, and (`labels`) labels stacked over them."""
+    th = ctx.theme
+    if labels:
+        ctx.css.add("label", {"display": "flex", "flex-direction": "column", "gap": "6px",
+                              "font-weight": "600"})
+    ctx.css.add("input,select,textarea", {"padding": "10px 12px", "font": "inherit", "color": th.text,
+                                          "background": th.bg, "border": f"1px solid {th.border}",
+                                          "border-radius": px(min(th.radius, 8))})
+
+
+def check_rule(ctx: Ctx) -> None:
+    """A checkbox label: box and text on one line."""
+    ctx.css.add(".check", {"flex-direction": "row", "align-items": "center", "gap": "8px",
+                           "font-weight": "400"})
+
+
+def table_rules(ctx: Ctx, pad: str = "12px") -> None:
+    """A data table: full width, ruled rows, muted small header cells."""
+    th = ctx.theme
+    ctx.css.add("table", {"width": "100%", "border-collapse": "collapse"})
+    ctx.css.add("th,td", {"padding": pad, "text-align": "left", "border-bottom": f"1px solid {th.border}"})
+    ctx.css.add("th", {"font-size": "13px", "color": th.muted})
+
+
+def badge_rule(ctx: Ctx) -> None:
+    th = ctx.theme
+    ctx.css.add(".badge", {"padding": "2px 10px", "font-size": "13px", "color": th.primary,
+                           "background": th.tint, "border-radius": "999px"})
+
+
+def logo_rule(ctx: Ctx) -> None:
+    """The brand name in a header bar."""
+    ctx.css.add(".logo", {"font-size": "20px", "font-weight": "700", "color": ctx.theme.primary})
+
+
+def code_rule(ctx: Ctx) -> None:
+    """Code and other monospace accents take the theme's monospace family."""
+    ctx.css.add("code", {"font-family": ctx.theme.mono})
 
 
 def _center(ctx: Ctx) -> str:
@@ -221,11 +284,7 @@ def form(ctx: Ctx) -> str:
                          "max-width": "420px", "margin": "0 auto" if th.align == "center" else None})
     if boxed:
         card_box(ctx, "form", 32)
-    ctx.css.add("label", {"display": "flex", "flex-direction": "column", "gap": "6px",
-                          "font-weight": "600"})
-    ctx.css.add("input,select,textarea", {"padding": "10px 12px", "font": "inherit", "color": th.text,
-                                          "background": th.bg, "border": f"1px solid {th.border}",
-                                          "border-radius": px(min(th.radius, 8))})
+    field_rules(ctx)
     fields = []
     for label, ph in vocab.FORM_FIELDS[kind]:
         typ = ' type="password"' if label == "Password" else ""
@@ -237,8 +296,7 @@ def form(ctx: Ctx) -> str:
         name, opts = rng.choice(vocab.SELECT_FIELDS)
         fields.append(f"<label>{t(name)}<select>" + "".join(f"<option>{t(o)}</option>" for o in opts) + "</select></label>")
     if rng.random() < 0.6:
-        ctx.css.add(".check", {"flex-direction": "row", "align-items": "center", "gap": "8px",
-                               "font-weight": "400"})
+        check_rule(ctx)
         checked = " checked" if rng.random() < 0.5 else ""
         fields.append(f'<label class="check"><input type="checkbox"{checked}>{t(rng.choice(vocab.CHECKBOXES))}</label>')
     fields.append(f'<button class="btn">{t(vocab.SUBMITS[kind])}</button>')
@@ -246,15 +304,12 @@ def form(ctx: Ctx) -> str:
 
 
 def table(ctx: Ctx) -> str:
-    th, rng = ctx.theme, ctx.rng
-    ctx.css.add("table", {"width": "100%", "border-collapse": "collapse"})
-    ctx.css.add("th,td", {"padding": "12px", "text-align": "left", "border-bottom": f"1px solid {th.border}"})
-    ctx.css.add("th", {"font-size": "13px", "color": th.muted})
+    rng = ctx.rng
+    table_rules(ctx)
     cols = ["Order", "Customer", "Status", "Total"] if not ctx.mobile else ["Customer", "Total"]
     badge = rng.random() < 0.6 and "Status" in cols
     if badge:
-        ctx.css.add(".badge", {"padding": "2px 10px", "font-size": "13px", "color": th.primary,
-                               "background": th.tint, "border-radius": "999px"})
+        badge_rule(ctx)
     rows = []
     for _ in range(rng.randint(3, 5) if not ctx.mobile else 3):
         cells = {"Order": f"#{rng.randint(1000, 9999)}", "Customer": vocab.person(rng),
@@ -277,7 +332,7 @@ def stats(ctx: Ctx) -> str:
     items = []
     for label in vocab.sample(rng, vocab.STAT_LABELS, n):
         d, up = vocab.delta(rng)
-        ctx.css.add(".up" if up else ".down", {"color": "#16a34a" if up else "#dc2626"})
+        ctx.css.add(".up" if up else ".down", {"color": th.success if up else th.danger})
         items.append(f'<div class="stat"><p>{label}</p><b>{vocab.stat_value(rng, label)}</b>'
                      f'<small class="{"up" if up else "down"}">{d}</small></div>')
     return f'<section class="stats"><div class="{grid(ctx, ctx.cols(n) if not ctx.mobile else 2)}">{"".join(items)}</div></section>'
@@ -392,7 +447,8 @@ def tabbar(ctx: Ctx) -> str:
         f'<a{ON if i == 0 else ""} href="#">{x}</a>' for i, x in enumerate(items)) + "</nav>"
 
 
-# Content sections a page body can be made of, by name (the generator's grammar terminals).
+# Content sections of this module a page body can be made of, by name (`generator.SECTIONS` adds
+# those of the other part modules).
 SECTIONS = {
     "hero": hero, "features": features, "cards": cards, "pricing": pricing, "form": form,
     "table": table, "stats": stats, "articles": articles, "cta": cta,

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 # The one property order for every rule: box model first, then type, then paint.
 PROPERTY_ORDER = [
-    "box-sizing", "display", "flex", "flex-direction", "flex-wrap", "grid-template-columns",
-    "align-items", "justify-content", "gap", "position", "inset", "top", "right", "bottom", "left",
-    "z-index", "width", "max-width", "height", "min-height", "margin", "margin-left", "margin-top",
-    "padding", "overflow", "font", "font-family", "font-size", "font-weight", "line-height",
-    "text-align", "text-decoration", "letter-spacing", "white-space", "color", "background",
-    "border", "border-top", "border-bottom", "border-right", "border-collapse", "border-radius",
-    "box-shadow", "list-style", "cursor",
+    "box-sizing", "display", "float", "clear", "flex", "flex-direction", "flex-wrap", "flex-shrink",
+    "grid-template-columns", "align-items", "align-self", "justify-content", "gap", "position", "inset",
+    "top", "right", "bottom", "left", "z-index", "width", "max-width", "height", "min-height", "margin",
+    "margin-left", "margin-top", "padding", "overflow", "vertical-align", "font", "font-family",
+    "font-size", "font-style", "font-weight", "line-height", "text-align", "text-decoration",
+    "text-transform", "letter-spacing", "white-space", "color", "background", "border", "border-top",
+    "border-bottom", "border-left", "border-right", "border-collapse", "border-radius", "box-shadow",
+    "list-style", "cursor", "fill", "stroke", "stroke-width",
 ]
 _RANK = {name: i for i, name in enumerate(PROPERTY_ORDER)}
 # Declarations equal to the initial value on every element the corpus styles: redundant CSS.

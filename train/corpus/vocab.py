@@ -131,6 +131,96 @@ TAB_ITEMS = ["Home", "Search", "Alerts", "Profile", "Wallet", "Chats"]
 LIST_SUBTITLES = ["2 min ago", "Yesterday", "Sent a photo", "Payment received", "New comment",
                   "Meeting at 10:00", "Order shipped"]
 
+# ---------------------------------------------------------------- long articles and docs
+ARTICLE_PARAS = [
+    "Last spring our test suite took forty minutes. Today it takes nine, and nobody rewrote it.",
+    "The first fix was boring: we cached dependencies and stopped building the same image twice.",
+    "Most teams guess where the time goes. We added one timer per step and read the numbers.",
+    "Small habits compound. A checklist that takes a minute saves an hour on a bad day.",
+    "We asked twelve customers how they start their week. Nine of them open a calendar first.",
+    "Good defaults are invisible. People only notice them when they are missing.",
+    "Not every idea deserves a sprint. We keep a short list and say no to the rest.",
+    "The team moved to weekly releases in March, and support tickets fell by a third.",
+    "Accessibility is not a feature you add at the end. It is part of every review.",
+    "Our new editor loads in under a second on a five-year-old laptop.",
+    "Pricing pages are read more closely than any other page on the site.",
+    "By the third week the new routine felt normal, and nobody wanted to go back.",
+    "Version 3.0 brings offline mode, faster search and a cleaner settings page.",
+    "Lisbon in October is warm, quiet and full of small cafes that open at seven.",
+]
+ARTICLE_HEADS = ["Where the time went", "What we changed", "The numbers", "Lessons learned",
+                 "What comes next", "Getting started", "Why it matters", "A closer look"]
+QUOTES = ["Make it work, make it right, make it fast.", "The best code is the code you never write.",
+          "Simple things should be simple.", "We shipped less and learned more."]
+FIGCAPTIONS = ["Build times over the last six months.", "The new settings page.",
+               "Our office in Lisbon.", "Weekly active users, 2024 to 2025."]
+CODE_SNIPPETS = [
+    ["npm install @acme/client", "npx acme init"],
+    ["const client = new Client({ key });", "const user = await client.users.get(42);"],
+    ["def total(items):", "    return sum(i.price for i in items)"],
+    ["curl -X POST /api/v1/orders \\", "  -d '{\"qty\": 2}'"],
+    ["git checkout -b fix/login", "git commit -am \"Fix login redirect\""],
+    ["SELECT name, total FROM orders", "WHERE status = 'paid';"],
+]
+LIST_POINTS = ["Cache every dependency", "Run slow tests in parallel", "Measure before you change",
+               "Delete dead code", "Write the docs first", "Review in small batches"]
+DOC_NAV = [
+    ("Getting started", ["Installation", "Quick start", "Configuration"]),
+    ("Guides", ["Authentication", "Webhooks", "Pagination", "Errors"]),
+    ("API reference", ["Users", "Orders", "Payments", "Events"]),
+    ("Resources", ["Changelog", "Migration", "FAQ"]),
+]
+DOC_INTROS = [
+    "This guide shows you how to install the client and make your first request.",
+    "Every request must be signed with an API key from your dashboard.",
+    "List endpoints return results in pages of up to 100 items.",
+    "Webhooks notify your server when something happens in your account.",
+]
+DOC_PARAMS = [("id", "string", "Unique identifier."), ("limit", "integer", "Items per page, up to 100."),
+              ("email", "string", "The user's email address."), ("created", "timestamp", "When it was made."),
+              ("status", "enum", "One of active, paused or closed."), ("cursor", "string", "Where to resume.")]
+NOTES = ["Keep your API key secret. Never commit it to a repository.",
+         "Requests are limited to 100 per minute per key.",
+         "Test mode keys start with sk_test."]
+
+# ---------------------------------------------------------------- admin, settings, shop
+TABLE_COLUMNS = ["ID", "Customer", "Email", "City", "Date", "Status", "Amount"]
+FILTER_SELECTS = [("Status", ["All statuses", "Paid", "Pending", "Refunded"]),
+                  ("Range", ["Last 30 days", "Last 7 days", "This year"])]
+ADMIN_TITLES = ["Orders", "Customers", "Invoices", "Transactions", "Users"]
+NAV_GROUPS = [("Overview", ["Dashboard", "Reports", "Analytics"]), ("Sales", ["Orders", "Customers", "Invoices"]),
+              ("Store", ["Products", "Inventory", "Discounts"]), ("Admin", ["Team", "Settings", "Billing"])]
+SETTINGS_TABS = ["Profile", "Account", "Notifications", "Security", "Billing", "Integrations"]
+SETTINGS_FIELDS = [
+    # (label, value typed so far, error shown under it or "")
+    ("Full name", "Jane Doe", ""),
+    ("Email", "jane@company", "Please enter a valid email address."),
+    ("Username", "jd", "Must be at least 3 characters."),
+    ("Password", "", "Password is required."),
+    ("Phone", "+49 30 1234", ""),
+    ("Company", "Acme Inc.", ""),
+    ("Website", "acme", "Enter a full URL, e.g. https://acme.com."),
+]
+TOGGLES = ["Email notifications", "Weekly summary", "Two-factor login", "Product updates", "Dark mode"]
+PRODUCT_NAMES = ["Linen shirt", "Desk lamp", "Ceramic mug", "Wool scarf", "Leather wallet", "Canvas tote",
+                 "Running shoes", "Wireless earbuds", "Water bottle", "Notebook set", "Plant pot", "Sunglasses"]
+SHOP_CATEGORIES = ["Clothing", "Home", "Kitchen", "Accessories", "Shoes", "Electronics", "Outdoor"]
+SORTS = ["Featured", "Price: low to high", "Newest"]
+
+# ---------------------------------------------------------------- old-style sites (table and float layouts)
+OLD_NAV = ["Home", "News", "About us", "Downloads", "Gallery", "Guestbook", "Links", "Forum", "Contact"]
+OLD_TAGLINES = ["Your source for local news since 1998", "The home of vintage radio collectors",
+                "Official site of the Riverside Chess Club", "Free tutorials for beginners"]
+OLD_NEWS = [
+    ("New members welcome", "Our spring meeting is on Saturday at the town hall. Everyone is welcome."),
+    ("Site updated", "We added twenty new photos to the gallery and fixed the broken links."),
+    ("Summer tournament", "Sign up by June 30. Prizes for the top three players in each group."),
+    ("Downloads moved", "All files are now on the downloads page. Please update your bookmarks."),
+    ("Thank you", "Our guestbook passed 1,000 entries this month. Thanks for visiting!"),
+]
+OLD_BOXES = [("Links", ["Partner sites", "Web ring", "Old archive"]), ("Search", []),
+             ("Visitors", ["Online now: 12", "Today: 341"])]
+
 
 def brand(rng: random.Random) -> str:
     return rng.choice(BRAND_HEADS) + rng.choice(BRAND_TAILS)
