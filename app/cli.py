@@ -30,15 +30,9 @@ import time
 from pathlib import Path
 
 from app.targets.registry import REGISTRY
-from model.errors import MediaError, UicodeError
+from uicode.errors import MediaError, OutputError, UicodeError
 
 EXIT_OK, EXIT_USAGE, EXIT_BACKEND, EXIT_INTERRUPTED = 0, 2, 3, 130
-
-
-class OutputError(UicodeError):
-    """The output path cannot be written (exit code 2: bad input)."""
-
-    exit_code = EXIT_USAGE
 
 
 def _umask() -> int:

@@ -16,7 +16,7 @@
    as a page of its own, the pages joined (`app.compose.join.join_pages`); the bands' code streams one after the
    other;
 4. stream from the backend, showing only code (`app.decode.extract.CodeStream`) with the decode speed; HTML whose
-   tags do not nest is re-serialised so that they do (`app.markup.parse.balance`);
+   tags do not nest is re-serialised so that they do (`app.markup.check.balance`);
 5. when the engine wrote a page and the model wrote HTML, the page handed over is the engine's, with each
    region the model wrote closer to the input kept in its place (`app.compose.choose`: rendered and compared
    region by region; the model's text never absolutely placed); `model_share` says how much of its text the
@@ -42,11 +42,13 @@ from typing import Iterator, Union
 
 from PIL import Image
 
-from app.backends.base import BackendError, Delta, Done, GenParams, is_cancelled
+from app.backends.base import Delta, Done, GenParams, is_cancelled
+
+from uicode.errors import BackendError
 from app.events import PATH_TRANSFORMED, CodeDelta, ConvertResult, Event, Finished, Status
 from app.decode.extract import CodeStream, extract_code
 from app.layout.tree import sketch
-from app.markup.parse import balance
+from app.markup.check import balance
 from app.media.inputs import ImageInput, load_media, slot_of
 from app.prompt.plan import plan_prompt
 from app.compose.join import join_pages
@@ -244,7 +246,8 @@ class Pipeline:
         model's regions kept where they render closer to `image`; then converted to the target again. (The
         regions the first candidate's model code fills.) Without Chromium, the engine's page."""
         from app.compose.choose import compose
-        from app.scoring.render import RenderError, Renderer
+        from app.scoring.render import Renderer
+        from uicode.errors import RenderError
 
         first = 0
         try:
@@ -294,7 +297,7 @@ class Pipeline:
     def _score(candidates: list[_Candidate], reference: Image.Image, plan, lines_of) -> None:
         from app.scoring.fidelity import image_score
         from app.scoring.render import Renderer
-        from vision.ocr import OcrError
+        from uicode.errors import OcrError
 
         # The input's text lines (Tesseract) let the score compare text and positions, not only pixels;
         # without Tesseract the score is the visual similarity alone.
@@ -349,7 +352,7 @@ def _engine(image: Image.Image, lines_of):
 
     from app.compose.html import write
     from app.layout.infer import infer
-    from vision.ocr import OcrError
+    from uicode.errors import OcrError
 
     try:
         lines = lines_of(image)
@@ -363,7 +366,8 @@ def ocr_prompt_text(images, lines_of=None) -> str | None:
     """The inputs' text lines serialised as the mini model saw them in training (`vision.ocr.serialize_lines`,
     coordinates on a 0-100 grid of each image); None when Tesseract is unavailable. `lines_of(image)` reads
     an image's OCR lines (default: `vision.ocr.ocr_image`)."""
-    from vision.ocr import OcrError, serialize_lines
+    from vision.ocr import serialize_lines
+    from uicode.errors import OcrError
 
     lines_of = lines_of or _OcrMemo()
     parts = []

@@ -6,7 +6,7 @@ The embedded model decodes greedily from a prompt the engine does not change (th
 an input is the same from one run to the next; what changes when the engine does is the page handed over.
 For each page an earlier run kept (`RUN/pages/NAME.model.html`, the model's own page), this reads the input's
 OCR lines, writes the engine's page (`app.layout.infer.infer`, `app.compose.html.write`) and composes the two
-as `uicode convert` does (`app.compose.choose.compose`, after `app.markup.parse.balance` as the pipeline applies it),
+as `uicode convert` does (`app.compose.choose.compose`, after `app.markup.check.balance` as the pipeline applies it),
 writes `NEW/pages/NAME.html` and the model's page beside it, and scores them with `uicode eval --rescore`
 (Design2Code's five, the code-quality measures, the model's own page). The earlier rows' fields (seconds,
 tokens) are kept; `model_share` and `engine_s` (engine + composition, OCR excluded) are today's.
@@ -31,7 +31,7 @@ def recompose(run: Path, out: Path, pages_dir: Path | None, corpus: Path | None,
     from app.compose.choose import compose
     from app.compose.html import write
     from app.layout.infer import infer
-    from app.markup.parse import balance
+    from app.markup.check import balance
     from app.scoring.render import Renderer
     from app.scoring.evaluate import corpus_pages, folder_pages
     from vision.ocr import ocr_image
@@ -79,7 +79,8 @@ def main(argv=None) -> int:
         ap.error("give one of --pages-dir and --corpus")
     if not (args.run / "rows.jsonl").is_file():
         ap.error(f"{args.run}: no rows.jsonl (give the --out of an earlier uicode eval)")
-    from app.scoring.evaluate import PagesError, record, rescore
+    from app.scoring.evaluate import record, rescore
+    from uicode.errors import PagesError
 
     try:
         if not recompose(args.run, args.out, args.pages_dir, args.corpus, args.pages):

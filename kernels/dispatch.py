@@ -23,7 +23,7 @@ from typing import Callable, Iterator, Literal, Sequence
 
 import torch
 
-from model.errors import SettingError
+from uicode.errors import SettingError
 
 Backend = Literal["triton", "torch"]
 _BACKENDS = ("triton", "torch")

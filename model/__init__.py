@@ -7,7 +7,7 @@ import importlib
 
 _EXPORTS = {
     "load_config": "model.config",
-    "build_model": "model.model",
+    "build_model": "model.build",
     "load_model": "model.loading",
     "Tokenizer": "model.tokenizer",
     "generate": "model.generate",

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import torch
 
-from model.errors import CheckpointError, ConfigError
+from uicode.errors import CheckpointError, ConfigError
 
 CONFIG_NAME = "config.json"
 SINGLE_NAME = "model.safetensors"

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
-from model.errors import ConfigError
+from uicode.errors import ConfigError
 
 _REQUIRED = object()
 _TEXT_MODEL_TYPES = ("kimi_k2", "deepseek_v3")

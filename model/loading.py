@@ -49,7 +49,7 @@ from torch import nn
 from kernels import dispatch
 from model.checkpoint import TORCH_TO_ST, CheckpointDir
 from model.config import K25Config, load_config
-from model.errors import CheckpointError
+from uicode.errors import CheckpointError
 from model.linear import Int4Linear
 from model.moe import MoE
 
@@ -191,7 +191,8 @@ def load_model(checkpoint_dir, device="cpu", dtype: torch.dtype | None = None, *
     kernels (`prepare_kernels`); default (None) on CUDA with the Triton backend, True forces it (tests
     under the interpreter). `progress(done_bytes, total_bytes)` is called as tensors are materialised.
     Returns the module in eval mode without gradients."""
-    from model.model import build_model, torch_dtype
+    from model.build import build_model
+    from model.model import torch_dtype
 
     expert_mode = expert_mode or os.environ.get("UICODE_EXPERT_MODE", "auto").strip().lower()
     if expert_mode not in ("auto", "packed", "dequantized", "int4pack"):

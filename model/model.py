@@ -1,4 +1,4 @@
-"""The K2 / K2.5 text decoder (`KimiK2ForCausalLM`) and `build_model`.
+"""The K2 / K2.5 text decoder (`KimiK2ForCausalLM`); `model.build.build_model` builds it or its multimodal wrapper.
 
 Block layout (spec §2.1): embedding (no scaling) → N pre-norm blocks `h = x + MLA(norm_in(x))`,
 `y = h + FFN(norm_post(h))` with a dense SwiGLU for the first `first_k_dense_replace` layers (and layers off the
@@ -20,12 +20,12 @@ from torch import nn
 
 from model.attention import MLAttention, RMSNorm
 from model.cache import KVCache
-from model.config import K25Config, TextConfig
+from model.config import TextConfig
 from model.linear import make_linear
 from model.moe import MoE, SwiGLU
 from model.rope import RotaryEmbedding
 
-__all__ = ["RMSNorm", "DecoderLayer", "KimiK2Model", "KimiK2ForCausalLM", "build_model", "torch_dtype"]
+__all__ = ["RMSNorm", "DecoderLayer", "KimiK2Model", "KimiK2ForCausalLM", "torch_dtype"]
 
 _DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
 
@@ -128,20 +128,3 @@ class KimiK2ForCausalLM(nn.Module):
         if logits_to_keep:
             hidden = hidden[:, -logits_to_keep:]
         return self.lm_head(hidden).float()
-
-
-def build_model(config, device: torch.device | str = "meta", dtype: torch.dtype | None = None) -> nn.Module:
-    """The module for `config` (a `TextConfig`, `K25Config`, dict or config.json path) without loaded weights.
-
-    `device="meta"` allocates nothing, so the full 1T-parameter K2.5 can be built and counted. Float parameters
-    take `dtype`, else the config's dtype (bf16 for K2.5); INT4 buffers keep their stored dtypes.
-    Text configs give `KimiK2ForCausalLM`; `kimi_k25` gives `model.multimodal.KimiK25ForConditionalGeneration`.
-    """
-    if not isinstance(config, (TextConfig, K25Config)):
-        from model.config import load_config
-        config = load_config(config)
-    with torch.device(device):
-        if isinstance(config, TextConfig):
-            return KimiK2ForCausalLM(config, dtype=dtype)
-        from model.multimodal import KimiK25ForConditionalGeneration  # written beside the vision tower
-        return KimiK25ForConditionalGeneration(config, dtype=dtype)

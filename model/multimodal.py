@@ -22,7 +22,7 @@ from torch import nn
 
 from model.cache import KVCache
 from model.config import K25Config
-from model.errors import ConfigError, MediaError
+from uicode.errors import ConfigError, MediaError
 from model.model import KimiK2ForCausalLM, torch_dtype
 from vision.moonvit import MoonViT, MoonViTConfig
 from vision.projector import PatchMergerProjector, merged_token_counts, tpool_patch_merger

@@ -33,7 +33,7 @@ import torch
 
 from model.checkpoint import CONFIG_NAME, INDEX_NAME, SINGLE_NAME, CheckpointDir, Deferred, save_checkpoint
 from model.config import K25Config, load_config
-from model.errors import CheckpointError, ConfigError, UicodeError
+from uicode.errors import CheckpointError, ConfigError, UicodeError
 from model.int4 import GROUP_SIZE, packed_cols, quantize_int4, scale_cols
 from model.loading import TEXT_PREFIX, canonical_name
 

@@ -24,7 +24,7 @@ from typing import Iterator, Mapping
 
 import tiktoken
 
-from model.errors import TokenizerError
+from uicode.errors import TokenizerError
 
 # K2.5's pre-tokenisation regex, byte-identical to tokenization_kimi.py (spec §5.1). `&&` is
 # character-class intersection: the letter classes exclude Han so CJK runs form their own pieces.

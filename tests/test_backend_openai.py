@@ -7,7 +7,9 @@ import stat
 import pytest
 from PIL import Image, ImageDraw
 
-from app.backends.base import BackendError, GenParams
+from app.backends.base import GenParams
+
+from uicode.errors import BackendError
 from app.backends.openai import OpenAIBackend
 from app.pipeline import ConvertRequest, Pipeline, make_backend
 from app.prompt.plan import MediaSlot, plan_prompt
@@ -127,7 +129,7 @@ def test_endpoint_errors_become_one_line(server, tmp_path, clean_env):
 
 
 def test_missing_base_url_and_bad_config(clean_env, tmp_path):
-    from model.errors import ConfigError
+    from uicode.errors import ConfigError
 
     with pytest.raises(BackendError, match="--base-url"):
         OpenAIBackend()

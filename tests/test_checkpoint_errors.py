@@ -14,7 +14,7 @@ import torch
 from ckpt_factory import checkpoint_tensors, make_reference_model, text_config_dict
 from model import load_model
 from model.checkpoint import save_checkpoint
-from model.errors import CheckpointError, ConfigError
+from uicode.errors import CheckpointError, ConfigError
 
 EXPERT = "model.layers.1.mlp.experts.3.up_proj"
 ATTN = "model.layers.2.self_attn.kv_b_proj.weight"

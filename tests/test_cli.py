@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from app.cli import _delegate, main, write_atomic
-from model.errors import UicodeError
+from uicode.errors import UicodeError
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -45,7 +45,7 @@ def drawn(renderer):
 
 
 def test_a_model_page_that_renders_as_the_input_is_kept_where_it_is_closer(renderer, drawn):
-    from app.scoring.fidelity import is_well_formed
+    from app.markup.check import is_well_formed
 
     image, written = drawn
     done = compose(written, PAGE, image, renderer)

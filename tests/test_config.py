@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from model.config import K25Config, TextConfig, load_config
-from model.errors import ConfigError, UicodeError
+from uicode.errors import ConfigError, UicodeError
 
 K25_PATH = "assets/configs/kimi-k2.5.json"
 
@@ -122,7 +122,7 @@ def test_rope_conflicts_and_unknown_types_are_named():
 # ---- q_lora_rank null -------------------------------------------------------------------------------------------
 
 def test_null_q_lora_rank_builds_q_proj():
-    from model.model import build_model
+    from model.build import build_model
     cfg = load_config(tiny_text(q_lora_rank=None))
     assert cfg.q_lora_rank is None
     m = build_model(cfg, device="cpu", dtype=torch.float32)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.scoring.fidelity import check_html
-from model.errors import ConfigError
+from app.markup.check import check_html
+from uicode.errors import ConfigError
 from train.corpus import VIEWPORTS, generate_page, split_of, split_seeds
 from train.corpus.css import PROPERTY_ORDER, Stylesheet
 from train.corpus.generator import FIXED

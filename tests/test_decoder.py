@@ -24,7 +24,8 @@ import model.attention as attention_mod  # noqa: E402
 import model.rope as rope_mod  # noqa: E402
 from model.config import load_config  # noqa: E402
 from model.linear import Int4Linear  # noqa: E402
-from model.model import KimiK2ForCausalLM, build_model  # noqa: E402
+from model.build import build_model
+from model.model import KimiK2ForCausalLM  # noqa: E402
 from model.moe import MoEGate  # noqa: E402
 
 ROPE = {"rope_type": "yarn", "rope_theta": 50000.0, "factor": 64.0, "original_max_position_embeddings": 4096,

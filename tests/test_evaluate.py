@@ -56,7 +56,7 @@ def test_eval_without_ocr_withholds_the_ocr_lines(corpus, tmp_path, monkeypatch)
 
 def test_a_page_that_fails_to_generate_is_scored_empty_and_the_run_goes_on(corpus, tmp_path, monkeypatch):
     import app.pipeline
-    from app.backends.base import BackendError
+    from uicode.errors import BackendError
 
     def fail(self, request, cancel=None):
         raise BackendError("generation failed: out of memory")

@@ -7,9 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from app.scoring.blockmatch import _assign, _with_context, difference_of_means
-from app.scoring.fidelity import (block_scores, check_html, ciede2000, score_renders, image_score, srgb_to_lab, ssim,
-                          text_similarity)
+from app.markup.check import check_html
+from app.scoring.blockmatch import _assign, _with_context, block_scores, difference_of_means, text_similarity
+from app.scoring.colour import ciede2000, srgb_to_lab
+from app.scoring.fidelity import image_score, score_renders, ssim
 from app.scoring.render import TextBlock
 
 # Sharma, Wu & Dalal (2005), Table 1: L1 a1 b1 L2 a2 b2 ΔE00 (all 34 pairs).

@@ -20,7 +20,7 @@ from app.gui.history import Version, VersionHistory  # noqa: E402
 from app.gui.inputs import Payload, load_payloads, payloads_from_mime  # noqa: E402
 from app.gui.settings import SCHEMA, Settings, coerce  # noqa: E402
 from app.gui.worker import Worker, WorkerPool  # noqa: E402
-from model.errors import MediaError  # noqa: E402
+from uicode.errors import MediaError  # noqa: E402
 
 
 def png_bytes(color=(200, 30, 30), size=(40, 30)) -> bytes:

@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 from app.compose.html import write_page
-from app.scoring.fidelity import is_well_formed
+from app.markup.check import is_well_formed
 from app.layout.infer import infer
 from app.layout.tree import sketch
 from app.markup.parse import Element, Text, parse_css, parse_html, split_page

@@ -17,7 +17,7 @@ from ckpt_factory import (checkpoint_tensors, make_reference_model, quantized_re
 from model import load_model
 from model import loading
 from model.checkpoint import Deferred, save_checkpoint
-from model.errors import CheckpointError
+from uicode.errors import CheckpointError
 from model.linear import Int4Linear
 
 REL_TOL = 2e-3

@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
-from model.errors import MediaError
+from uicode.errors import MediaError
 
 from ckpt_factory import write_tiny_k25_checkpoint
 from test_vision_moonvit import transformers_tower
@@ -221,7 +221,7 @@ def test_projector_width_must_match_decoder():
 
     from ckpt_factory import tiny_k25_config_dict
     from model import build_model, load_config
-    from model.errors import ConfigError
+    from uicode.errors import ConfigError
     cfg = copy.deepcopy(tiny_k25_config_dict())
     cfg["vision_config"]["text_hidden_size"] = cfg["text_config"]["hidden_size"] + 8
     with pytest.raises(ConfigError, match="text_hidden_size"):

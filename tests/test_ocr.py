@@ -6,7 +6,7 @@ import subprocess
 import pytest
 from PIL import Image
 
-from model.errors import MediaError
+from uicode.errors import MediaError
 from vision.ocr import (OcrError, OcrLine, character_error_rate, contrast_image, levenshtein, merge_passes,
                         normalize_polarity, ocr_image, parse_tsv, reading_order, serialize_lines, word_recall)
 

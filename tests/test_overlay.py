@@ -95,7 +95,7 @@ def test_a_buttons_label_is_read_on_its_own(renderer):
 
 @pytest.mark.parametrize("behind", [True, False], ids=["page behind", "alone"])
 def test_the_dialog_is_written_over_the_page_behind_where_the_input_shows_it(renderer, behind):
-    from app.scoring.fidelity import is_well_formed
+    from app.markup.check import is_well_formed
 
     shot_in, image, arr, lines = drawn(renderer, modal_page(behind=behind))
     code = write_page(infer(arr, lines))

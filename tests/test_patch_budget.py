@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.backends.base import BackendError
+from uicode.errors import BackendError
 from app.backends.local import DEFAULT_CHECKPOINT, LocalBackend, read_patch_limits
 from vision.preprocess import image_grid, image_token_count
 

@@ -8,12 +8,12 @@ from PIL import Image, ImageDraw
 
 from app.events import PATH_MODEL, PATH_TRANSFORMED, CodeDelta, Finished, Status
 from app.decode.extract import extract_code
-from app.markup.parse import balance
+from app.markup.check import balance
 from app.media.inputs import plan_batches
 from app.pipeline import ConvertRequest, Pipeline, make_backend
 from app.prompt.plan import MediaSlot, plan_prompt
 from app.targets.registry import REGISTRY, transform
-from model.errors import MediaError
+from uicode.errors import MediaError
 
 IMG = MediaSlot("image")
 
@@ -85,7 +85,7 @@ def test_request_validation():
 
 def test_missing_default_checkpoint_names_the_fix(monkeypatch, tmp_path):
     import app.backends.local as local
-    from app.backends.base import BackendError
+    from uicode.errors import BackendError
 
     monkeypatch.setattr(local, "DEFAULT_CHECKPOINT", tmp_path / "mini")
     with pytest.raises(BackendError, match="--checkpoint DIR") as e:
@@ -303,7 +303,7 @@ def test_plain_conversions_of_ocr_prompted_models_are_grounded_in_the_ocr_lines(
 def test_code_whose_tags_do_not_nest_is_handed_over_balanced():
     from html.parser import HTMLParser
 
-    from app.markup.parse import balance
+    from app.markup.check import balance
 
     good = "<!DOCTYPE html>\n<html><body><p>Hi <b>there</b></p></body></html>"
     assert balance(good) == good
@@ -354,7 +354,7 @@ def test_a_long_page_is_converted_band_by_band_and_joined(tiny):
     assert all(r.isdisjoint(q) for i, r in enumerate(rows[:3]) for q in rows[i + 1:3])
     assert [sorted({x[0] for x in r}) for r in rows[:3]] == [["0"], ["1"], ["2"]]  # cut at the section edges
     assert "uc-band3" in banded.code and "uc-band1" not in whole.code
-    from app.scoring.fidelity import is_well_formed
+    from app.markup.check import is_well_formed
 
     assert is_well_formed(banded.code, single_style=True)
     # another target: the bands are written in HTML, joined, then converted like any model HTML

@@ -7,7 +7,8 @@ import torch
 
 from model.config import load_config
 from model.linear import Int4Linear
-from model.model import KimiK2ForCausalLM, build_model
+from model.build import build_model
+from model.model import KimiK2ForCausalLM
 
 K25 = "assets/configs/kimi-k2.5.json"
 N_TEXT_TENSORS = 60 * (384 * 9 + 14) + 12 + 3            # = 208,215

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.scoring.render import Renderer, RenderError, parse_css_color
+from app.scoring.render import Renderer, parse_css_color
+
+from uicode.errors import RenderError
 
 
 @pytest.fixture(scope="module")

@@ -69,7 +69,7 @@ def test_stylesheets_are_scoped_to_their_band():
 
 
 def test_a_stylesheet_a_band_wrote_in_its_body_joins_the_head():
-    from app.scoring.fidelity import check_html
+    from app.markup.check import check_html
 
     stray = "<html><head><style>p{color:red}</style></head><body><p>A</p><style>.x{color:blue}</style></body></html>"
     page = join_pages([stray, "<html><body><p>B</p></body></html>"])
@@ -87,7 +87,7 @@ def band_page(colour: str, background: str, text: str) -> str:
 
 
 def test_joined_bands_keep_their_own_styles_and_places():
-    from app.scoring.fidelity import is_well_formed
+    from app.markup.check import is_well_formed
     from app.scoring.render import Renderer
 
     page = join_pages([band_page("rgb(255, 0, 0)", "rgb(0, 0, 80)", "First band"),

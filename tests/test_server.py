@@ -199,7 +199,7 @@ def test_api_key_required_and_checked(backend):
 
 
 def test_bind_refuses_public_address_without_key():
-    from model.errors import UicodeError
+    from uicode.errors import UicodeError
 
     check_bind("127.0.0.1", None)
     check_bind("::1", None)

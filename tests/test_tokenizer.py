@@ -9,7 +9,7 @@ import random
 import pytest
 import regex
 
-from model.errors import TokenizerError
+from uicode.errors import TokenizerError
 from model.tokenizer import (
     K25_SPECIAL_OFFSETS,
     PAT_STR,

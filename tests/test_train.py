@@ -76,7 +76,7 @@ def test_encode_examples_in_worker_processes_matches_one_by_one(tok):
 def test_dense_expert_path_matches_the_routed_experts_in_value_and_gradient():
     import copy
 
-    from model.model import build_model
+    from model.build import build_model
     from model.moe import MoE
     from train.dense_moe import use_dense_experts
 

@@ -15,7 +15,7 @@ import pytest
 import torch
 from PIL import Image
 
-from model.errors import MediaError
+from uicode.errors import MediaError
 from vision import preprocess as pp
 from vision.preprocess import (IN_PATCH_LIMIT_EACH_FRAME, image_token_count, load_image, navit_resize,
                                pack_media, preprocess_frames, preprocess_image)

@@ -6,7 +6,7 @@ test can tell which frames were decoded.
 import numpy as np
 import pytest
 
-from model.errors import MediaError
+from uicode.errors import MediaError
 from vision.preprocess import image_token_count
 from vision.video import (format_timestamp, load_video, sample_frame_indices, select_keyframes,
                           video_chunks)

@@ -35,7 +35,7 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from model.int4 import GROUP_SIZE, compute_scales, quantize_values
-from model.model import build_model
+from model.build import build_model
 from model.moe import MoE, MoEGate
 from model.tokenizer import Tokenizer
 from train.dense_moe import use_dense_experts

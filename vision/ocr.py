@@ -38,16 +38,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.errors import MediaError, UicodeError
+from uicode.errors import MediaError, OcrError
 
 TESSERACT = "/usr/bin/tesseract"
 LABEL_INK = 96  # a pixel this far from a label's background (summed over channels) is ink
 LABEL_GAP = 16  # px between the labels' cuts stacked for one Tesseract run (and around them)
 FRAME_MARKS = "|[](){}_:;'\"“”‘’!"  # a label's word of these alone is its box's edge read as text
-
-
-class OcrError(UicodeError):
-    """Tesseract is missing or failed on an image."""
 
 
 @dataclass(frozen=True)

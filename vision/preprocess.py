@@ -8,7 +8,7 @@ What it does:
   **Transparency is composited over white**: UI mockups exported from design tools leave the page background
   transparent, and a white page is what the designer saw; a black or undefined background would change the
   colours the model reads off the picture.
-- Bad input raises `model.errors.MediaError` with a one-line message naming the file: missing or unreadable
+- Bad input raises `uicode.errors.MediaError` with a one-line message naming the file: missing or unreadable
   file, not an image, corrupt or truncated data, or a decompression bomb (more than `MAX_IMAGE_PIXELS`
   pixels, checked from the header before any pixel is decoded).
 - `navit_resize` / `image_token_count` implement the processor's size rule (spec §3.1): patch 14, at most
@@ -35,7 +35,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from model.errors import MediaError
+from uicode.errors import MediaError
 
 PATCH_SIZE = 14
 MERGE_KERNEL = 2

@@ -31,7 +31,7 @@ from typing import Literal, Sequence
 
 import numpy as np
 
-from model.errors import MediaError
+from uicode.errors import MediaError
 from vision.preprocess import IN_PATCH_LIMIT_EACH_FRAME, MediaItem, preprocess_frames
 
 SAMPLE_FPS = 2.0

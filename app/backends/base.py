@@ -1,4 +1,4 @@
-"""The one streaming interface every backend implements, and its events and errors.
+"""The one streaming interface every backend implements, and its events (its errors: `uicode.errors`).
 
 A backend turns a `PromptPlan` plus the loaded media into a stream: `Delta(text, n_tokens)` events as text
 arrives, then exactly one `Done` with the whole text, token counts, the finish reason and timings. The
@@ -12,22 +12,7 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Iterator, Protocol, Sequence, Union
 
-from model.errors import UicodeError
-
 CancelFlag = Union[threading.Event, Callable[[], bool], None]
-
-
-class BackendError(UicodeError):
-    """The model or endpoint failed: not loadable, unreachable, refused the request (exit code 3)."""
-
-    exit_code = 3
-
-
-class BackendSetupError(BackendError):
-    """The backend was set up wrongly by the user: no checkpoint where pointed, no endpoint URL (exit code 2:
-    bad usage or input, not a model failure)."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)

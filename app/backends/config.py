@@ -21,7 +21,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.errors import ConfigError
+from uicode.errors import ConfigError
 
 ENV_KEYS = ("UICODE_API_KEY", "OPENAI_API_KEY")
 SERVER_KEY_ENV = "UICODE_SERVER_API_KEY"

@@ -22,9 +22,11 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from app.backends.base import BackendError, BackendSetupError, CancelFlag, Delta, Done, GenParams
+from app.backends.base import CancelFlag, Delta, Done, GenParams
+
+from uicode.errors import BackendError, BackendSetupError
 from app.targets.registry import TARGETS
-from model.errors import UicodeError
+from uicode.errors import UicodeError
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "assets" / "mini"
 

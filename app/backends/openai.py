@@ -16,7 +16,9 @@ import re
 import time
 from typing import Callable, Iterator, Sequence
 
-from app.backends.base import BackendError, BackendSetupError, CancelFlag, Delta, Done, GenParams, is_cancelled
+from app.backends.base import CancelFlag, Delta, Done, GenParams, is_cancelled
+
+from uicode.errors import BackendError, BackendSetupError
 from app.backends.config import redact, resolve_remote
 from app.targets.registry import TARGETS
 

@@ -23,7 +23,7 @@ from typing import Iterator
 
 from PIL import Image
 
-from model.errors import MediaError
+from uicode.errors import MediaError
 
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".ico", ".ppm", ".pgm"}
 VIDEO_EXTS = {".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v", ".mpg", ".mpeg", ".wmv", ".ogv"}

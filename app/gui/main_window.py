@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QMainW
                                QPushButton, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from app.targets.registry import REGISTRY, TARGETS
-from model.errors import UicodeError
+from uicode.errors import UicodeError
 
 from . import inputs as inputs_mod
 from .autosave import Orphan, RecoveryStore, Snapshot, atomic_write_text
@@ -51,7 +51,7 @@ def preload_engine() -> None:
 def _patch_limit(kind: str, values: dict) -> int | None:
     """The image patch budget of a local checkpoint (its preprocessor_config.json), for the token estimate;
     None (K2.5's default) for remote backends or when it cannot be read."""
-    from app.backends.base import BackendError
+    from uicode.errors import BackendError
     from app.backends.local import DEFAULT_CHECKPOINT, read_patch_limits
 
     if kind == "openai":

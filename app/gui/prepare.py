@@ -3,7 +3,7 @@ backend, word the error. No widgets and no threads here (STYLE rule 13), so they
 """
 from __future__ import annotations
 
-from model.errors import UicodeError
+from uicode.errors import UicodeError
 
 
 def describe_error(exc: BaseException) -> str:

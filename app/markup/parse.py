@@ -144,15 +144,6 @@ def serialize(node, *, raw_text: bool = True) -> str:
     return f"<{node.tag}{attrs}>{inner}</{node.tag}>"
 
 
-def balance(html: str) -> str:
-    """`html` unchanged when its tags nest (`app.scoring.fidelity.check_html`), else re-serialised from the forgiving
-    tree: every element closed, stray end tags dropped — the code handed to the user is well-formed."""
-    from app.scoring.fidelity import check_html
-
-    if not check_html(html):
-        return html
-    return serialize(parse_html(html))
-
 
 @dataclass
 class Page:

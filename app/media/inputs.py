@@ -2,7 +2,7 @@
 
 `load_media(source)` turns one input into an `ImageInput` (an 8-bit RGB PIL image, loaded and validated by
 `vision.load_image`) or a `VideoInput` (frames sampled by `vision.video.load_video` with K2.5's rule, or
-keyframes for screen recordings). Every bad input raises `model.errors.MediaError` with a one-line message
+keyframes for screen recordings). Every bad input raises `uicode.errors.MediaError` with a one-line message
 naming the file. `plan_batches(paths)` decides what one CLI invocation converts: all files given together
 form one request (several screenshots of one UI); each directory contributes one request per image or video
 inside it (a batch). `slot_of` gives the prompt slot (`app.prompt.plan.MediaSlot`) of an input.
@@ -21,7 +21,7 @@ from typing import Sequence, Union
 from PIL import Image
 
 from app.prompt.plan import MediaSlot
-from model.errors import MediaError
+from uicode.errors import MediaError
 
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff"}
 VIDEO_EXTS = {".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v"}

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.scoring.colour import color_similarity
+
 MIN_TEXT_SIMILARITY = 0.5
 MERGE_GAIN = 0.05           # a merge is kept when it improves the matching by more than this
 CONTEXT_BONUS, CONTEXT_WINDOW = 0.1, 1
@@ -198,8 +200,6 @@ def merge_and_match(ref: list[Box], cand: list[Box]) -> tuple[list[Box], list[Bo
 def block_scores(ref_blocks, ref_size, cand_blocks, cand_size):
     """(block_match, text, position, color) of candidate blocks against reference blocks (pixels, with the
     pages' sizes); color is None when either side carries no colours (OCR lines)."""
-    from app.scoring.fidelity import color_similarity
-
     ref, cand = normalise(ref_blocks, *ref_size), normalise(cand_blocks, *cand_size)
     has_color = bool(ref) and ref[0].color is not None and (not cand or cand[0].color is not None)
     if not ref and not cand:

@@ -3,12 +3,12 @@
     uicode eval [--corpus data/mini/heldout | --pages-dir DIR] [--pages 200] [--checkpoint DIR] [--out bench/eval]
                 [--record] [--best-of N] [--no-ocr] [--free-text] [--bands] [--model-only] [--rescore OUT]
 
-For each held-out page (rendered with Tesseract OCR by `train.corpus`; built first if the folder is absent):
+For each held-out page (rendered with Tesseract OCR by `train.corpus build ... --split heldout`):
 its screenshot goes through `app.pipeline.Pipeline` exactly as `uicode convert` sends it (OCR, prompt,
 generation, code extraction); the generated HTML and the page's own HTML are rendered at the page's viewport by
 headless Chromium (network blocked) and scored with `app.scoring.fidelity.score_renders` — Design2Code's Block-Match,
 Text, Position, Colour (CIEDE2000) plus Visual (SSIM) and their mean. Also: the share of well-formed outputs
-(`app.scoring.fidelity.is_well_formed`; `raw_well_formed`: the model's own code, before `app.markup.parse.balance`; of the
+(`app.markup.check.is_well_formed`; `raw_well_formed`: the model's own code, before `app.markup.check.balance`; of the
 first band for a page converted band by band) and
 seconds per page. Held-out seeds are never generated for training (`train.corpus.generator.split_of`).
 
@@ -46,16 +46,14 @@ from pathlib import Path
 
 from PIL import Image
 
+from uicode.errors import BackendError, PagesError
+
 METRICS = ("block_match", "text", "position", "color", "visual", "overall")
 # The quality measures of each row (app.scoring.quality.Quality.as_dict), booleans averaged as shares.
 QUALITY = ("abs_text_share", "overlap_page", "overlap_390", "overlap_page_beyond", "overlap_390_beyond",
            "sideways_390", "sideways_390_beyond", "d2c_768", "d2c_390", "ref_abs_text_share", "ref_overlap_page",
            "ref_overlap_390", "ref_sideways_390")
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class PagesError(ValueError):
-    """A pages folder, or an earlier run's output, that cannot be scored; its message is one line."""
 
 
 @dataclass(frozen=True)
@@ -158,10 +156,10 @@ def _progress(i: int, n: int, page: Page, row: dict, seconds: float | None = Non
 def evaluate(corpus: Path | None, pages: int, checkpoint, device: str, out: Path, max_new_tokens: int,
              examples: int = 4, best_of: int = 1, ocr: bool = True, ground: bool = True, split: bool = False,
              complete: bool = True, pages_dir: Path | None = None) -> dict:
-    """Convert and score the first `pages` pages of `corpus` (built if absent) or of `pages_dir`."""
-    from app.backends.base import BackendError
+    """Convert and score the first `pages` pages of `corpus` (a held-out corpus folder, `train.corpus build`) or of
+    `pages_dir`."""
     from app.decode.extract import extract_code
-    from app.scoring.fidelity import is_well_formed
+    from app.markup.check import is_well_formed
     from app.pipeline import ConvertRequest, Pipeline, make_backend
     from app.scoring.render import Renderer
 
@@ -169,9 +167,8 @@ def evaluate(corpus: Path | None, pages: int, checkpoint, device: str, out: Path
         items = folder_pages(pages_dir, pages)
     else:
         if not (corpus / "corpus.json").is_file():
-            from train.corpus.builder import build
-
-            build(corpus, count=pages, seed=0, split="heldout", workers=2)
+            raise PagesError(f"--corpus {corpus}: no corpus there; build the held-out pages first: python -m "
+                             f"train.corpus build {corpus} --count {pages} --seed 0 --split heldout --workers 2")
         items = corpus_pages(corpus, pages)
     backend = make_backend("local", checkpoint=checkpoint, device=device)
     backend.load()
@@ -218,7 +215,7 @@ def rescore(run: Path, corpus: Path | None, pages: int, pages_dir: Path | None =
     """Score again, without converting, the pages an earlier run left under `run/pages` (and the model's own
     `.model.html` pages beside them) against `corpus` or `pages_dir`; the earlier rows' other fields are kept.
     Writes `run/rescore.json`; `PagesError` when no page there belongs to the corpus or folder."""
-    from app.scoring.fidelity import is_well_formed
+    from app.markup.check import is_well_formed
     from app.scoring.render import Renderer
 
     if pages_dir is not None:

@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.errors import UicodeError
+from uicode.errors import RenderError
 
 CHROMIUM = "/usr/bin/chromium"
 # Flags for a closed, quiet, deterministic browser (see shared/ENVIRONMENT.md pitfall 10).
@@ -41,10 +41,6 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND",
 ]
 ALLOWED_SCHEMES = ("data:", "blob:", "file:", "about:")
-
-
-class RenderError(UicodeError):
-    """Chromium or Playwright is missing or failed to start, or a page could not be rendered."""
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from app.backends.base import Delta, Done, GenParams
-from model.errors import MediaError, UicodeError
+from uicode.errors import MediaError, UicodeError
 
 LOOPBACK_HOSTS = {"localhost"}
 DEFAULT_TEMPERATURE = 0.6  # K2.5 instant mode (spec §5.3)

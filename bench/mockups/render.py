@@ -88,7 +88,7 @@ def main(argv=None) -> int:
         viewports = load_viewports(args.src, args.only)
     except ValueError as e:
         ap.error(str(e))
-    from app.scoring.render import RenderError
+    from uicode.errors import RenderError
 
     try:
         done = render_all(args.src, args.out, viewports)

@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from model.errors import UicodeError
+from uicode.errors import UicodeError
 
 from .generator import DEFAULT_MAX_BYTES, VIEWPORTS, generate_page, split_seeds
 

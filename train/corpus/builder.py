@@ -124,7 +124,7 @@ def build(out_dir: str | Path, *, count: int, seed: int = 0, split: str = "train
         old = json.loads(cfg_path.read_text())
         differing = [k for k in args if k != "count" and old.get(k) != args[k]]
         if differing:
-            from model.errors import ConfigError
+            from uicode.errors import ConfigError
 
             k = differing[0]
             raise ConfigError(f"{cfg_path}: built with {k}={old.get(k)!r}, not {args[k]!r}; use another OUT_DIR")
