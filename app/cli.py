@@ -200,21 +200,35 @@ def _output_path(out: str | None, stem: str, target: str, n_batches: int) -> Pat
 
 
 def cmd_convert(args) -> int:
-    from app.events import CodeDelta, Finished, Status
-    from app.media.inputs import plan_batches
-    from app.pipeline import ConvertRequest, Pipeline, make_backend
+    from app.media.inputs import check_input, plan_batches
 
     if args.best_of < 1 or args.max_new_tokens < 1:
         raise _Usage("--best-of and --max-new-tokens must be at least 1")
     batches = plan_batches(args.inputs, each=args.each)
     if args.output is None and len(batches) > 1 and not args.json:
         raise _Usage("a batch needs -o DIR (or --json)")
+    # Every input is checked before a model is loaded for nothing: one bad request fails alone, and when no
+    # request is left the run ends here (`check_input` needs Pillow only, not torch).
+    good, failed, total = [], 0, len(batches)
+    for batch in batches:
+        try:
+            for path in batch.inputs:
+                check_input(path)
+            good.append(batch)
+        except MediaError as e:
+            if len(batches) == 1:
+                raise
+            print(f"uicode: {e}", file=sys.stderr)
+            failed += 1
+    if not good:
+        print(f"uicode: {failed} of {total} request(s) failed", file=sys.stderr)
+        return EXIT_USAGE
+    batches = good
+
+    from app.events import CodeDelta, Finished, Status
+    from app.pipeline import ConvertRequest, Pipeline, make_backend
+
     progress = _Progress(args.quiet)
-    if len(batches) == 1:
-        # One request: a missing input is reported before a model is loaded for nothing.
-        for path in batches[0].inputs:
-            if not os.path.exists(path):
-                raise MediaError(f"{path}: no such file")
     backend = make_backend(args.backend, checkpoint=args.checkpoint, device=args.device,
                            base_url=args.base_url, model=args.model)
     for w in getattr(backend, "warnings", ()):
@@ -223,14 +237,13 @@ def cmd_convert(args) -> int:
     backend.load(progress.loading)
     progress.clear()
     pipeline = Pipeline(backend)
-    failed = 0
     # Code streams to a terminal only when the model writes the target itself and its page is what is handed
     # over (--model-only): a transformed target and a composed page exist only at the end, and a pipe or file
     # must never hold a partial stream.
     stream_stdout = (args.output is None and not args.json and sys.stdout.isatty()
                      and args.target in backend.native_targets and args.model_only)
     for batch in batches:
-        out_path = _output_path(args.output, batch.stem, args.target, len(batches))
+        out_path = _output_path(args.output, batch.stem, args.target, total)
         if out_path is not None and not (out_path.parent.is_dir() and os.access(out_path.parent, os.W_OK)):
             # Checked before generating so a long conversion is not lost to a typo in -o.
             raise OutputError(f"{out_path}: cannot write (directory {out_path.parent} does not exist or is "
@@ -302,7 +315,7 @@ def cmd_convert(args) -> int:
         progress.line(f"{out_path or 'stdout'}: {result.target} {how}, {result.new_tokens} tokens in "
                       f"{result.seconds:.1f} s ({result.tokens_per_s:.1f} tokens/s, {result.finish_reason}){score}")
     if failed:
-        progress.line(f"{failed} of {len(batches)} request(s) failed")
+        progress.line(f"{failed} of {total} request(s) failed")
         return EXIT_USAGE
     return EXIT_OK
 
@@ -314,7 +327,7 @@ class _Usage(UicodeError):
 # ------------------------------------------------------------------------------------------------- serve
 def cmd_serve(args) -> int:
     from app.backends.config import SERVER_KEY_ENV
-    from app.pipeline import make_backend
+    from app.pipeline import Pipeline, make_backend
     from app.serve.http import Limits, check_bind, serve
 
     api_key = args.api_key or os.environ.get(SERVER_KEY_ENV) or None
@@ -333,7 +346,7 @@ def cmd_serve(args) -> int:
     backend.load()
     print(f"uicode: serving on http://{args.host}:{args.port}/v1" + (" (API key required)" if api_key else ""),
           file=sys.stderr, flush=True)
-    serve(backend, args.host, args.port, api_key=api_key, limits=limits, log_level=args.log_level)
+    serve(Pipeline(backend), args.host, args.port, api_key=api_key, limits=limits, log_level=args.log_level)
     return EXIT_OK
 
 

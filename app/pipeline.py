@@ -1,7 +1,8 @@
 """The conversion pipeline: media → layout → prompt → a backend's stream → the page handed over, as events.
 
 `Pipeline(backend).stream(request, cancel)` yields `Status`, `CodeDelta` and one `Finished` (see
-`app/events.py`); `convert(request)` runs it to the end. Steps:
+`app/events.py`); `convert(request)` runs it to the end. The CLI and the GUI convert through it; `uicode serve`
+runs the chats its clients write through `chat`, on the same backend and the same encoding. Steps:
 
 1. load and validate the inputs (`app.media.inputs`: images, videos; bad ones raise `MediaError`);
 2. for a plain conversion of one image (`engine`, no instruction, no previous code): the layout engine reads
@@ -43,17 +44,16 @@ from typing import Iterator, Union
 from PIL import Image
 
 from app.backends.base import Delta, Done, GenParams, is_cancelled
-
-from uicode.errors import BackendError
-from app.events import PATH_TRANSFORMED, CodeDelta, ConvertResult, Event, Finished, Status
+from app.compose.join import join_pages
 from app.decode.extract import CodeStream, extract_code
+from app.events import PATH_TRANSFORMED, CodeDelta, ConvertResult, Event, Finished, Status
 from app.layout.tree import sketch
 from app.markup.check import balance
+from app.media.bands import bands, crop
 from app.media.inputs import ImageInput, load_media, slot_of
 from app.prompt.plan import plan_prompt
-from app.compose.join import join_pages
-from app.media.bands import bands, crop
 from app.targets.registry import TARGETS, preview_html, transform
+from uicode.errors import BackendError
 
 MediaSource = Union[str, pathlib.Path, Image.Image, bytes]
 BEST_OF_TEMPERATURE = 0.6  # K2.5's instant-mode recommendation (spec §5.3)
@@ -125,6 +125,19 @@ class Pipeline:
             if isinstance(ev, Finished):
                 return ev.result
         raise BackendError("the conversion ended without a result")  # pragma: no cover - stream always finishes
+
+    def chat(self, messages, media, params: list[GenParams], *, thinking: bool = False,
+             cancel: threading.Event | None = None) -> Iterator[tuple[int, Delta | Done]]:
+        """A chat the caller wrote (`model.chat.Message`s with their media parts, as `uicode serve` receives
+        them) run on this pipeline's backend: the media loaded and checked as a conversion's are, the prompt
+        encoded as a conversion's is (the checkpoint's patch budget), one `(k, Delta | Done)` stream per
+        `params[k]`, decoded side by side after one prefill."""
+        items = [load_media(m) for m in media]
+        chat_many = getattr(self.backend, "chat_many", None)
+        if chat_many is None:
+            raise BackendError(f"{self.backend.describe()}: cannot run a chat written by the caller")
+        self.backend.load()
+        yield from chat_many(messages, items, params, thinking=thinking, cancel=cancel)
 
     def stream(self, request: ConvertRequest, cancel: threading.Event | None = None, *,
                _lines: "_OcrMemo | None" = None) -> Iterator[Event]:

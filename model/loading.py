@@ -49,9 +49,9 @@ from torch import nn
 from kernels import dispatch
 from model.checkpoint import TORCH_TO_ST, CheckpointDir
 from model.config import K25Config, load_config
-from uicode.errors import CheckpointError
 from model.linear import Int4Linear
 from model.moe import MoE
+from uicode.errors import CheckpointError
 
 # Checkpoint-name prefix → canonical name prefix (the multimodal module's names). First match wins.
 # One table for every layout seen (DeepSeek-V3 `convert.py` style); a text-only module drops the

@@ -22,8 +22,8 @@ from torch import nn
 
 from model.cache import KVCache
 from model.config import K25Config
-from uicode.errors import ConfigError, MediaError
 from model.model import KimiK2ForCausalLM, torch_dtype
+from uicode.errors import ConfigError, MediaError
 from vision.moonvit import MoonViT, MoonViTConfig
 from vision.projector import PatchMergerProjector, merged_token_counts, tpool_patch_merger
 

@@ -33,9 +33,9 @@ import torch
 
 from model.checkpoint import CONFIG_NAME, INDEX_NAME, SINGLE_NAME, CheckpointDir, Deferred, save_checkpoint
 from model.config import K25Config, load_config
-from uicode.errors import CheckpointError, ConfigError, UicodeError
 from model.int4 import GROUP_SIZE, packed_cols, quantize_int4, scale_cols
 from model.loading import TEXT_PREFIX, canonical_name
+from uicode.errors import CheckpointError, ConfigError, UicodeError
 
 _LINEAR_RE = re.compile(r"^(model\.layers\.\d+\..*_proj|lm_head)$")
 _SHARD_RE = re.compile(r"^model-\d+-of-\d+\.safetensors$")

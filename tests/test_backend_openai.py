@@ -8,12 +8,11 @@ import pytest
 from PIL import Image, ImageDraw
 
 from app.backends.base import GenParams
-
-from uicode.errors import BackendError
 from app.backends.openai import OpenAIBackend
 from app.pipeline import ConvertRequest, Pipeline, make_backend
 from app.prompt.plan import MediaSlot, plan_prompt
 from app.serve.http import Limits, ServerThread, create_app
+from uicode.errors import BackendError
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +26,7 @@ def local(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(local):
-    with ServerThread(create_app(local, limits=Limits(max_images=2))) as s:
+    with ServerThread(create_app(Pipeline(local), limits=Limits(max_images=2))) as s:
         yield s
 
 
@@ -64,6 +63,36 @@ def test_pipeline_through_serve_equals_local(local, server, tmp_path, clean_env)
     assert (got.prompt_tokens, got.new_tokens) == (want.prompt_tokens, want.new_tokens)
 
 
+def test_serve_encodes_a_screenshot_with_the_checkpoints_patch_budget(local, tmp_path, clean_env):
+    """A checkpoint trained with a small patch budget (`preprocessor_config.json`, as the mini model is): one
+    1280x800 screenshot costs the same image tokens through `uicode serve` as through `uicode convert`, and
+    that is the budget's count, not K2.5's default (about 5x more here)."""
+    import json
+
+    from vision.preprocess import IN_PATCH_LIMIT, image_token_count
+
+    budget = 1200
+    (local.checkpoint / "preprocessor_config.json").write_text(
+        json.dumps({"media_proc_cfg": {"in_patch_limit": budget, "in_patch_limit_each_frame": budget}}))
+    try:
+        small = make_backend("local", checkpoint=local.checkpoint)
+        small.model, small.tokenizer = local.model, local.tokenizer  # same weights, no second load
+        shot = Image.new("RGB", (1280, 800), "white")
+        ImageDraw.Draw(shot).rectangle((40, 40, 1240, 120), fill="#0f766e")
+        req = ConvertRequest(media=(shot,), max_new_tokens=2, seed=0, engine=False)
+        want = Pipeline(small).convert(req)
+        with ServerThread(create_app(Pipeline(small))) as s:
+            got = Pipeline(OpenAIBackend(s.url)).convert(req)
+    finally:
+        (local.checkpoint / "preprocessor_config.json").unlink()
+    text_only = Pipeline(local).convert(ConvertRequest(media=(Image.new("RGB", (28, 28), "white"),),
+                                                       max_new_tokens=1, engine=False)).prompt_tokens
+    assert got.prompt_tokens == want.prompt_tokens
+    image_tokens = want.prompt_tokens - text_only + image_token_count(28, 28)
+    assert image_tokens == image_token_count(1280, 800, in_patch_limit=budget)
+    assert image_token_count(1280, 800, in_patch_limit=IN_PATCH_LIMIT) > 4 * image_tokens
+
+
 def test_cli_convert_round_trips_through_serve(local, server, tmp_path, clean_env, capsys):
     from app.cli import main
 
@@ -97,7 +126,7 @@ def test_401_and_keys_from_env_and_config(local, tmp_path, clean_env, monkeypatc
 
     key = "sk-test-123456"
     png = mockup_png(tmp_path)
-    with ServerThread(create_app(local, api_key=key)) as s:
+    with ServerThread(create_app(Pipeline(local), api_key=key)) as s:
         monkeypatch.setenv("UICODE_API_KEY", "sk-wrong-999999")
         rc = main(["convert", png, "--backend", "openai", "--base-url", s.url, "--max-new-tokens", "2", "-q"])
         err = capsys.readouterr().err
@@ -151,7 +180,7 @@ def test_remote_uicode_model_keeps_its_prompt_and_targets(local, tmp_path, clean
         im = Image.new("RGB", (360, 100), "white")
         ImageDraw.Draw(im).text((16, 24), "Sign in", fill="black", font=ImageFont.load_default(size=32))
         req = ConvertRequest(media=(im,), target="react", max_new_tokens=4, seed=2, ground_text=False)
-        with ServerThread(create_app(mini)) as s:
+        with ServerThread(create_app(Pipeline(mini))) as s:
             remote = OpenAIBackend(s.url)
             got = Pipeline(remote).convert(req)
         want = Pipeline(mini).convert(req)

@@ -66,16 +66,53 @@ def bad_input(kind: str, tmp_path: Path) -> tuple[str, str]:
     if kind == "empty video":
         (tmp_path / "empty.mp4").write_bytes(b"")
         return str(tmp_path / "empty.mp4"), "empty"
+    if kind == "zero-byte png":
+        (tmp_path / "zero.png").write_bytes(b"")
+        return str(tmp_path / "zero.png"), "empty file"
+    if kind == "bad checksum":
+        return bad_crc_png(tmp_path / "crc.png"), "corrupt PNG"
     raise AssertionError(kind)
 
 
-@pytest.mark.parametrize("kind", ["missing", "unreadable", "non-image", "corrupt", "bomb", "empty video"])
+def bad_crc_png(path: Path) -> str:
+    """A PNG that decodes, whose image-data chunk fails its CRC (a damaged download, a bad disk sector)."""
+    data = bytearray(Path(good_png(path)).read_bytes())
+    at = data.index(b"IDAT")
+    (length,) = struct.unpack(">I", data[at - 4:at])
+    data[at + 4 + length] ^= 0xFF  # first byte of the chunk's CRC
+    path.write_bytes(bytes(data))
+    return str(path)
+
+
+BAD_KINDS = ["missing", "unreadable", "non-image", "corrupt", "bomb", "empty video", "zero-byte png", "bad checksum"]
+
+
+@pytest.mark.parametrize("kind", BAD_KINDS)
 def test_bad_input_is_one_line_exit_2(kind, tmp_path, tiny, capsys):
     path, fragment = bad_input(kind, tmp_path)
     rc = main(["convert", path, "--checkpoint", tiny, "-q"])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2
     assert len(err) == 1 and err[0].startswith("uicode: ") and path in err[0] and fragment in err[0], err
+
+
+@pytest.mark.parametrize("kind", ["zero-byte png", "bad checksum", "non-image"])
+def test_a_bad_file_is_refused_before_anything_heavy_loads(kind, tmp_path, tiny):
+    """In a fresh interpreter: the one-line refusal comes before the backend is made and before torch (the
+    model's, the vision tower's) is imported at all."""
+    path, fragment = bad_input(kind, tmp_path)
+    probe = ("import sys\nimport app.pipeline as p\n"
+             "def no(*a, **k):\n    raise SystemExit('a backend was made')\n"
+             "p.make_backend = no\nfrom app.cli import main\n"
+             f"rc = main(['convert', {path!r}, '--checkpoint', {tiny!r}])\n"
+             "print('torch' in sys.modules, rc)\n")
+    # app.pipeline is imported by the probe itself, so only what the refusal imports on top of it counts.
+    run = subprocess.run([sys.executable, "-c", probe.replace("import app.pipeline as p", "import app.pipeline as p\n"
+                                                              "assert 'torch' not in sys.modules")],
+                         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1], timeout=60)
+    assert run.stdout.split() == ["False", "2"], (run.stdout, run.stderr)
+    err = run.stderr.strip().splitlines()
+    assert len(err) == 1 and path in err[0] and fragment in err[0], err
 
 
 def test_unwritable_output(tmp_path, tiny, capsys):

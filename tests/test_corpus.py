@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from app.markup.check import check_html
-from uicode.errors import ConfigError
 from train.corpus import VIEWPORTS, generate_page, split_of, split_seeds
 from train.corpus.css import PROPERTY_ORDER, Stylesheet
 from train.corpus.generator import FIXED
+from uicode.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = range(150)

@@ -22,9 +22,9 @@ from transformers.models.deepseek_v3.modeling_deepseek_v3 import DeepseekV3TopkR
 import kernels  # noqa: E402
 import model.attention as attention_mod  # noqa: E402
 import model.rope as rope_mod  # noqa: E402
+from model.build import build_model  # noqa: E402
 from model.config import load_config  # noqa: E402
 from model.linear import Int4Linear  # noqa: E402
-from model.build import build_model
 from model.model import KimiK2ForCausalLM  # noqa: E402
 from model.moe import MoEGate  # noqa: E402
 

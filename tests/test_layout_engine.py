@@ -20,9 +20,9 @@ import pytest
 from PIL import Image
 
 from app.compose.html import write_page
-from app.markup.check import is_well_formed
 from app.layout.infer import infer
 from app.layout.tree import sketch
+from app.markup.check import is_well_formed
 from app.markup.parse import Element, Text, parse_css, parse_html, split_page
 from vision.ocr import ocr_image
 

@@ -17,8 +17,8 @@ from ckpt_factory import (checkpoint_tensors, make_reference_model, quantized_re
 from model import load_model
 from model import loading
 from model.checkpoint import Deferred, save_checkpoint
-from uicode.errors import CheckpointError
 from model.linear import Int4Linear
+from uicode.errors import CheckpointError
 
 REL_TOL = 2e-3
 

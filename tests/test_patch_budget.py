@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from uicode.errors import BackendError
 from app.backends.local import DEFAULT_CHECKPOINT, LocalBackend, read_patch_limits
+from uicode.errors import BackendError
 from vision.preprocess import image_grid, image_token_count
 
 ROOT = Path(__file__).resolve().parents[1]

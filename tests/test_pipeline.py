@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from app.events import PATH_MODEL, PATH_TRANSFORMED, CodeDelta, Finished, Status
 from app.decode.extract import extract_code
+from app.events import PATH_MODEL, PATH_TRANSFORMED, CodeDelta, Finished, Status
 from app.markup.check import balance
 from app.media.inputs import plan_batches
 from app.pipeline import ConvertRequest, Pipeline, make_backend

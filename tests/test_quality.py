@@ -4,10 +4,9 @@ import json
 
 import pytest
 
-from app.scoring.render import Renderer
-
-from uicode.errors import RenderError
 from app.scoring.quality import PHONE, measure, render_and_read
+from app.scoring.render import Renderer
+from uicode.errors import RenderError
 
 HEAD = '<!doctype html><html><head><meta charset="utf-8"><style>body{margin:8px;font:16px sans-serif}</style></head>'
 

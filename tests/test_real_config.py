@@ -5,9 +5,9 @@ the spec's numbers, not derived from the model code."""
 import pytest
 import torch
 
+from model.build import build_model
 from model.config import load_config
 from model.linear import Int4Linear
-from model.build import build_model
 from model.model import KimiK2ForCausalLM
 
 K25 = "assets/configs/kimi-k2.5.json"

@@ -9,7 +9,6 @@ import pytest
 from PIL import Image
 
 from app.scoring.render import Renderer, parse_css_color
-
 from uicode.errors import RenderError
 
 

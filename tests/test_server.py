@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from app.backends.base import GenParams
+from app.pipeline import Pipeline
 from app.serve.http import Limits, ServerThread, check_bind, create_app
 
 SYSTEM = "You write HTML."
@@ -31,7 +32,7 @@ def backend(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(backend):
-    app = create_app(backend, limits=Limits(max_images=2, max_body_bytes=256 * 1024, max_tokens=4096,
+    app = create_app(Pipeline(backend), limits=Limits(max_images=2, max_body_bytes=256 * 1024, max_tokens=4096,
                                             max_pixels=512 * 512))
     with ServerThread(app) as s:
         yield s
@@ -44,7 +45,7 @@ def local_text(backend, messages, params: GenParams, images=()):
 
     items = [preprocess_image(im) for im in images]
     ids = encode_chat(backend.tokenizer, messages, [it.num_tokens for it in items], thinking=False)
-    done = list(backend.generate_ids(ids, pack_media(items) if items else None, params))[-1]
+    _, done = list(backend.generate_ids_many(ids, pack_media(items) if items else None, [params]))[-1]
     return done.text, done.new_tokens
 
 
@@ -187,7 +188,7 @@ def test_bad_requests_get_4xx_json(server, case, status, fragment):
 
 
 def test_api_key_required_and_checked(backend):
-    app = create_app(backend, api_key="s3cret-key", limits=Limits())
+    app = create_app(Pipeline(backend), api_key="s3cret-key", limits=Limits())
     with ServerThread(app) as s:
         body = {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 2}
         for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret-key"}):
@@ -215,7 +216,7 @@ def rss_bytes() -> int:
 
 
 def test_overload_8_clients_100_requests_queue_4(backend):
-    app = create_app(backend, limits=Limits(max_queue=4, max_tokens=64))
+    app = create_app(Pipeline(backend), limits=Limits(max_queue=4, max_tokens=64))
     body = {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 3, "temperature": 0}
     with ServerThread(app) as s:
         for _ in range(3):  # warm-up: allocator pools and caches reach their steady size

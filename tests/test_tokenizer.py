@@ -9,7 +9,6 @@ import random
 import pytest
 import regex
 
-from uicode.errors import TokenizerError
 from model.tokenizer import (
     K25_SPECIAL_OFFSETS,
     PAT_STR,
@@ -18,6 +17,7 @@ from model.tokenizer import (
     k25_tokenizer_config,
     write_tiktoken_model,
 )
+from uicode.errors import TokenizerError
 
 # The eight alternatives exactly as KIMI_K25_SPEC.md §5.1 lists them.
 SPEC_ALTERNATIVES = [

@@ -17,8 +17,9 @@ from PIL import Image
 
 from uicode.errors import MediaError
 from vision import preprocess as pp
-from vision.preprocess import (IN_PATCH_LIMIT_EACH_FRAME, image_token_count, load_image, navit_resize,
-                               pack_media, preprocess_frames, preprocess_image)
+from vision.image_file import load_image
+from vision.preprocess import (IN_PATCH_LIMIT_EACH_FRAME, image_token_count, navit_resize, pack_media,
+                               preprocess_frames, preprocess_image)
 
 
 # ---------------------------------------------------------------------------------------------- size rule
@@ -270,3 +271,27 @@ def test_decompression_bomb(tmp_path):
         load_image(q)
     with pytest.raises(MediaError, match="decompression bomb"):
         load_image(_save(Image.new("L", (300, 300)), "PNG"), max_pixels=10_000)
+
+
+def test_a_png_whose_checksums_fail_is_refused_by_every_loader(tmp_path):
+    """Pillow decodes such a file without a word; the GUI, the server and the CLI all load through here."""
+    import io
+    import struct
+
+    from vision.image_file import check_image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 40, 40)).save(buf, format="PNG")
+    data = bytearray(buf.getvalue())
+    at = data.index(b"IDAT")
+    (length,) = struct.unpack(">I", data[at - 4:at])
+    data[at + 4 + length] ^= 0xFF
+    Image.open(io.BytesIO(bytes(data))).load()  # what the check is for: plain decoding accepts it
+    path = tmp_path / "damaged.png"
+    path.write_bytes(bytes(data))
+    for check in (load_image, check_image):
+        with pytest.raises(MediaError, match=r"damaged\.png: corrupt PNG"):
+            check(path)
+        with pytest.raises(MediaError, match="corrupt PNG"):
+            check(bytes(data))
+    assert load_image(buf.getvalue()).size == check_image(buf.getvalue()) == (40, 30)

@@ -34,8 +34,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parametrize
 
-from model.int4 import GROUP_SIZE, compute_scales, quantize_values
 from model.build import build_model
+from model.int4 import GROUP_SIZE, compute_scales, quantize_values
 from model.moe import MoE, MoEGate
 from model.tokenizer import Tokenizer
 from train.dense_moe import use_dense_experts

@@ -7,13 +7,13 @@ import importlib
 
 _EXPORTS = {
     "MediaItem": "vision.preprocess",
-    "load_image": "vision.preprocess",
+    "load_image": "vision.image_file",
     "preprocess_image": "vision.preprocess",
     "preprocess_frames": "vision.preprocess",
     "image_token_count": "vision.preprocess",
     "navit_resize": "vision.preprocess",
     "pack_media": "vision.preprocess",
-    "MAX_IMAGE_PIXELS": "vision.preprocess",
+    "MAX_IMAGE_PIXELS": "vision.image_file",
     "load_video": "vision.video",
     "video_chunks": "vision.video",
     "VideoChunk": "vision.video",

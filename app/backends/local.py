@@ -12,7 +12,8 @@ written by `train/export.py`); `ocr_prompt` says the model was trained with the 
 prompt. Without that file the default checkpoint counts as HTML-only and any other checkpoint (the real K2.5)
 as writing every target, without OCR text.
 
-Not here: prompt planning, code extraction, the HTTP server (`app/serve/http.py` wraps this class).
+Not here: prompt planning, code extraction, the HTTP server (`app/serve/http.py` reaches this class through
+`app.pipeline.Pipeline.chat`, as the CLI and the GUI reach it through `Pipeline.stream`).
 """
 from __future__ import annotations
 
@@ -23,10 +24,8 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from app.backends.base import CancelFlag, Delta, Done, GenParams
-
-from uicode.errors import BackendError, BackendSetupError
 from app.targets.registry import TARGETS
-from uicode.errors import UicodeError
+from uicode.errors import BackendError, BackendSetupError, MediaError, PromptTooLong, UicodeError
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "assets" / "mini"
 
@@ -119,15 +118,22 @@ class LocalBackend:
 
     def encode(self, plan, media: Sequence) -> tuple[list[int], dict | None]:
         """Prompt token ids (media pads expanded) and the encoder kwargs for `plan` with `media`."""
-        from app.media.inputs import ImageInput
         from app.prompt.plan import chat_messages
+
+        return self.encode_chat(chat_messages(plan), media, thinking=plan.thinking)
+
+    def encode_chat(self, messages: Sequence, media: Sequence, *, thinking: bool) -> tuple[list[int], dict | None]:
+        """Prompt token ids and encoder kwargs for K2.5 chat `messages` (`model.chat.Message`) whose media parts
+        are `media` in order (`app.media.inputs` images and videos). Images are cut to this checkpoint's patch
+        budget (`preprocessor_config.json`), as in training; every front end's prompt is encoded here."""
+        from app.media.inputs import ImageInput
         from model.chat import DEFAULT_SYSTEM_PROMPT, encode_chat
         from vision.preprocess import pack_media, preprocess_image
         from vision.video import video_chunks
 
         self.load()
         if media and not self.multimodal:
-            raise BackendError(f"{self.checkpoint}: a text-only checkpoint cannot read images or video")
+            raise MediaError(f"{self.checkpoint}: a text-only checkpoint cannot read images or video")
         items, counts = [], []
         for src in media:
             if isinstance(src, ImageInput):
@@ -138,15 +144,9 @@ class LocalBackend:
                 chunks = video_chunks(src.as_video(), in_patch_limit=self.frame_patch_limit)
                 items += [c.item for c in chunks]
                 counts += [c.num_tokens for c in chunks]
-        ids = encode_chat(self.tokenizer, chat_messages(plan), counts, thinking=plan.thinking,
+        ids = encode_chat(self.tokenizer, messages, counts, thinking=thinking,
                           default_system_prompt=DEFAULT_SYSTEM_PROMPT)
         return ids, (pack_media(items) if items else None)
-
-    def generate_ids(self, ids: Sequence[int], media: dict | None, params: GenParams,
-                     cancel: CancelFlag = None) -> Iterator[Delta | Done]:
-        """Stream from ready prompt ids (the server's entry point: it encodes OpenAI messages itself)."""
-        for _, ev in self.generate_ids_many(ids, media, [params], cancel):
-            yield ev
 
     def generate_ids_many(self, ids: Sequence[int], media: dict | None, params: Sequence[GenParams],
                           cancel: CancelFlag = None) -> Iterator[tuple[int, Delta | Done]]:
@@ -161,8 +161,8 @@ class LocalBackend:
         longest = max(p.max_new_tokens for p in params)
         max_len = getattr(getattr(self.model.config, "text", self.model.config), "max_position_embeddings", None)
         if max_len is not None and len(ids) + longest > max_len:
-            raise BackendError(f"prompt of {len(ids)} tokens + max_new_tokens {longest} exceeds "
-                               f"the model's context of {max_len} tokens")
+            raise PromptTooLong(f"prompt of {len(ids)} tokens + max_new_tokens {longest} exceeds "
+                                f"the model's context of {max_len} tokens")
         constraints = [None if p.ground_text is None else HtmlTextGrounding.for_tokenizer(p.ground_text, self.tokenizer)
                        for p in params]
         with self._gen_lock:
@@ -187,8 +187,16 @@ class LocalBackend:
                     cancel: CancelFlag = None) -> Iterator[tuple[int, Delta | Done]]:
         """`stream` for several samples at once (best-of-N): the media are encoded and the prompt prefilled
         once, and the samples decode in one batch."""
+        from app.prompt.plan import chat_messages
+
+        yield from self.chat_many(chat_messages(plan), media, params, thinking=plan.thinking, cancel=cancel)
+
+    def chat_many(self, messages: Sequence, media: Sequence, params: Sequence[GenParams], *, thinking: bool,
+                  cancel: CancelFlag = None) -> Iterator[tuple[int, Delta | Done]]:
+        """Samples of K2.5 chat `messages` with `media` (`encode_chat`), decoded side by side: `(k, Delta)`
+        events and one `(k, Done)` per sample k. The prompt of a conversion and of a server request alike."""
         t0 = time.perf_counter()
-        ids, media_kw = self.encode(plan, media)
+        ids, media_kw = self.encode_chat(messages, media, thinking=thinking)
         encode_s = time.perf_counter() - t0
         for k, ev in self.generate_ids_many(ids, media_kw, params, cancel):
             if isinstance(ev, Done):

@@ -17,10 +17,9 @@ import time
 from typing import Callable, Iterator, Sequence
 
 from app.backends.base import CancelFlag, Delta, Done, GenParams, is_cancelled
-
-from uicode.errors import BackendError, BackendSetupError
 from app.backends.config import redact, resolve_remote
 from app.targets.registry import TARGETS
+from uicode.errors import BackendError, BackendSetupError
 
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 600.0  # a big model on a busy server may take minutes before the first token

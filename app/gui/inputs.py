@@ -143,7 +143,7 @@ def _load_image(source, name: str) -> Image.Image:
     try:
         from vision import load_image
     except ImportError:
-        from vision.preprocess import load_image
+        from vision.image_file import load_image
     return load_image(source, name=name)
 
 

@@ -1,11 +1,12 @@
 """Conversion inputs: paths, directories, PIL images and bytes → validated media, and CLI batch planning.
 
 `load_media(source)` turns one input into an `ImageInput` (an 8-bit RGB PIL image, loaded and validated by
-`vision.load_image`) or a `VideoInput` (frames sampled by `vision.video.load_video` with K2.5's rule, or
+`vision.image_file.load_image`) or a `VideoInput` (frames sampled by `vision.video.load_video` with K2.5's rule, or
 keyframes for screen recordings). Every bad input raises `uicode.errors.MediaError` with a one-line message
 naming the file. `plan_batches(paths)` decides what one CLI invocation converts: all files given together
 form one request (several screenshots of one UI); each directory contributes one request per image or video
-inside it (a batch). `slot_of` gives the prompt slot (`app.prompt.plan.MediaSlot`) of an input.
+inside it (a batch). `check_input(path)` refuses a bad file before anything heavy is loaded. `slot_of` gives the
+prompt slot (`app.prompt.plan.MediaSlot`) of an input.
 
 What it does not do: pixel preprocessing for the encoder (`vision/preprocess.py`, done by the local
 backend) or image encoding for remote endpoints (`app/backends/openai.py`).
@@ -68,7 +69,7 @@ def is_video_path(p: str | os.PathLike) -> bool:
 def load_media(source: MediaSource, *, video_mode: str = "uniform") -> MediaInput:
     """One input → ImageInput | VideoInput. Paths with a video extension are decoded as video; everything
     else (other paths, bytes, PIL images) as an image."""
-    from vision.preprocess import load_image, to_rgb
+    from vision.image_file import load_image, to_rgb
 
     if isinstance(source, Image.Image):
         try:
@@ -92,6 +93,23 @@ def slot_of(item: MediaInput) -> MediaSlot:
     if isinstance(item, VideoInput):
         return MediaSlot("video", item.chunk_starts_s)
     return MediaSlot("image")
+
+
+def check_input(path: str | os.PathLike) -> None:
+    """A MediaError naming `path` when it cannot be an input, found without decoding it or loading anything
+    heavy (Pillow only): missing, a directory, empty, or an image that fails `vision.image_file.check_image`
+    (not an image, too many pixels, a PNG whose checksums fail). A video is checked for its file only; its
+    frames are decoded when it is loaded."""
+    from vision.image_file import check_image
+
+    if not os.path.exists(path):
+        raise MediaError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise MediaError(f"{path}: is a directory; pass the files in it, or the directory alone for a batch")
+    if os.path.isfile(path) and os.path.getsize(path) == 0:
+        raise MediaError(f"{path}: empty file, not an image or a video")
+    if not is_video_path(path):
+        check_image(path, name=os.fspath(path))
 
 
 def png_bytes(img: Image.Image) -> bytes:

@@ -14,11 +14,13 @@ images over `max_pixels`, non-image or non-`data:` image URLs (remote URLs are n
 new one gets 429 at once instead of waiting. Every error is a JSON body `{"error": {"message", "type",
 "code"}}`; no traceback ever reaches a client.
 
-Generation runs on one worker thread (one model, one generation at a time); the event loop only moves
-bytes. A client that disconnects sets its request's cancel flag, and `model.generate` stops at the next
+Generation runs on one worker thread (one model, one generation at a time) through
+`app.pipeline.Pipeline.chat`, the path `uicode convert` takes to the same backend: images are loaded and cut to
+the checkpoint's patch budget as a conversion's are. The event loop only moves bytes. A client that disconnects sets its request's cancel flag, and `model.generate` stops at the next
 token; a request cancelled while still queued never starts.
 
-Not here: the engine itself (`app/backends/local.py`, `model/`), the CLI flags (`app/cli.py`).
+Not here: the pipeline and the engine (`app/pipeline.py`, `app/backends/local.py`, `model/`), the CLI flags
+(`app/cli.py`).
 """
 # No `from __future__ import annotations` here: FastAPI must see the real `Request` class in the endpoint
 # signatures, which are defined inside `create_app` where a string annotation could not be resolved.
@@ -79,7 +81,7 @@ def check_bind(host: str, api_key: str | None) -> None:
 
 # ------------------------------------------------------------------------------------------ request parsing
 def _decode_data_url(url: str, where: str, limits: Limits):
-    from vision.preprocess import load_image
+    from vision.image_file import load_image
 
     if not url.startswith("data:"):
         raise ApiError(400, f"{where}: only data: URLs are accepted (remote image URLs are not fetched)")
@@ -191,44 +193,28 @@ def parse_params(body: dict, limits: Limits) -> GenParams:
 
 # --------------------------------------------------------------------------------------------------- app
 class Engine:
-    """Admission control and the single generation thread in front of a `LocalBackend`."""
+    """Admission control and the single generation thread in front of the pipeline."""
 
-    def __init__(self, backend, limits: Limits):
-        self.backend = backend
+    def __init__(self, pipeline, limits: Limits):
+        self.pipeline = pipeline
         self.limits = limits
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="uicode-gen")
         self.admitted = 0
         self.active_cancels: set[threading.Event] = set()
 
-    def encode(self, messages, images, thinking: bool):
-        from model.chat import encode_chat
-        from vision.preprocess import pack_media, preprocess_image
-
-        if images and not self.backend.multimodal:
-            raise ApiError(400, "this model is text-only and cannot read images")
-        items = [preprocess_image(im) for im in images]
-        ids = encode_chat(self.backend.tokenizer, messages, [it.num_tokens for it in items], thinking=thinking)
-        return ids, (pack_media(items) if items else None)
-
     def run(self, messages, images, thinking: bool, params: list[GenParams], cancel: threading.Event, emit) -> None:
-        """Worker-thread body: encode, generate one choice per `params` item, pass every `(k, event)` to `emit`
-        (thread-safe), end with None."""
+        """Worker-thread body: one choice per `params` item through `Pipeline.chat` (the media loaded and the
+        prompt encoded as `uicode convert` does), every `(k, event)` passed to `emit` (thread-safe), then None."""
         try:
             if cancel.is_set():
                 emit(("cancelled", None))
                 return
-            ids, media = self.encode(messages, images, thinking)
-            text_cfg = getattr(self.backend.model.config, "text", self.backend.model.config)
-            context = getattr(text_cfg, "max_position_embeddings", None)
-            if context is not None and len(ids) + params[0].max_new_tokens > context:
-                raise ApiError(400, f"prompt of {len(ids)} tokens + max_tokens {params[0].max_new_tokens} exceeds "
-                                    f"the model's context of {context} tokens")
-            for k, ev in self.backend.generate_ids_many(ids, media, params, cancel):
+            for k, ev in self.pipeline.chat(messages, images, params, thinking=thinking, cancel=cancel):
                 emit(("event", (k, ev)))
         except ApiError as e:
             emit(("error", e))
-        except UicodeError as e:
-            emit(("error", ApiError(400 if isinstance(e, MediaError) else 500, str(e), "server_error")))
+        except UicodeError as e:  # the user's input (exit code 2) is a 400; the model's failure a 500
+            emit(("error", ApiError(400, str(e)) if e.exit_code == 2 else ApiError(500, str(e), "server_error")))
         except Exception as e:  # noqa: BLE001 - a worker must always report back, never die silently
             emit(("error", ApiError(500, f"generation failed: {type(e).__name__}", "server_error")))
         finally:
@@ -243,8 +229,8 @@ def _error_response(e: ApiError):
                         headers=headers)
 
 
-def create_app(backend, *, api_key: str | None = None, limits: Limits = Limits(), model_name: str | None = None):
-    """The ASGI app. `backend` is a loaded (or loadable) `app.backends.local.LocalBackend`."""
+def create_app(pipeline, *, api_key: str | None = None, limits: Limits = Limits(), model_name: str | None = None):
+    """The ASGI app over `pipeline`, an `app.pipeline.Pipeline` on a local backend (loaded here)."""
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse, StreamingResponse
@@ -264,8 +250,9 @@ def create_app(backend, *, api_key: str | None = None, limits: Limits = Limits()
             finally:
                 self._cancel.set()
 
+    backend = pipeline.backend
     backend.load()
-    engine = Engine(backend, limits)
+    engine = Engine(pipeline, limits)
     name = model_name or backend.model_name
 
     @contextlib.asynccontextmanager
@@ -326,11 +313,13 @@ def create_app(backend, *, api_key: str | None = None, limits: Limits = Limits()
     @app.get("/v1/models")
     async def models(request: Request):
         check_key(request)
-        # "uicode" is an extension field: a uicode client adopts the model's native targets and OCR prompting,
-        # so a conversion through the server sends the same prompt the local engine would build.
+        # "uicode" is an extension field: a uicode client adopts the model's native targets and its OCR and sketch
+        # prompting, so a conversion through the server sends the same prompt the local engine would build.
         return {"object": "list", "data": [{"id": name, "object": "model", "created": 0, "owned_by": "uicode",
                                             "uicode": {"targets": list(backend.native_targets),
-                                                       "ocr_prompt": bool(getattr(backend, "ocr_prompt", False))}}]}
+                                                       "ocr_prompt": bool(getattr(backend, "ocr_prompt", False)),
+                                                       "sketch_prompt": bool(getattr(backend, "sketch_prompt",
+                                                                                     False))}}]}
 
     @app.post("/v1/chat/completions")
     async def chat(request: Request):
@@ -506,13 +495,13 @@ class ServerThread:
         self.stop()
 
 
-def serve(backend, host: str = "127.0.0.1", port: int = 8000, *, api_key: str | None = None,
+def serve(pipeline, host: str = "127.0.0.1", port: int = 8000, *, api_key: str | None = None,
           limits: Limits = Limits(), log_level: str = "info") -> None:
-    """Run the server until interrupted (blocking)."""
+    """Run the server over `pipeline` until interrupted (blocking)."""
     import uvicorn
 
     check_bind(host, api_key)
-    app = create_app(backend, api_key=api_key, limits=limits)
+    app = create_app(pipeline, api_key=api_key, limits=limits)
     # No uvicorn `limit_concurrency`: it answers 503 past its limit, and overload must be a 429 from the
     # admission check (bodies are bounded by `max_body_bytes`, so idle connections cost little).
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, timeout_keep_alive=5)
