@@ -399,8 +399,3 @@ def ground_lines(images, lines_of) -> tuple[str, ...]:
     from vision.ocr import reading_order
 
     return tuple(ln.text for im in images for ln in reading_order(lines_of(im.image)) if ln.text.strip())
-
-
-def request_with(request: ConvertRequest, **changes) -> ConvertRequest:
-    """A copy of `request` with some fields changed (the GUI's follow-up edits)."""
-    return replace(request, **changes)

@@ -144,9 +144,3 @@ def dequantize_int4(packed: torch.Tensor, scale: torch.Tensor, shape,
                          f"expected {[n, scale_cols(k, group_size)]}")
     q = unpack_int4(packed, k).to(torch.float32)                     # [N, K]
     return (q * _expand_scales(scale, k, group_size)).to(dtype)
-
-
-def fake_quantize_int4(w: torch.Tensor, group_size: int = GROUP_SIZE) -> torch.Tensor:
-    """w → dequantize(quantize(w)) in w's dtype: what the model sees after an INT4 round trip."""
-    packed, scale, shape = quantize_int4(w, group_size)
-    return dequantize_int4(packed, scale, shape, dtype=w.dtype, group_size=group_size)

@@ -77,15 +77,6 @@ K25_SPECIAL_OFFSETS: dict[str, int] = {
 }
 
 
-def k25_special_tokens(num_base_tokens: int) -> dict[str, int]:
-    """The K2.5 special-token table (named + reserved, 256 ids) for a vocabulary of `num_base_tokens` ranks."""
-    named = {num_base_tokens + off: name for name, off in K25_SPECIAL_OFFSETS.items()}
-    return {
-        named.get(i, f"<|reserved_token_{i}|>"): i
-        for i in range(num_base_tokens, num_base_tokens + NUM_RESERVED_SPECIAL_TOKENS)
-    }
-
-
 def k25_tokenizer_config(num_base_tokens: int) -> dict:
     """A `tokenizer_config.json` body in K2.5's scheme: the named specials in `added_tokens_decoder`."""
     decoder = {
@@ -198,7 +189,6 @@ class Tokenizer:
         self._enc = tiktoken.Encoding(
             name=name, pat_str=PAT_STR, mergeable_ranks=mergeable_ranks, special_tokens=self.special_tokens
         )
-        self._special_ids = frozenset(self.special_tokens.values())
         self._id_to_special = {i: s for s, i in self.special_tokens.items()}
 
     @classmethod
@@ -239,9 +229,6 @@ class Tokenizer:
     pad_id = property(lambda self: self.token_id("[PAD]"))
     unk_id = property(lambda self: self.token_id("[UNK]"))
 
-    def is_special(self, token_id: int) -> bool:
-        return token_id in self._special_ids
-
     # ---- encode / decode ---------------------------------------------------------------------
     def encode(self, text: str, allow_special: bool = True) -> list[int]:
         """Token ids of `text`. With `allow_special`, special-token strings in the text become their
@@ -266,10 +253,6 @@ class Tokenizer:
     def decode(self, ids) -> str:
         """Text of `ids`; invalid UTF-8 (a character cut off at the end) becomes U+FFFD."""
         return self.decode_bytes(ids).decode("utf-8", errors="replace")
-
-    def id_to_piece(self, token_id: int) -> bytes:
-        """Bytes of one token (special tokens as their UTF-8 string)."""
-        return self.decode_bytes([token_id])
 
     def __len__(self) -> int:
         return self.vocab_size

@@ -222,3 +222,15 @@ def test_eval_pages_dir_converts_each_page_and_scores_it_against_its_file(pages_
     assert (tmp_path / "out" / "pages" / "table.model.html").is_file()
     assert (tmp_path / "out" / "side_by_side_1.png").is_file()
     assert "[2/2] table: overall 1.000" in capsys.readouterr().err
+
+
+def test_the_scored_text_blocks_and_the_quality_measures_read_the_same_visible_text(renderer):
+    """One walk of the visible text for both readers of a rendered page: text under a transparent ancestor,
+    a hidden one, a script or a select is neither scored nor counted."""
+    page = ("<!DOCTYPE html><html><body><p>Seen here</p><div style='opacity:0'><p>ghost words</p></div>"
+            "<div style='visibility:hidden'><span>hidden words</span></div><script>var x = 'code';</script>"
+            "<select><option>Choice</option></select></body></html>")
+    shot, got = render_and_read(renderer, page, 800, 600)
+    texts = [b.text for b in shot.blocks]
+    assert "Seen here" in texts and not any("ghost" in t or "hidden" in t or "code" in t for t in texts)
+    assert got.chars == len("Seenhere")

@@ -40,6 +40,7 @@ from app.layout.tree import CONTAINERS, Node, bounds
 from app.perceive.boxes import Box, colour_boxes, common_colour, find_boxes, hex_colour
 from app.perceive.labels import read_buttons, relabel
 from app.perceive.overlay import ALPHA, behind_pixels, card_pixels, find_dialog, on_card, split_lines
+from app.perceive.pixels import distance
 from app.perceive.text import Block, Line, blocks, is_text, pieces, read_lines
 
 ICON = 48            # px: an empty box smaller than this both ways is an icon, else an image
@@ -196,7 +197,7 @@ def dividers(arr: np.ndarray, bg, text_boxes=()) -> list[Node]:
 
     if arr.size == 0:
         return []
-    differs = (np.abs(arr.astype(np.int16) - np.asarray(bg, np.int16)).sum(axis=2) > 24).astype(np.uint8)
+    differs = (distance(arr, bg) > 24).astype(np.uint8)
     for x, y, w, h in text_boxes:
         differs[max(0, y - 1):y + h + 1, max(0, x - 1):x + w + 1] = 0
     n, labels, stats, _ = cv2.connectedComponentsWithStats(differs, connectivity=4)

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from app.perceive.pixels import distance
+
 DIFFERS = 12      # a pixel this far from the background (summed over channels) belongs to a box
 MIN_W, MIN_H = 16, 12
 FILLED = 0.55     # share of its rectangle a filled box's pixels cover
@@ -78,7 +80,7 @@ def find_boxes(arr: np.ndarray, region: tuple[int, int, int, int], background, t
     sub = arr[y0:y1, x0:x1].astype(np.int16)
     if sub.size == 0:
         return []
-    differs = np.abs(sub - np.asarray(background, dtype=np.int16)).sum(axis=2) > DIFFERS
+    differs = distance(sub, background) > DIFFERS
     shapes = differs.copy()
     for tx, ty, tw, th in text_boxes:
         shapes[max(0, ty - y0 - 1):max(0, ty + th - y0 + 1), max(0, tx - x0 - 1):max(0, tx + tw - x0 + 1)] = False

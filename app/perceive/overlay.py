@@ -21,6 +21,7 @@ import numpy as np
 
 from app.perceive.boxes import Box, centre_within, common_colour, corner_radius
 from app.perceive.labels import words_where
+from app.perceive.pixels import distance
 
 BRIGHT = 150        # a pixel whose brightest channel passes this is not under the backdrop (which halves it)
 MIN_BRIGHT = 200    # fewer bright pixels than this: nothing to find
@@ -70,7 +71,7 @@ def find_dialog(arr: np.ndarray, lines: Sequence = ()) -> Dialog | None:
     if bx1 - bx0 > MAX_WIDTH * w or (bx1 - bx0) * (by1 - by0) > 0.6 * w * h:
         return None
     fill = common_colour(arr[by0:by1, bx0:bx1])
-    same = (np.abs(arr.astype(np.int16) - fill.astype(np.int16)).sum(axis=2) <= SAME).astype(np.uint8)
+    same = (distance(arr, fill) <= SAME).astype(np.uint8)
     # Letters and buttons leave holes in the card: closing them makes the card one patch.
     same = cv2.morphologyEx(same, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(same, connectivity=4)

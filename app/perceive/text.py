@@ -23,6 +23,7 @@ from typing import Sequence
 import numpy as np
 
 from app.perceive.boxes import hex_colour
+from app.perceive.pixels import distance
 
 # Arial's proportions of the em: what part of a line's box its letters fill (cap/ascender height,
 # x-height, descender), to turn a box height into a font size.
@@ -105,7 +106,7 @@ def inked_height(arr: np.ndarray, line) -> int:
     box, bg = _letters(arr, line, pad=2)
     if box is None:
         return line.h
-    rows = np.flatnonzero((np.abs(box - bg).sum(axis=2) > INK).any(axis=1))
+    rows = np.flatnonzero((distance(box, bg) > INK).any(axis=1))
     return int(rows[-1] - rows[0] + 1) if len(rows) else line.h
 
 
@@ -123,7 +124,7 @@ def is_bold(arr: np.ndarray, line, size: int) -> bool:
     box, bg = _letters(arr, line)
     if box is None or size <= 0:
         return False
-    far = np.abs(box - bg).sum(axis=2)
+    far = distance(box, bg)
     ink = (far > 0.5 * far.max()).astype(np.int8) if far.max() > 0 else np.zeros_like(far, dtype=np.int8)
     steps = np.diff(np.pad(ink, ((0, 0), (1, 1))), axis=1)
     runs = np.count_nonzero(steps == 1)
@@ -190,7 +191,7 @@ def _blob_left(arr: np.ndarray, line) -> bool:
         return False
     region = arr[y0:y1, x0:x1].astype(int)
     bg = np.median(region.reshape(-1, 3), axis=0)
-    ink = np.abs(region - bg).sum(axis=2) > INK
+    ink = distance(region, bg) > INK
     cols, rows = np.flatnonzero(ink.any(axis=0)), np.flatnonzero(ink.any(axis=1))
     if not len(cols):
         return False
@@ -238,7 +239,7 @@ def is_text(arr: np.ndarray, line) -> bool:
     box, bg = _letters(arr, line)
     if box is None:
         return False
-    return float((np.abs(box - bg).sum(axis=2) > INK).mean()) <= SOLID_INK
+    return float((distance(box, bg) > INK).mean()) <= SOLID_INK
 
 
 def read_lines(arr: np.ndarray, ocr_lines: Sequence) -> list[Line]:

@@ -29,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.scoring.render import VISIBLE_TEXT_JS
+
 PHONE = 390  # px: the narrow viewport (a phone held upright)
 TABLET = 768  # px
 OVERLAP_MIN = 0.2  # intersection over the smaller box's area above which two text boxes overlap
@@ -36,8 +38,7 @@ MAX_HEIGHT = 4096  # px: full-page screenshots are cut here, as `uicode eval` do
 
 # → {chars, abs_chars, nodes, overlapping, scroll_width}: one pass over the visible text nodes, then a sweep
 # over their line boxes sorted by top edge (pairs of boxes of the same node are not compared).
-QUALITY_JS = r"""
-(minShare) => {
+QUALITY_JS = "(minShare) => {" + VISIBLE_TEXT_JS + r"""
   const out = {chars: 0, abs_chars: 0, nodes: 0, overlapping: 0, scroll_width: 0};
   if (!document.body) return out;
   out.scroll_width = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
@@ -51,13 +52,11 @@ QUALITY_JS = r"""
     return v;
   };
   const range = document.createRange(), boxes = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  let n, id = 0;
-  while ((n = walker.nextNode())) {
+  let id = 0;
+  for (const n of visibleTextNodes()) {
     const el = n.parentElement;
-    if (!el || el.closest('script,style,noscript,template,select,textarea')) continue;
     const chars = n.textContent.replace(/\s+/g, '').length;
-    if (!chars || !el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+    if (!chars) continue;
     range.selectNodeContents(n);
     const rects = [...range.getClientRects()].filter((r) => r.width >= 1 && r.height >= 1);
     if (!rects.length) continue;

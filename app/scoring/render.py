@@ -82,30 +82,39 @@ class RenderResult:
         return Image.open(io.BytesIO(self.png)).convert("RGB")
 
 
+# The page's visible text nodes, walked one way by every reader of a rendered page (the text blocks here, the
+# code-quality measures of `app.scoring.quality`): text under script, style, noscript, template, select or
+# textarea is not shown as text, and an element hidden by display, visibility or opacity hides its text.
+# A function declaration to put at the top of a script's body.
+VISIBLE_TEXT_JS = r"""
+  const visibleTextNodes = function* () {
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    let n;
+    while ((n = walker.nextNode())) {
+      const el = n.parentElement;
+      if (!el || el.closest('script,style,noscript,template,select,textarea')) continue;
+      if (el.checkVisibility({opacityProperty: true, visibilityProperty: true})) yield n;
+    }
+  };
+"""
+
 # Text nodes → [text, x, y, w, h, css colour]; form controls contribute their shown value or
 # placeholder. Coordinates are made page-absolute so they match a full-page screenshot.
-_BLOCKS_JS = r"""
-() => {
+_BLOCKS_JS = "() => {" + VISIBLE_TEXT_JS + r"""
   const out = [], sx = window.scrollX, sy = window.scrollY, range = document.createRange();
-  const visible = (cs) => cs.visibility !== 'hidden' && cs.display !== 'none' && parseFloat(cs.opacity) > 0;
   const push = (text, r, color) => {
     text = text.replace(/\s+/g, ' ').trim();
     if (text && r.width >= 1 && r.height >= 1) out.push([text, r.left + sx, r.top + sy, r.width, r.height, color]);
   };
   if (!document.body) return out;
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  let n;
-  while ((n = walker.nextNode())) {
-    const el = n.parentElement;
-    if (!el || el.closest('script,style,noscript,template,select,textarea')) continue;
-    const cs = getComputedStyle(el);
-    if (!visible(cs)) continue;
+  for (const n of visibleTextNodes()) {
     range.selectNodeContents(n);
-    push(n.textContent, range.getBoundingClientRect(), cs.color);
+    push(n.textContent, range.getBoundingClientRect(), getComputedStyle(n.parentElement).color);
   }
   for (const el of document.body.querySelectorAll('input,textarea,select')) {
+    if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})
+        || ['checkbox', 'radio', 'hidden', 'range', 'color'].includes(el.type)) continue;
     const cs = getComputedStyle(el);
-    if (!visible(cs) || ['checkbox', 'radio', 'hidden', 'range', 'color'].includes(el.type)) continue;
     let text = '', color = cs.color;
     if (el.tagName === 'SELECT') text = el.selectedOptions.length ? el.selectedOptions[0].text : '';
     else if (el.value) text = el.type === 'password' ? '•'.repeat(el.value.length) : el.value;
