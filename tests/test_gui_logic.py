@@ -17,7 +17,8 @@ from PySide6.QtGui import QColor, QImage  # noqa: E402
 
 from app.gui.autosave import RecoveryStore, Snapshot  # noqa: E402
 from app.gui.history import Version, VersionHistory  # noqa: E402
-from app.gui.inputs import Payload, load_payloads, payloads_from_mime  # noqa: E402
+from app.gui.prepare import describe_backend  # noqa: E402
+from app.gui.inputs import Payload, load_payloads, offers_input, payloads_from_mime  # noqa: E402
 from app.gui.settings import SCHEMA, Settings, coerce  # noqa: E402
 from app.gui.worker import Worker, WorkerPool  # noqa: E402
 from uicode.errors import MediaError  # noqa: E402
@@ -208,6 +209,25 @@ def test_history_push_back_forward_and_branching():
     assert again.current.code == "b" and len(again) == 3
 
 
+def test_history_load_restores_in_place_and_skips_malformed_versions():
+    h = VersionHistory()
+    h.push(Version("a", "html", "generated"))
+    shared = h  # the window, the session and autosave hold this one object
+    h.load([{"code": "x", "target": "react", "source": "manual"}, {"target": "html"}, {"code": "y"}], 0)
+    assert shared is h and [(v.code, v.target) for v in h.versions] == [("x", "react"), ("y", "html")]
+    assert h.current.code == "x" and h.can_forward()
+    h.load([], 3)
+    assert len(h) == 0 and h.index == -1 and h.current is None
+
+
+def test_describe_backend_names_the_model_and_device():
+    assert describe_backend({"backend": "mini", "checkpoint_dir": "", "device": "cpu"}) == ("embedded mini", "cpu")
+    assert describe_backend({"backend": "checkpoint", "checkpoint_dir": "/m/k25-tiny", "device": "cuda"}) \
+        == ("k25-tiny", "cuda")
+    assert describe_backend({"backend": "openai", "remote_model": "", "base_url": "http://h/v1"}) \
+        == ("default @ http://h/v1", "remote")
+
+
 # ---------------------------------------------------------------------------------------------------- inputs -----
 def test_mime_local_files_become_paths(tmp_path):
     mime = QMimeData()
@@ -215,6 +235,17 @@ def test_mime_local_files_become_paths(tmp_path):
     payloads = payloads_from_mime(mime)
     assert [p.kind for p in payloads] == ["path", "path"]
     assert payloads[1].path.endswith("b.mp4")
+
+
+def test_a_drag_is_accepted_only_with_files_or_image_data(qapp, tmp_path):
+    text = QMimeData()
+    text.setText("just words")
+    assert not offers_input(text)
+    files = QMimeData()
+    files.setUrls([QUrl.fromLocalFile(str(tmp_path / "a.png"))])
+    picture = QMimeData()
+    picture.setData("image/png", png_bytes())
+    assert offers_input(files) and offers_input(picture)
 
 
 def test_mime_image_bytes_from_a_browser_drag(qapp):

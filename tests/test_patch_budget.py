@@ -38,11 +38,11 @@ def test_local_backend_prompt_uses_the_checkpoint_budget():
 
 def test_gui_token_estimate_follows_the_backend(qapp):
     from app.gui.inputs import InputItem
-    from app.gui.main_window import _patch_limit
+    from app.gui.prepare import patch_limit
     from app.gui.media_strip import token_estimate
 
-    assert _patch_limit("mini", {}) == 1024
-    assert _patch_limit("openai", {}) is None
+    assert patch_limit("mini", {}) == 1024
+    assert patch_limit("openai", {}) is None
     image = Image.new("RGB", (1280, 800))
     items = [InputItem(image=image, label="x")]
     assert token_estimate(items, 1024) == image_token_count(1280, 800, in_patch_limit=1024)

@@ -1,11 +1,13 @@
 """The uicode desktop app (PySide6). Entry point: `main(argv) -> int`, used by `uicode gui [INPUT…]`.
 
 Importing `app.gui` does not import Qt; `main` does. Module map: `app` (start-up, scripted runs), `main_window`
-(wiring), `prepare` (pure validation and request building), `jobs` (the background jobs), `worker` (the one
-background-job pattern), `dialogs` (file dialogs and the in-window message bar), `settings` + `settings_dialog`
-(one typed schema), `autosave` (crash recovery), `history` (versions), `inputs` + `media_strip` (drops, pastes,
-files, video frames), `capture` (screen region), `editor` (code pane), `preview` + `render_lane` (rendered preview
-and visual score).
+(widgets, actions and signal wiring only), `session` (Generate, follow-up edits, Stop, streamed events, versions),
+`intake` (open, paste, drop, capture → the input loader), `saving` (save, copy, autosave and recovery flow),
+`prepare` (pure validation and request building), `jobs` (the background jobs), `worker` (the one background-job
+pattern), `dialogs` (file dialogs and the in-window message bar), `settings` + `settings_dialog` (one typed
+schema), `autosave` (the recovery store's file work), `history` (versions), `inputs` + `media_strip` (payloads,
+decoding, video frames, the input strip), `capture` (screen region), `editor` (code pane), `preview` +
+`render_lane` (rendered preview and visual score).
 """
 from __future__ import annotations
 

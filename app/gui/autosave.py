@@ -8,9 +8,9 @@ A clean close deletes both. A session whose lock can be taken by someone else is
 checks the recorded pid on this host), so the next start finds it with `orphaned_sessions()` and the window offers
 to restore it. Lock staleness by age is disabled: a long-running window is not "stale".
 
-Writing is debounced by the window (a single-shot QTimer); this module does the file work only and knows nothing
-of widgets. It never raises on I/O trouble: autosave failures are reported through the return value so the window
-can show them instead of crashing.
+When and what to write is decided by `saving.WorkSaver` (a debounced single-shot QTimer); this module does the
+file work only and knows nothing of widgets. It never raises on I/O trouble: autosave failures are reported through
+the return value so the window can show them instead of crashing.
 """
 from __future__ import annotations
 

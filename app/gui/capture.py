@@ -8,8 +8,8 @@ size over the screen's logical size), which equals the device pixel ratio on int
 correct for fractional ones (1.25, 1.5) where rounding would drift. Every screen gets its own overlay with its own
 geometry and ratio; a drag happens on one screen. Esc (or a right click) on any overlay cancels all of them.
 
-This module does not hide the main window or decide what to do with the image; `MainWindow` hides itself, waits
-for the compositor, starts a `RegionCapture`, and receives `captured(QImage)` or `cancelled()`.
+This module does not hide the main window or decide what to do with the image; `intake.Intake` hides the window,
+waits for the compositor, starts a `RegionCapture`, and receives `captured(QImage)` or `cancelled()`.
 """
 from __future__ import annotations
 

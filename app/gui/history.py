@@ -2,8 +2,9 @@
 
 A plain list with a cursor, like an editor's undo stack at version granularity: `push` appends after the cursor
 (dropping the versions ahead of it, as a new edit after stepping back does), `back`/`forward` move the cursor.
-It stores code only; the window decides when a version is made (a finished or stopped generation, a follow-up
-edit, a manual edit when generating again) and shows the current one. Serialisable for autosave.
+It stores code only; the conversion session (`session`) decides when a version is made (a finished or stopped
+generation, a follow-up edit, a manual edit when generating again or stepping away) and shows the current one.
+Serialisable for autosave; `load` restores in place, so the one history object the window shares stays shared.
 """
 from __future__ import annotations
 
@@ -72,15 +73,22 @@ class VersionHistory:
     def to_list(self) -> list[dict]:
         return [asdict(v) for v in self.versions]
 
+    def load(self, items: list[dict], index: int = -1) -> None:
+        """Replace the versions in place with `to_list()` dicts (a restored session); malformed ones are skipped.
+        In place, so every holder of this history (the window, the session, autosave) sees the restored one."""
+        versions = []
+        for item in items:
+            try:
+                versions.append(Version(code=str(item["code"]), target=str(item.get("target", "html")),
+                                        source=str(item.get("source", "restored")),
+                                        created=float(item.get("created", time.time()))))
+            except (KeyError, TypeError, ValueError):
+                continue
+        self.versions = versions
+        self.index = index if 0 <= index < len(self.versions) else len(self.versions) - 1
+
     @classmethod
     def from_list(cls, items: list[dict], index: int = -1) -> "VersionHistory":
         h = cls()
-        for item in items:
-            try:
-                h.versions.append(Version(code=str(item["code"]), target=str(item.get("target", "html")),
-                                          source=str(item.get("source", "restored")),
-                                          created=float(item.get("created", time.time()))))
-            except (KeyError, TypeError, ValueError):
-                continue
-        h.index = index if 0 <= index < len(h.versions) else len(h.versions) - 1
+        h.load(items, index)
         return h

@@ -63,6 +63,11 @@ def classify_path(path: str | os.PathLike) -> str:
     return "unknown"
 
 
+def offers_input(mime) -> bool:
+    """Whether a drag may hold something `payloads_from_mime` can read (files/links or image data): accept it."""
+    return mime.hasUrls() or mime.hasImage() or any(f.startswith("image/") for f in mime.formats())
+
+
 def payloads_from_mime(mime) -> list[Payload]:
     """Read a QMimeData (drop or clipboard). Raises MediaError when it holds nothing usable."""
     payloads: list[Payload] = []

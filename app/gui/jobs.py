@@ -1,8 +1,9 @@
-"""The background jobs of the window, as plain generator functions for `worker.Worker`.
+"""The background jobs of the window, as plain (generator) functions for `worker.Worker`.
 
 A job takes the worker's abort flag and yields events; it never touches widgets. `conversion_job` builds (or
-reuses) the backend, loads the model with progress, then streams the pipeline's events; the window receives
-`BackendReady` once (to cache the loaded backend) and the pipeline's `Status`/`CodeDelta`/`Finished`.
+reuses) the backend, loads the model with progress, then streams the pipeline's events; the conversion session
+(`session`) receives `BackendReady` once (to cache the loaded backend) and the pipeline's
+`Status`/`CodeDelta`/`Finished`. `preload_engine` imports the engine in the background at start-up.
 
 Loading progress: `LocalBackend.load(progress)` reports through a callback on the loading thread, and a generator
 cannot yield from inside a callback, so the load runs on a helper thread while the job yields the progress it
@@ -11,6 +12,7 @@ honoured as soon as the load returns.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import queue
 import threading
@@ -25,6 +27,13 @@ class BackendReady:
     key: tuple
     backend: Any
     description: str
+
+
+def preload_engine(cancel: threading.Event | None = None) -> None:
+    """Import the engine (torch, vision, the pipeline and its backends): several seconds, done while the window
+    is already up so the first drop or Generate does not wait for it."""
+    importlib.import_module("app.pipeline")
+    importlib.import_module("vision.preprocess")
 
 
 def load_with_progress(backend, cancel: threading.Event) -> Iterator[Status]:

@@ -3,8 +3,8 @@
 Every `InputItem` is one checkable thumbnail; checked means "send it". A video contributes one thumbnail per
 sampled frame (or keyframe), labelled with its timestamp, so dropping frames before converting is unchecking
 them; "Keep all"/"Drop all" act on the selected item's video. The strip shows exactly what will be sent, in
-order, and a summary line with the image and token count. It owns the item list; it does not load files (the
-window runs `inputs.load_payloads` in a worker and calls `add_items`) and it forwards drops to the window.
+order, and a summary line with the image and token count. It owns the item list; it does not load files (`intake`
+runs `inputs.load_payloads` in a worker and calls `add_items`) and it forwards drops (`dropped`) to be loaded.
 """
 from __future__ import annotations
 
@@ -123,6 +123,11 @@ class MediaStrip(QWidget):
 
     def kept(self) -> list[InputItem]:
         return [it for it in self.items if it.keep]
+
+    def reference(self) -> Image.Image | None:
+        """The image the preview is compared with: the first kept item's; None when nothing is kept."""
+        kept = self.kept()
+        return kept[0].image if kept else None
 
     def set_enabled_editing(self, enabled: bool) -> None:
         for w in (self.remove_button, self.clear_button, self.keep_all_button, self.drop_all_button):

@@ -1,9 +1,12 @@
-"""The pure `prepare` steps of the window's actions: validate settings and inputs, build the request, name the
-backend, word the error. No widgets and no threads here (STYLE rule 13), so they are tested without qtbot.
+"""The pure `prepare` steps of the window's actions: validate settings and inputs, build the request, name and
+describe the backend, word the error. No widgets and no threads here (STYLE rule 13), so they are tested without
+qtbot. (`patch_limit` reads one small JSON file of a local checkpoint; nothing else touches the disk.)
 """
 from __future__ import annotations
 
-from uicode.errors import UicodeError
+import pathlib
+
+from uicode.errors import BackendError, UicodeError
 
 
 def describe_error(exc: BaseException) -> str:
@@ -21,6 +24,29 @@ def backend_key(values: dict, api_key: str) -> tuple:
     if kind == "openai":
         return ("openai", values["base_url"], values["remote_model"], hash(api_key))
     return ("local", values["checkpoint_dir"] if kind == "checkpoint" else "", values["device"])
+
+
+def describe_backend(values: dict) -> tuple[str, str]:
+    """(model, device) as the status bar names them, from the backend settings."""
+    kind = values["backend"]
+    if kind == "openai":
+        return f"{values['remote_model'] or 'default'} @ {values['base_url']}", "remote"
+    model = "embedded mini" if kind == "mini" else pathlib.Path(values["checkpoint_dir"] or "?").name
+    return model, values["device"]
+
+
+def patch_limit(kind: str, values: dict) -> int | None:
+    """The image patch budget of a local checkpoint (its preprocessor_config.json), for the token estimate;
+    None (K2.5's default) for remote backends or when it cannot be read."""
+    from app.backends.local import DEFAULT_CHECKPOINT, read_patch_limits
+
+    if kind == "openai":
+        return None
+    path = DEFAULT_CHECKPOINT if kind == "mini" else pathlib.Path(values.get("checkpoint_dir") or "")
+    try:
+        return read_patch_limits(path)[0] if path.is_dir() else None
+    except BackendError:
+        return None
 
 
 def default_backend_factory(values: dict, api_key: str):

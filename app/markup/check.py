@@ -1,11 +1,14 @@
 """Whether HTML is well-formed: every non-void element closed explicitly and in order, a doctype, and (when
 asked) exactly one `<style>` block. The model's raw output is judged by this (`raw_well_formed` in `uicode
-eval`), and `balance` re-serialises only pages that fail it."""
+eval`), and `balance` rewrites only pages that fail it, as a browser reads them."""
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
-from app.markup.parse import VOID, parse_html, serialize
+from app.markup.parse import VOID
+
+_PAGE_TAG_END = re.compile(r"(?:<!doctype[^>]*>|<html\b[^>]*>|</head>|</body>)(?=<)", re.I)
 
 class _Checker(HTMLParser):
     def __init__(self):
@@ -66,9 +69,17 @@ def is_well_formed(html: str, **kw) -> bool:
 
 
 def balance(html: str) -> str:
-    """`html` unchanged when its tags nest (`check_html`), else re-serialised from the forgiving tree
-    (`app.markup.parse.parse_html`): every element closed, stray end tags dropped — the code handed to the user
-    is well-formed."""
+    """`html` unchanged when its tags nest (`check_html`), else the page Chromium would build from it, written
+    out again: parsed by the HTML standard's tree construction (Lexbor, through selectolax) — misnested tags
+    closed where a browser closes them, stray end tags dropped, a page cut off mid-element completed — so the
+    code handed to the user is well-formed and shows what the broken code showed (`bench/markup_parsers.py`:
+    the browser's DOM on 100% of broken pages, against 60% for a tree built with html.parser)."""
     if not check_html(html):
         return html
-    return serialize(parse_html(html))
+    from selectolax.lexbor import LexborHTMLParser
+
+    out = LexborHTMLParser(html).html or ""
+    out = out if out[:9].lower() == "<!doctype" else "<!DOCTYPE html>" + out
+    # The parser keeps no white space between the page's own tags (it means nothing there); the code keeps
+    # its lines, as the model wrote them.
+    return _PAGE_TAG_END.sub(lambda m: m.group(0) + "\n", out)

@@ -341,7 +341,7 @@ def _quality_row(label: str, s: dict, model_share) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="uicode eval", description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=None,
-                    help="held-out corpus folder (built if absent; default data/mini/heldout)")
+                    help="held-out corpus folder (`python -m train.corpus build`; default data/mini/heldout)")
     ap.add_argument("--pages-dir", type=Path, default=None, metavar="DIR",
                     help="score a folder of NAME.png + NAME.html + viewports.json instead of the corpus")
     ap.add_argument("--pages", type=int, default=200)
