@@ -68,6 +68,27 @@ def test_a_page_that_fails_to_generate_is_scored_empty_and_the_run_goes_on(corpu
     assert row["block_match"] == 0.0 and not row["well_formed"]
 
 
+def test_a_resumed_run_keeps_the_pages_already_scored(corpus, tmp_path, monkeypatch):
+    import app.pipeline
+
+    first = evaluate(corpus, 1, None, "cpu", tmp_path, max_new_tokens=8, examples=0)
+    (tmp_path / "rows.jsonl").write_text((tmp_path / "rows.jsonl").read_text() + '{"seed": 9')  # torn last line
+
+    def never(self, request, cancel=None):
+        raise AssertionError("a page the interrupted run scored was converted again")
+
+    monkeypatch.setattr(app.pipeline.Pipeline, "convert", never)
+    again = evaluate(corpus, 1, None, "cpu", tmp_path, max_new_tokens=8, examples=0, resume=True)
+    assert again["rows"] == first["rows"] and again["mean"] == first["mean"]
+
+
+def test_the_build_command_is_named_when_the_corpus_is_missing(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["--corpus", str(tmp_path / "none"), "--pages", "3", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert "train.corpus build" in err and "--count 3" in err
+
+
 @pytest.mark.parametrize("argv, message", [(["--pages", "0"], "--pages"), (["--best-of", "17"], "--best-of")])
 def test_eval_bad_arguments_are_one_line_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as e:

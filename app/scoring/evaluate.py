@@ -1,7 +1,8 @@
 """Fidelity evaluation on held-out pages, through the production path: `uicode eval`.
 
     uicode eval [--corpus data/mini/heldout | --pages-dir DIR] [--pages 200] [--checkpoint DIR] [--out bench/eval]
-                [--record] [--best-of N] [--no-ocr] [--free-text] [--bands] [--model-only] [--rescore OUT]
+                [--record] [--best-of N] [--no-ocr] [--free-text] [--bands] [--model-only] [--resume]
+                [--rescore OUT]
 
 For each held-out page (rendered with Tesseract OCR by `train.corpus build ... --split heldout`):
 its screenshot goes through `app.pipeline.Pipeline` exactly as `uicode convert` sends it (OCR, prompt,
@@ -27,7 +28,8 @@ text at the page's width and at 390 px, sideways scrolling at 390 px beyond the 
 (booleans as the share of pages) and `--record` writes them as a second table. `--pages-dir DIR` scores a folder of
 `NAME.png` + `NAME.html` + `viewports.json` ({NAME: {width, height}}), such as the shared real pages, instead of the
 corpus; references are rendered from their file so that images beside them resolve, and pages are saved as
-`pages/NAME.html`. `--rescore OUT` converts nothing: it scores again the pages an earlier run left under `OUT/pages`
+`pages/NAME.html`. `--resume` goes on with an interrupted run into the same `--out`: the pages its `rows.jsonl`
+already holds are kept, not converted again. `--rescore OUT` converts nothing: it scores again the pages an earlier run left under `OUT/pages`
 (and, where present, the model's own `.model.html` page, as `model_page`) against the same corpus or folder,
 keeps that run's other fields (seconds, tokens, …) and writes `OUT/rescore.json`.
 
@@ -155,7 +157,7 @@ def _progress(i: int, n: int, page: Page, row: dict, seconds: float | None = Non
 
 def evaluate(corpus: Path | None, pages: int, checkpoint, device: str, out: Path, max_new_tokens: int,
              examples: int = 4, best_of: int = 1, ocr: bool = True, ground: bool = True, split: bool = False,
-             complete: bool = True, pages_dir: Path | None = None) -> dict:
+             complete: bool = True, pages_dir: Path | None = None, resume: bool = False) -> dict:
     """Convert and score the first `pages` pages of `corpus` (a held-out corpus folder, `train.corpus build`) or of
     `pages_dir`."""
     from app.decode.extract import extract_code
@@ -176,9 +178,15 @@ def evaluate(corpus: Path | None, pages: int, checkpoint, device: str, out: Path
         backend.ocr_prompt = False
     pipeline = Pipeline(backend)
     (out / "pages").mkdir(parents=True, exist_ok=True)
+    done = _earlier_rows(out / "rows.jsonl") if resume else {}
     rows = []
     with Renderer() as renderer:
         for i, page in enumerate(items):
+            key = json.dumps(page.info, sort_keys=True)
+            if key in done:  # converted and scored by the run being resumed
+                rows.append(done[key])
+                _progress(i, len(items), page, rows[-1])
+                continue
             t0 = time.perf_counter()
             try:
                 result = pipeline.convert(ConvertRequest(media=(page.png,), max_new_tokens=max_new_tokens,
@@ -201,7 +209,7 @@ def evaluate(corpus: Path | None, pages: int, checkpoint, device: str, out: Path
                          **({"error": error} if error else {})})
             if i < examples:
                 side_by_side(Image.open(page.png), cand.image()).save(out / f"side_by_side_{i + 1}.png", optimize=True)
-            with (out / "rows.jsonl").open("a" if i else "w", encoding="utf-8") as f:  # progress, page by page
+            with (out / "rows.jsonl").open("a" if i or done else "w", encoding="utf-8") as f:  # page by page
                 f.write(json.dumps(rows[-1]) + "\n")
             _progress(i, len(items), page, rows[-1], seconds)
     report = {"pages": len(rows), "source": _source(corpus, pages_dir), "checkpoint": str(checkpoint or "assets/mini"),
@@ -209,6 +217,20 @@ def evaluate(corpus: Path | None, pages: int, checkpoint, device: str, out: Path
               "completed": complete and ocr, **_summary(rows)}
     (out / "eval.json").write_text(json.dumps(report, indent=1))
     return report
+
+
+def _earlier_rows(path: Path) -> dict[str, dict]:
+    """The rows an interrupted run wrote (`rows.jsonl`), by their page's identity; a torn last line is left."""
+    out = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            info = {k: row[k] for k in ("seed", "kind", "difficulty", "name") if k in row}
+            out[json.dumps(info, sort_keys=True)] = row
+    return out
 
 
 def rescore(run: Path, corpus: Path | None, pages: int, pages_dir: Path | None = None) -> dict:
@@ -356,6 +378,8 @@ def main(argv=None) -> int:
     ap.add_argument("--bands", action="store_true", help="convert long pages band by band (as convert --bands)")
     ap.add_argument("--model-only", "--no-complete", dest="model_only", action="store_true",
                     help="score the model's page as it wrote it (as convert --model-only)")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the pages an interrupted run into the same --out already scored (rows.jsonl)")
     ap.add_argument("--rescore", type=Path, default=None, metavar="OUT",
                     help="convert nothing: score again the pages an earlier run wrote under OUT/pages")
     ap.add_argument("--record", action="store_true", help="append the summary to bench/RESULTS.md")
@@ -384,7 +408,8 @@ def main(argv=None) -> int:
         else:
             report = evaluate(corpus, args.pages, args.checkpoint, args.device, args.out, args.max_new_tokens,
                               best_of=args.best_of, ocr=not args.no_ocr, ground=not args.free_text,
-                              split=args.bands, complete=not args.model_only, pages_dir=args.pages_dir)
+                              split=args.bands, complete=not args.model_only, pages_dir=args.pages_dir,
+                              resume=args.resume)
     except PagesError as e:
         ap.error(str(e))
     print(json.dumps(report["mean"], indent=1))
