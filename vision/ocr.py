@@ -258,11 +258,17 @@ def read_labels(arr, boxes, executable: str = TESSERACT) -> list[OcrLine | None]
                 found.setdefault(j, []).append((t, (wx - LABEL_GAP + ox, wy - tops[j] + oy, ww, wh), ln.conf))
     for j, kept in found.items():
         words = tuple(w for _, w, _ in kept)
-        x0, y0 = min(w[0] for w in words), min(w[1] for w in words)
-        x1, y1 = max(w[0] + w[2] for w in words), max(w[1] + w[3] for w in words)
-        out[cuts[j][0]] = OcrLine(" ".join(t for t, _, _ in kept), x0, y0, x1 - x0, y1 - y0,
+        out[cuts[j][0]] = OcrLine(" ".join(t for t, _, _ in kept), *union_box(words),
                                   sum(c for _, _, c in kept) / len(kept), words)
     return out
+
+
+def union_box(boxes) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of the rectangle around `boxes`, each an (x, y, w, h, …) tuple: a line's box from its
+    words' boxes."""
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return x0, y0, x1 - x0, y1 - y0
 
 
 def parse_tsv(tsv: str, *, scale: int = 1, min_conf: float = 10.0) -> list[OcrLine]:
@@ -281,15 +287,12 @@ def parse_tsv(tsv: str, *, scale: int = 1, min_conf: float = 10.0) -> list[OcrLi
         groups.setdefault(key, []).append((left, top, width, height, float(cols[10]), text))
     lines = []
     for words in groups.values():
-        x0 = min(w[0] for w in words)
-        y0 = min(w[1] for w in words)
-        x1 = max(w[0] + w[2] for w in words)
-        y1 = max(w[1] + w[3] for w in words)
-        conf = sum(w[4] for w in words) / len(words)
+        x, y, w, h = union_box(words)
+        conf = sum(wd[4] for wd in words) / len(words)
         if conf < min_conf:
             continue
-        lines.append(OcrLine(" ".join(w[5] for w in words), round(x0 / scale), round(y0 / scale),
-                             round((x1 - x0) / scale), round((y1 - y0) / scale), conf,
+        lines.append(OcrLine(" ".join(wd[5] for wd in words), round(x / scale), round(y / scale),
+                             round(w / scale), round(h / scale), conf,
                              tuple(tuple(round(v / scale) for v in w[:4]) for w in words)))
     return reading_order(lines)
 

@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from app.perceive.boxes import centre_within, common_colour
-from vision.ocr import read_labels
+from vision.ocr import read_labels, union_box
 
 BUTTON_H = (18, 72)  # px: a box this tall, BUTTON_W wide or more and at most MAX_SHARE of the region wide,
 BUTTON_W = 36        # is a button (or an input: its placeholder is read the same way)
@@ -48,9 +48,8 @@ def words_where(line, keep):
     if not kept:
         return None
     words = tuple(w for _, w in kept)
-    x0, y0 = min(w[0] for w in words), min(w[1] for w in words)
-    x1, y1 = max(w[0] + w[2] for w in words), max(w[1] + w[3] for w in words)
-    return replace(line, text=" ".join(t for t, _ in kept), x=x0, y=y0, w=x1 - x0, h=y1 - y0, words=words)
+    x, y, w, h = union_box(words)
+    return replace(line, text=" ".join(t for t, _ in kept), x=x, y=y, w=w, h=h, words=words)
 
 
 def read_buttons(arr: np.ndarray, boxes: Sequence) -> list[tuple]:

@@ -24,6 +24,7 @@ import numpy as np
 
 from app.perceive.boxes import hex_colour
 from app.perceive.pixels import distance
+from vision.ocr import union_box
 
 # Arial's proportions of the em: what part of a line's box its letters fill (cap/ascender height,
 # x-height, descender), to turn a box height into a font size.
@@ -228,8 +229,8 @@ def _clean(line):
         return line
     words = tuple(line.words[k] for k in keep) if len(line.words) == len(texts) else ()
     if words:
-        x0, x1 = min(w[0] for w in words), max(w[0] + w[2] for w in words)
-        return replace(line, text=" ".join(texts[k] for k in keep), x=x0, w=x1 - x0, words=words)
+        x, _, w, _ = union_box(words)
+        return replace(line, text=" ".join(texts[k] for k in keep), x=x, w=w, words=words)
     return replace(line, text=" ".join(texts[k] for k in keep))
 
 
@@ -308,11 +309,10 @@ def blocks(lines: Sequence[Line]) -> list[Block]:
     done += open_
     out = []
     for b in done:
-        x0, y0 = min(l.x for l in b), min(l.y for l in b)
-        x1, y1 = max(l.x + l.w for l in b), max(l.y + l.h for l in b)
+        x0, y0, bw, bh = union_box([(ln.x, ln.y, ln.w, ln.h) for ln in b])
         pitch = (b[-1].y - b[0].y) / (len(b) - 1) if len(b) > 1 else 0.0
         align = "left"
         if len(b) > 1 and _continues(b[:1], b[1]) == "center" and abs(b[1].x - b[0].x) > 4:
             align = "center"
-        out.append(Block(tuple(b), x0, y0, x1 - x0, y1 - y0, pitch, align))
+        out.append(Block(tuple(b), x0, y0, bw, bh, pitch, align))
     return sorted(out, key=lambda k: (k.y, k.x))
