@@ -328,7 +328,8 @@ class _Usage(UicodeError):
 def cmd_serve(args) -> int:
     from app.backends.config import SERVER_KEY_ENV
     from app.pipeline import Pipeline, make_backend
-    from app.serve.http import Limits, check_bind, serve
+    from app.serve.http import check_bind, serve
+    from app.serve.requests import Limits
 
     api_key = args.api_key or os.environ.get(SERVER_KEY_ENV) or None
     try:

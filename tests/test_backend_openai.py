@@ -11,7 +11,8 @@ from app.backends.base import GenParams
 from app.backends.openai import OpenAIBackend
 from app.pipeline import ConvertRequest, Pipeline, make_backend
 from app.prompt.plan import MediaSlot, plan_prompt
-from app.serve.http import Limits, ServerThread, create_app
+from app.serve.http import ServerThread, create_app
+from app.serve.requests import Limits
 from uicode.errors import BackendError
 
 

@@ -13,7 +13,8 @@ from PIL import Image
 
 from app.backends.base import GenParams
 from app.pipeline import Pipeline
-from app.serve.http import Limits, ServerThread, check_bind, create_app
+from app.serve.http import ServerThread, check_bind, create_app
+from app.serve.requests import Limits
 
 SYSTEM = "You write HTML."
 USER = "Make a page."
