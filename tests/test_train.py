@@ -235,3 +235,36 @@ def test_stop_minutes_saves_and_the_next_call_resumes_on_the_same_schedule(tmp_p
     assert trainer.main(common) == 0
     assert f"at step {stopped}" in capsys.readouterr().err
     assert torch.load(run / "state.pt", weights_only=False)["step"] == 8
+
+
+def test_a_sketch_prompt_carries_the_engines_sketch_of_the_screenshot(tok, tmp_path):
+    """Packed with --sketch, a page carries the layout tree the engine reads from its screenshot and OCR lines,
+    and `--prompt sketch` puts it in the prompt where `uicode convert` puts it (instead of the OCR lines)."""
+    from app.prompt.plan import SKETCH_HEADER
+    from train.examples import page_sketch
+    from vision.ocr import OcrLine
+
+    img = Image.new("RGB", (640, 400), "white")
+    img.paste((15, 118, 110), (0, 0, 640, 60))
+    lines = [OcrLine("Sign in to continue", 40, 140, 300, 24, 90.0)]
+    drawn = page_sketch(img, lines)
+    assert drawn.startswith("page [0,0,100,100]") and '"Sign in to continue"' in drawn
+    ex = _example(5)
+    ex.sketch = drawn
+    text = tok.decode(encode_example(ex, tok, 1024, prompt="sketch").ids)
+    assert SKETCH_HEADER.strip() in text and '"Sign in to continue"' in text and "[6,10,31,20] Page" not in text
+    assert "[6,10,31,20] Page" in tok.decode(encode_example(ex, tok, 1024, prompt="ocr").ids)
+    with pytest.raises(ValueError, match="no layout sketch"):
+        encode_example(_example(6), tok, 1024, prompt="sketch")
+
+
+def test_a_sketch_trained_model_is_exported_to_be_prompted_with_the_sketch(tmp_path, tok):
+    """What the export writes is what the local backend reads back: prompted with the sketch, not OCR lines."""
+    from app.backends.local import _read_meta
+    from model.build import build_model
+    from train.export import export_checkpoint
+
+    cfg = mini_config(tok.vocab_size, size="tiny")
+    model = build_model(unquantized(cfg), device="cpu", dtype=torch.float32)
+    out = export_checkpoint(model, cfg, TOK_DIR, tmp_path / "ckpt", in_patch_limit=256, prompt="sketch")
+    assert _read_meta(out, False) == (("html",), False, True)

@@ -7,7 +7,13 @@ the page's HTML in the fenced block the system prompt asks for, closed by `<|im_
 A *pack* is the compact, self-contained form of a corpus split that travels to a training machine: per page
 the screenshot already resized by the navit rule to the mini model's patch budget (WebP bytes; resizing again
 with the same budget is the identity, so training sees what inference sees), the OCR lines serialised for the
-prompt, and the HTML. `build_pack` writes one, `load_pack` reads it.
+prompt, optionally the layout sketch, and the HTML. `build_pack` writes one, `load_pack` reads it.
+
+The prompt carries the page's text one of two ways (`PROMPTS`): "ocr", the OCR lines on a 0-100 grid (the
+embedded model's training so far); or "sketch", the layout tree `uicode convert` computes from the screenshot
+(`app.layout.infer.infer` on the full-size picture and the same OCR lines, printed by `app.layout.tree.sketch`
+on the 0-100 grid) — the noisy sketch inference sees, never one read from the source HTML. "none" trains
+without either.
 
 Not here: the corpus itself (`train/corpus`), the optimisation loop (`train/train.py`).
 """
@@ -29,7 +35,8 @@ from model.chat import encode_chat
 from vision.ocr import OcrLine, serialize_lines
 from vision.preprocess import navit_resize, normalise, preprocess_image
 
-PACK_VERSION = 1
+PACK_VERSION = 2  # 2: a layout sketch per page ("" when not computed); version 1 packs load without it
+PROMPTS = ("ocr", "sketch", "none")
 
 
 @dataclass
@@ -38,6 +45,7 @@ class Example:
     png: bytes     # the screenshot resized by the navit rule (not padded), WebP
     ocr: str       # `vision.ocr.serialize_lines` of the page's OCR, "" if none
     html: str
+    sketch: str = ""  # `app.layout.tree.sketch(tree, grid=100)` of the engine's tree of the screenshot, or ""
 
 
 @dataclass
@@ -52,11 +60,17 @@ def target_text(html: str) -> str:
     return "```html\n" + html.strip() + "\n```"
 
 
-def encode_example(ex: Example, tokenizer, in_patch_limit: int, use_ocr: bool = True) -> Encoded:
+def encode_example(ex: Example, tokenizer, in_patch_limit: int, prompt: str = "ocr") -> Encoded:
+    """The example's prompt (`prompt`: "ocr", "sketch" or "none", see the module doc) and target as ids."""
+    if prompt not in PROMPTS:
+        raise ValueError(f"prompt must be one of {PROMPTS}, got {prompt!r}")
+    if prompt == "sketch" and not ex.sketch:
+        raise ValueError(f"page {ex.seed}: no layout sketch in its pack (pack it with --sketch)")
     image = Image.open(io.BytesIO(ex.png)).convert("RGB")
     # uint8 patches (4x smaller, so ~10k pages fit in memory); `collate` or the trainer normalises them
     item = preprocess_image(image, in_patch_limit=in_patch_limit, normalised=False)
-    plan = plan_prompt("html", [MediaSlot("image")], ocr_text=ex.ocr if use_ocr and ex.ocr else None)
+    plan = plan_prompt("html", [MediaSlot("image")], ocr_text=ex.ocr if prompt == "ocr" and ex.ocr else None,
+                       sketch=ex.sketch if prompt == "sketch" else None)
     prompt = encode_chat(tokenizer, chat_messages(plan), [item.num_tokens], thinking=plan.thinking)
     target = tokenizer.encode(target_text(ex.html), allow_special=False) + [tokenizer.im_end_id]
     return Encoded(prompt + target, len(prompt), item)
@@ -75,15 +89,15 @@ def _encode_one(ex: Example) -> Encoded:
     return encode_example(ex, *_WORKER_STATE)
 
 
-def encode_examples(examples: Sequence[Example], tokenizer, in_patch_limit: int, use_ocr: bool = True,
+def encode_examples(examples: Sequence[Example], tokenizer, in_patch_limit: int, prompt: str = "ocr",
                     workers: int = 1) -> list[Encoded]:
     """`encode_example` over a pack, in `workers` spawned processes when > 1 (results in order). Spawned, not
     forked: a fork of a process whose torch thread pool has run can hang in the child."""
     if workers <= 1 or len(examples) < 64:
-        return [encode_example(e, tokenizer, in_patch_limit, use_ocr) for e in examples]
+        return [encode_example(e, tokenizer, in_patch_limit, prompt) for e in examples]
     import multiprocessing
 
-    state = (tokenizer, in_patch_limit, use_ocr)
+    state = (tokenizer, in_patch_limit, prompt)
     with multiprocessing.get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(state,)) as pool:
         return pool.map(_encode_one, examples, chunksize=32)
 
@@ -148,45 +162,56 @@ def _char_noise(text: str, rng: random.Random, p: float = 0.015) -> str:
     return "".join(out) or text
 
 
-def _ocr_text(meta: dict, width: int, height: int) -> str:
-    """The page's OCR lines for the prompt: Tesseract's when the corpus ran it, else imitated from the DOM."""
+def _ocr_lines(meta: dict) -> list[OcrLine]:
+    """The page's OCR lines: Tesseract's when the corpus ran it, else imitated from the DOM."""
     if meta.get("ocr"):
-        lines = [OcrLine.from_json(r) for r in meta["ocr"]]
-    else:
-        lines = ocr_like_lines(meta.get("blocks") or [], random.Random(int(meta["seed"])))
-    return serialize_lines(lines, width, height)
+        return [OcrLine.from_json(r) for r in meta["ocr"]]
+    return ocr_like_lines(meta.get("blocks") or [], random.Random(int(meta["seed"])))
 
 
-def _pack_page(html_path: Path, in_patch_limit: int, quality: int = 80) -> dict | None:
+def page_sketch(image: Image.Image, lines: Sequence[OcrLine]) -> str:
+    """The layout sketch `uicode convert` puts in the prompt for this screenshot and these OCR lines."""
+    import numpy as np
+
+    from app.layout.infer import infer
+    from app.layout.tree import sketch
+
+    return sketch(infer(np.asarray(image.convert("RGB")), list(lines)), grid=100)
+
+
+def _pack_page(html_path: Path, in_patch_limit: int, quality: int = 80, with_sketch: bool = False) -> dict | None:
     stem = html_path.with_suffix("")
     png_path, meta_path = stem.with_suffix(".png"), stem.with_suffix(".json")
     if not (png_path.is_file() and meta_path.is_file()):
         return None
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    lines = _ocr_lines(meta)
     with Image.open(png_path) as im:
         im = im.convert("RGB")
         w, h = im.size
         nw, nh, _, _ = navit_resize(w, h, in_patch_limit)
         small = im.resize((nw, nh), Image.BICUBIC)
+        drawn = page_sketch(im, lines) if with_sketch else ""
     buf = io.BytesIO()
     # WebP: at q80 7.4 KB a page (q90 9.8 KB, PNG 45 KB) at 41.6 dB PSNR (q90 43.4; 30 train pages), so
     # ~6,000 pages travel to a GPU machine in one 64 MiB call
     small.save(buf, format="WEBP", quality=quality)
-    return {"seed": int(meta["seed"]), "png": buf.getvalue(), "ocr": _ocr_text(meta, w, h),
-            "html": html_path.read_text(encoding="utf-8")}
+    return {"seed": int(meta["seed"]), "png": buf.getvalue(), "ocr": serialize_lines(lines, w, h),
+            "html": html_path.read_text(encoding="utf-8"), "sketch": drawn}
 
 
 def build_pack(corpus_dirs, out_path: str | Path, in_patch_limit: int, limit: int | None = None,
-               workers: int = 1, quality: int = 80, skip: int = 0) -> int:
+               workers: int = 1, quality: int = 80, skip: int = 0, sketch: bool = False) -> int:
     """Pack rendered corpus directories (`train/corpus/builder.py`: `page_N.html`, `page_N.png`, `page_N.json`
-    with the OCR lines) into one file. Pages without their json (not finished) are skipped."""
+    with the OCR lines) into one file; with `sketch`, each page's layout sketch too (the engine on the
+    screenshot, ~0.2-1 s a page). Pages without their json (not finished) are skipped."""
     import functools
     from multiprocessing import Pool
 
     dirs = [corpus_dirs] if isinstance(corpus_dirs, (str, Path)) else list(corpus_dirs)
     pages = [p for d in dirs for p in _page_files(Path(d))][skip:]
     pages = pages[:limit] if limit is not None else pages
-    job = functools.partial(_pack_page, in_patch_limit=in_patch_limit, quality=quality)
+    job = functools.partial(_pack_page, in_patch_limit=in_patch_limit, quality=quality, with_sketch=sketch)
     if workers > 1:
         with Pool(workers) as pool:
             examples = [e for e in pool.imap(job, pages, chunksize=16) if e is not None]
@@ -204,8 +229,8 @@ def build_pack(corpus_dirs, out_path: str | Path, in_patch_limit: int, limit: in
 def load_pack(path: str | Path) -> tuple[list[Example], int]:
     with gzip.open(path, "rb") as fh:
         data = torch.load(io.BytesIO(fh.read()), weights_only=False)
-    if data.get("version") != PACK_VERSION:
-        raise ValueError(f"{path}: pack version {data.get('version')} != {PACK_VERSION}")
+    if data.get("version") not in (1, PACK_VERSION):
+        raise ValueError(f"{path}: pack version {data.get('version')} is not one this trainer reads (1, {PACK_VERSION})")
     return [Example(**e) for e in data["examples"]], int(data["in_patch_limit"])
 
 

@@ -42,16 +42,20 @@ def export_state_dict(model: nn.Module, config: dict) -> dict[str, torch.Tensor]
 
 
 def export_checkpoint(model: nn.Module, config: dict, tokenizer_dir, out_dir, *,
-                      in_patch_limit: int = MEDIA_PROC_CFG["in_patch_limit"], card: str | None = None) -> Path:
+                      in_patch_limit: int = MEDIA_PROC_CFG["in_patch_limit"], card: str | None = None,
+                      prompt: str = "ocr") -> Path:
     """`in_patch_limit`: the patch budget the model was trained with (the prompt's media-token count
-    depends on it, so the app must preprocess with the same)."""
+    depends on it, so the app must preprocess with the same); `prompt`: what its prompts carried ("ocr",
+    "sketch" or "none", `train.examples.PROMPTS`), written to uicode.json so that the app prompts it the same
+    way (`app.backends.local`)."""
     tokenizer_dir = Path(tokenizer_dir)
     media = dict(MEDIA_PROC_CFG, in_patch_limit=in_patch_limit, in_patch_limit_each_frame=in_patch_limit)
     extra = {
         "tiktoken.model": tokenizer_dir / "tiktoken.model",
         "tokenizer_config.json": tokenizer_dir / "tokenizer_config.json",
         "preprocessor_config.json": json.dumps({"media_proc_cfg": media}, indent=2) + "\n",
-        "uicode.json": json.dumps({"targets": ["html"], "ocr_prompt": True}, indent=2) + "\n",
+        "uicode.json": json.dumps({"targets": ["html"], "ocr_prompt": prompt == "ocr",
+                                   "sketch_prompt": prompt == "sketch"}, indent=2) + "\n",
     }
     if card is not None:
         extra["MODEL_CARD.md"] = card

@@ -1,7 +1,8 @@
 """Data preparation verbs of the mini-model recipe (`scripts/train_mini.sh`).
 
     python -m train.prepare tokenizer-corpus OUT_DIR [--pages N]   generated HTML + prompt texts for BPE
-    python -m train.prepare pack CORPUS_DIR… OUT.pack [--workers W] [--skip N] [--limit N] screenshots + OCR + HTML in one file
+    python -m train.prepare pack CORPUS_DIR… OUT.pack [--workers W] [--skip N] [--limit N] [--sketch]
+                                                   screenshots + OCR (+ layout sketch) + HTML in one file
 
 The tokenizer corpus is pure generation (no rendering): pages from training seeds far from the ones the
 model trains on, fenced the way the assistant writes them, plus the system prompts and OCR-line syntax
@@ -49,6 +50,8 @@ def main(argv=None) -> int:
     p.add_argument("--skip", type=int, default=0, help="leave out the first N pages (in directory order)")
     p.add_argument("--limit", type=int, default=None, help="pack at most N pages")
     p.add_argument("--quality", type=int, default=80, help="WebP quality of the screenshots")
+    p.add_argument("--sketch", action="store_true",
+                   help="also compute each page's layout sketch from its screenshot (train --prompt sketch)")
     args = ap.parse_args(argv)
     if args.cmd == "tokenizer-corpus":
         print(tokenizer_corpus(args.out_dir, args.pages))
@@ -61,7 +64,7 @@ def main(argv=None) -> int:
         if missing:
             ap.error(f"no corpus directory at {', '.join(missing)}")
         n = build_pack(args.paths[:-1], args.paths[-1], args.in_patch_limit, workers=args.workers,
-                       skip=args.skip, limit=args.limit, quality=args.quality)
+                       skip=args.skip, limit=args.limit, quality=args.quality, sketch=args.sketch)
         print(f"{n} pages → {args.paths[-1]}", file=sys.stderr)
     return 0
 

@@ -39,7 +39,7 @@ from model.int4 import GROUP_SIZE, compute_scales, quantize_values
 from model.moe import MoE, MoEGate
 from model.tokenizer import Tokenizer
 from train.dense_moe import use_dense_experts
-from train.examples import Batcher, collate, encode_examples, load_pack, normalise_pixels
+from train.examples import PROMPTS, Batcher, collate, encode_examples, load_pack, normalise_pixels
 from train.mini import mini_config, unquantized
 
 
@@ -208,7 +208,10 @@ def main(argv=None) -> int:
     ap.add_argument("--batch-tokens", type=int, default=24000)
     ap.add_argument("--bias-rate", type=float, default=1e-3)
     ap.add_argument("--qat-frac", type=float, default=0.15)
-    ap.add_argument("--no-ocr", action="store_true", help="train without OCR text in the prompt")
+    ap.add_argument("--prompt", choices=PROMPTS, default="ocr",
+                    help="what the prompt carries besides the picture: the OCR lines (default), the layout sketch "
+                         "(packs built with --sketch), or nothing")
+    ap.add_argument("--no-ocr", action="store_const", const="none", dest="prompt", help="the same as --prompt none")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--save-every", type=int, default=200)
     ap.add_argument("--eval-every", type=int, default=200)
@@ -241,11 +244,17 @@ def main(argv=None) -> int:
         examples, in_patch_limit = examples + part, limit
     t0 = time.time()
     workers = min(16, os.cpu_count() or 1)
-    encoded = encode_examples(examples, tok, in_patch_limit, use_ocr=not args.no_ocr, workers=workers)
+    try:
+        encoded = encode_examples(examples, tok, in_patch_limit, prompt=args.prompt, workers=workers)
+    except ValueError as e:
+        sys.exit(f"error: {e}")
     held = []
     if args.heldout:
         held_ex, _ = _load_pack_or_exit(args.heldout)
-        held = encode_examples(held_ex, tok, in_patch_limit, use_ocr=not args.no_ocr, workers=workers)
+        try:
+            held = encode_examples(held_ex, tok, in_patch_limit, prompt=args.prompt, workers=workers)
+        except ValueError as e:
+            sys.exit(f"error: {e}")
     lens = sorted(len(e.ids) for e in encoded)
     print(f"encoded {len(encoded)} train / {len(held)} held-out examples in {time.time() - t0:.1f}s; "
           f"tokens median {lens[len(lens) // 2]}, max {lens[-1]}", file=sys.stderr)
@@ -361,7 +370,8 @@ def main(argv=None) -> int:
         from train.export import export_checkpoint
 
         strip_qat(model)
-        export_checkpoint(model.cpu(), config, args.tokenizer, args.export, in_patch_limit=in_patch_limit)
+        export_checkpoint(model.cpu(), config, args.tokenizer, args.export, in_patch_limit=in_patch_limit,
+                          prompt=args.prompt)
         print(f"exported to {args.export}", file=sys.stderr)
     return 0
 
