@@ -1,35 +1,53 @@
 #!/usr/bin/env bash
 # Reproduce the embedded mini model (assets/mini/) from nothing: corpus → tokenizer → packs → training → export.
 #   ./scripts/train_mini.sh [--device cuda] [--minutes M] [--pages N]
-# Every step is resumable: re-running skips finished pages/packs and resumes training from runs/mini/state.pt.
+# The layout-sketch model (issue 18): the prompt carries the engine's sketch of the screenshot instead of the OCR
+# lines, on pages of the widened corpus, fine-tuned from a checkpoint (2 CPU cores: --minutes 110):
+#   ./scripts/train_mini.sh --prompt sketch --init assets/mini --minutes 110 --out runs/mini-sketch/export
+# Every step is resumable: re-running skips finished pages/packs and resumes training from the run's state.pt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEVICE=cpu; MINUTES=180; PAGES=6000; HELDOUT=200; SIZE=base
+DEVICE=cpu; MINUTES=180; PAGES=6000; HELDOUT=200; SIZE=base; PROMPT=ocr; INIT=; OUT=assets/mini
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) DEVICE=$2; shift 2;; --minutes) MINUTES=$2; shift 2;;
     --pages) PAGES=$2; shift 2;; --size) SIZE=$2; shift 2;;
+    --prompt) PROMPT=$2; shift 2;; --init) INIT=$2; shift 2;; --out) OUT=$2; shift 2;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
+case "$PROMPT" in ocr|sketch) ;; *) echo "--prompt must be ocr or sketch" >&2; exit 2;; esac
 PY=.venv/bin/python
 D=data/mini
 mkdir -p $D
 # 1. corpus: held-out pages with Tesseract OCR (evaluated the production way), training pages rendered only
 #    (their OCR text is imitated from the DOM, see train/examples.py: Tesseract costs 4x the render)
 $PY -m train.corpus build $D/heldout --count $HELDOUT --seed 0 --split heldout --workers 2
-# (the shipped model's pages: the first PAGES/2 training seeds from 0 and from 200,000)
-$PY -m train.corpus build $D/train --count $((PAGES / 2)) --seed 0 --split train --workers 2 --no-ocr
-$PY -m train.corpus build $D/train2 --count $((PAGES - PAGES / 2)) --seed 200000 --split train --workers 2 --no-ocr
-# 2. tokenizer: byte-level BPE with K2.5's split regex, learned on generated HTML and the prompts
-if [ ! -f $D/tok/tiktoken.model ]; then
+if [ "$PROMPT" = ocr ]; then
+  # (the shipped model's pages: the first PAGES/2 training seeds from 0 and from 200,000)
+  $PY -m train.corpus build $D/train --count $((PAGES / 2)) --seed 0 --split train --workers 2 --no-ocr
+  $PY -m train.corpus build $D/train2 --count $((PAGES - PAGES / 2)) --seed 200000 --split train --workers 2 --no-ocr
+fi
+# 2. tokenizer: byte-level BPE with K2.5's split regex, learned on generated HTML and the prompts (a run from
+#    --init keeps that checkpoint's tokenizer)
+if [ -z "$INIT" ] && [ ! -f $D/tok/tiktoken.model ]; then
   $PY -m train.prepare tokenizer-corpus $D/tokcorpus
   $PY -m train.tokenizer $D/tokcorpus $D/tok --vocab-size 8192
 fi
 # 3. packs: screenshots resized to the mini patch budget + OCR lines + HTML, one file per split
-[ -f $D/heldout.pack ] || $PY -m train.prepare pack $D/heldout $D/heldout.pack
-[ -f $D/train.pack ] || $PY -m train.prepare pack $D/train $D/train2 $D/train.pack
+if [ "$PROMPT" = ocr ]; then
+  [ -f $D/heldout.pack ] || $PY -m train.prepare pack $D/heldout $D/heldout.pack
+  [ -f $D/train.pack ] || $PY -m train.prepare pack $D/train $D/train2 $D/train.pack
+  TRAIN=$D/train.pack; HELD=$D/heldout.pack; RUN=runs/mini
+else
+  # the sketch model: pages of the widened generator (seeds from 1,000,000), each with the engine's sketch of its
+  # screenshot; held out: the same 200 held-out pages, their sketches read from Tesseract's lines as at inference
+  $PY -m train.corpus build $D/trainS --count $PAGES --seed 1000000 --split train --workers 2 --no-ocr
+  [ -f $D/heldout-sketch.pack ] || $PY -m train.prepare pack $D/heldout $D/heldout-sketch.pack --sketch
+  [ -f $D/trainS.pack ] || $PY -m train.prepare pack $D/trainS $D/trainS.pack --sketch
+  TRAIN=$D/trainS.pack; HELD=$D/heldout-sketch.pack; RUN=runs/mini-sketch
+fi
 # 4. train and export
-$PY -m train.train --pack $D/train.pack --heldout $D/heldout.pack --tokenizer $D/tok --run runs/mini \
-  --size $SIZE --device $DEVICE --minutes $MINUTES --export assets/mini \
-  --batch-tokens $([ "$DEVICE" = cuda ] && echo 96000 || echo 24000)
+$PY -m train.train --pack $TRAIN --heldout $HELD --tokenizer $([ -n "$INIT" ] && echo "$INIT" || echo $D/tok) \
+  --run $RUN --size $SIZE --device $DEVICE --minutes $MINUTES --export $OUT --prompt $PROMPT \
+  ${INIT:+--init $INIT} --batch-tokens $([ "$DEVICE" = cuda ] && echo 96000 || echo 24000)

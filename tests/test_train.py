@@ -268,3 +268,31 @@ def test_a_sketch_trained_model_is_exported_to_be_prompted_with_the_sketch(tmp_p
     model = build_model(unquantized(cfg), device="cpu", dtype=torch.float32)
     out = export_checkpoint(model, cfg, TOK_DIR, tmp_path / "ckpt", in_patch_limit=256, prompt="sketch")
     assert _read_meta(out, False) == (("html",), False, True)
+
+
+def test_a_fresh_machine_resumes_from_the_portable_state_at_its_step_on_the_same_schedule(tmp_path, capsys,
+                                                                                         monkeypatch):
+    """Only the committed portable state travels (no run folder, no optimizer moments): the next call resumes
+    at its step with its planned total. A fake clock advances 1 s per reading, as in the test above."""
+    import gzip
+    import itertools
+
+    import train.train as trainer
+
+    pack = tmp_path / "train.pack"
+    with gzip.open(pack, "wb") as fh:
+        torch.save({"version": 1, "in_patch_limit": 256, "examples": [_example(i).__dict__ for i in range(4)]}, fh)
+    portable = tmp_path / "committed" / "run.pt"
+    common = ["--pack", str(pack), "--tokenizer", str(TOK_DIR), "--size", "tiny", "--device", "cpu",
+              "--batch-tokens", "4000", "--warmup", "1", "--steps", "5", "--save-every", "1",
+              "--portable", str(portable)]
+    clock = itertools.count(1_000_000.0)
+    monkeypatch.setattr(trainer.time, "time", lambda: next(clock))
+    assert trainer.main(common + ["--run", str(tmp_path / "machine1"), "--stop-minutes", str(6 / 60)]) == 0
+    saved = torch.load(portable, weights_only=False)
+    assert saved["portable"] and 0 < saved["step"] < 5 and saved["total_steps"] == 5 and "optimizer" not in saved
+    assert all(v.dtype == torch.bfloat16 for v in saved["model"].values() if v.is_floating_point())
+    capsys.readouterr()
+    assert trainer.main(common + ["--run", str(tmp_path / "machine2")]) == 0
+    assert f"at step {saved['step']}" in capsys.readouterr().err
+    assert torch.load(tmp_path / "machine2" / "state.pt", weights_only=False)["step"] == 5

@@ -14,6 +14,9 @@ What one run does:
   straight-through estimator, so the exported INT4 experts lose almost nothing;
 - writes `RUN/state.pt` atomically every `--save-every` steps and at the end (model, optimizer, step, RNG),
   and resumes from it; logs `RUN/log.jsonl` (loss, held-out loss, tokens/s, expert-load imbalance);
+- with `--portable FILE`, also writes there what a fresh machine needs to go on with the run (bf16 weights, the
+  step, the schedule; ~70 MB, small enough to commit): a run whose folder has no `state.pt` resumes from it at
+  the same step on the same schedule, AdamW's moments rebuilt over `REWARM_STEPS` steps of re-warm-up;
 - `--export DIR` writes the K2.5-layout checkpoint (`train/export.py`) when training ends.
 
 Not here: the corpus, the pack format and prompt encoding (`train/examples.py`), the checkpoint layout
@@ -185,6 +188,17 @@ def _load_pack_or_exit(path):
         sys.exit(f"error: {path} is not a readable training pack: {exc}")
 
 
+REWARM_STEPS = 20  # after a resume from a portable state: the learning rate ramps back up while AdamW's moments refill
+
+
+def portable_state(model: nn.Module, step: int, epoch: int, total_steps: int, fitted: bool, config: dict) -> dict:
+    """The run's weights in bf16 (fake-quant parametrizations' latent weights included) and its position."""
+    weights = {k: (v.detach().to("cpu", torch.bfloat16) if v.is_floating_point() else v.detach().cpu())
+               for k, v in model.state_dict().items()}
+    return {"model": weights, "step": step, "epoch": epoch, "total_steps": total_steps, "fitted": fitted,
+            "config": config, "portable": True}
+
+
 def _save(path: Path, obj) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(obj, tmp)
@@ -218,6 +232,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--export", help="write the K2.5-layout checkpoint here when done")
     ap.add_argument("--init", help="start from this exported checkpoint (ignored when resuming a run)")
+    ap.add_argument("--portable", type=Path, default=None,
+                    help="also save the run here in a small form a fresh machine resumes from (commit it)")
     ap.add_argument("--moe", choices=["dense", "routed"], default=None,
                     help="routed-expert training path: dense (all experts, batched; default on CUDA, "
                          "train/dense_moe.py) or routed (per-expert rows; default on CPU)")
@@ -260,7 +276,7 @@ def main(argv=None) -> int:
           f"tokens median {lens[len(lens) // 2]}, max {lens[-1]}", file=sys.stderr)
 
     model = build_model(unquantized(config), device=device, dtype=torch.float32)
-    if args.init and not (run / "state.pt").is_file():
+    if args.init and not (run / "state.pt").is_file() and not (args.portable and args.portable.is_file()):
         init_from_checkpoint(model, args.init)
         print(f"initialised from {args.init}", file=sys.stderr)
     model.to(device)
@@ -276,14 +292,19 @@ def main(argv=None) -> int:
     balancer = LoadBalancer(model, args.bias_rate)
     qat_start = int(args.steps * (1 - args.qat_frac))
 
-    step, epoch, resumed, fitted = 0, 0, False, False
+    step, epoch, resumed, fitted, rewarm_from = 0, 0, False, False, None
     state_path = run / "state.pt"
+    if not state_path.is_file() and args.portable and args.portable.is_file():
+        state_path = args.portable  # a fresh machine: the committed state, without the optimizer's moments
     if state_path.is_file():
         state = torch.load(state_path, map_location=device, weights_only=False)
         if state["step"] >= qat_start:
             enable_qat(model)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state["model"].items()})
+        if state.get("portable"):
+            rewarm_from = state["step"]
+        else:
+            opt.load_state_dict(state["optimizer"])
         step, epoch, resumed = state["step"], state["epoch"], True
         if state.get("fitted"):  # the schedule was fitted to a time budget: keep it
             args.steps = state["total_steps"]
@@ -291,9 +312,14 @@ def main(argv=None) -> int:
         fitted = bool(state.get("fitted"))
         print(f"resumed from {state_path} at step {step}", file=sys.stderr)
 
+    state_path = run / "state.pt"
+
     def save():
         _save(state_path, {"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step,
                            "epoch": epoch, "total_steps": args.steps, "fitted": fitted, "config": config})
+        if args.portable:
+            args.portable.parent.mkdir(parents=True, exist_ok=True)
+            _save(args.portable, portable_state(model, step, epoch, args.steps, fitted, config))
 
     log = (run / "log.jsonl").open("a")
     batcher = Batcher(encoded, args.batch_tokens, seed=args.seed)
@@ -324,8 +350,11 @@ def main(argv=None) -> int:
             if step == qat_start:
                 print(f"step {step}: INT4 quantization-aware phase on {enable_qat(model)} expert projections",
                       file=sys.stderr)
+            lr = lr_at(step, args.steps, args.lr, args.warmup)
+            if rewarm_from is not None:
+                lr *= min(1.0, (step - rewarm_from + 1) / REWARM_STEPS)
             for g in opt.param_groups:
-                g["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
+                g["lr"] = lr
             if args.profile and step == 5:
                 prof = _start_profiler(device)
             if args.profile and step == 5 + args.profile:
