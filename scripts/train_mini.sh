@@ -8,7 +8,7 @@
 # on a fresh machine from train/checkpoints/RUN.pt (committed; `--stop-minutes M` ends this call early, on schedule).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEVICE=cpu; MINUTES=180; PAGES=6000; HELDOUT=200; SIZE=base; PROMPT=ocr; INIT=; OUT=assets/mini; STOP=
+DEVICE=cpu; MINUTES=180; PAGES=; HELDOUT=200; SIZE=base; PROMPT=ocr; INIT=; OUT=assets/mini; STOP=
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) DEVICE=$2; shift 2;; --minutes) MINUTES=$2; shift 2;;
@@ -19,6 +19,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$PROMPT" in ocr|sketch) ;; *) echo "--prompt must be ocr or sketch" >&2; exit 2;; esac
+PAGES=${PAGES:-$([ "$PROMPT" = ocr ] && echo 6000 || echo 3000)}
 PY=.venv/bin/python
 D=data/mini
 mkdir -p $D
