@@ -384,6 +384,7 @@ def main(argv=None) -> int:
                 rec = {"step": step, "heldout_loss": round(hl, 4)}
                 print(json.dumps(rec), file=sys.stderr, flush=True)
                 log.write(json.dumps(rec) + "\n")
+                log.flush()
             if step % args.save_every == 0:
                 save()
         else:
