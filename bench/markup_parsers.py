@@ -1,13 +1,14 @@
 """Our HTML and CSS parsing (`app.markup`) against well-kept libraries, judged by the browser that renders the
 page: which one to keep.
 
+    .venv/bin/pip install html5lib tinycss2     # the peers (`pip install .[bench]`); not needed to run uicode
     .venv/bin/python bench/markup_parsers.py [--pages 120] [--seed 0] [--no-append]
 
 HTML. `app.markup.check.balance` repairs HTML whose tags do not nest (a small model stops mid-page or closes
 the wrong element) before it is handed over. The page a user gets should mean what Chromium would have built
 from the broken text, so each repair is rendered and its DOM (element tags and text, in tree order) compared
-with the DOM Chromium builds from the broken page itself. Broken pages: corpus pages and the engine's pages
-(`data/mini/heldout`, `/tmp`-free: regenerated from the seed) with the faults the model makes — cut off at a
+with the DOM Chromium builds from the broken page itself. Broken pages: held-out corpus pages, generated from
+their seeds (`train.corpus.generator`), with the faults the model makes — cut off at a
 random point, a closing tag dropped, a closing tag for another element, a stray closing tag — one or two per
 page. Candidates: ours (html.parser tree, `app.markup.parse`), html5lib (the WHATWG algorithm in Python),
 selectolax (Lexbor, the WHATWG algorithm in C). Reported: the share of pages whose repair Chromium reads as it
@@ -54,7 +55,7 @@ CLOSE = re.compile(r"</([a-z][a-z0-9]*)\s*>")
 
 
 def pages(n: int) -> list[str]:
-    """Corpus pages (the generator's held-out seeds) and the engine's pages of the same pictures' kinds."""
+    """The first `n` held-out corpus pages, generated from their seeds."""
     from train.corpus.generator import generate_page, split_seeds
 
     return [generate_page(seed).html for seed in split_seeds("heldout", 0, n)]
