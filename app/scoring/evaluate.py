@@ -178,13 +178,12 @@ def evaluate(corpus: Path | None, pages: int, checkpoint, device: str, out: Path
         backend.ocr_prompt = False
     pipeline = Pipeline(backend)
     (out / "pages").mkdir(parents=True, exist_ok=True)
-    done = _earlier_rows(out / "rows.jsonl") if resume else {}
+    done = _earlier_rows(out) if resume else {}
     rows = []
     with Renderer() as renderer:
         for i, page in enumerate(items):
-            key = json.dumps(page.info, sort_keys=True)
-            if key in done:  # converted and scored by the run being resumed
-                rows.append(done[key])
+            if page.stem in done:  # converted and scored by the run being resumed
+                rows.append(done[page.stem])
                 _progress(i, len(items), page, rows[-1])
                 continue
             t0 = time.perf_counter()
@@ -219,17 +218,30 @@ def evaluate(corpus: Path | None, pages: int, checkpoint, device: str, out: Path
     return report
 
 
-def _earlier_rows(path: Path) -> dict[str, dict]:
-    """The rows an interrupted run wrote (`rows.jsonl`), by their page's identity; a torn last line is left."""
+def _earlier_rows(run: Path) -> dict[str, dict]:
+    """The rows an earlier run into `run` wrote, by their page's stem (`seed_S` or the page's name): its
+    `rows.jsonl` line by line (a torn last line is left), then its `eval.json` when the run finished."""
     out = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
+    for path in (run / "rows.jsonl", run / "eval.json"):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        if path.suffix == ".json":
             try:
-                row = json.loads(line)
-            except ValueError:
+                found = json.loads(text)["rows"]
+            except (ValueError, KeyError, TypeError):
                 continue
-            info = {k: row[k] for k in ("seed", "kind", "difficulty", "name") if k in row}
-            out[json.dumps(info, sort_keys=True)] = row
+        else:
+            found = []
+            for line in text.splitlines():
+                try:
+                    found.append(json.loads(line))
+                except ValueError:
+                    continue
+        for r in found:
+            if isinstance(r, dict) and (r.get("seed") is not None or r.get("name")):
+                out[f"seed_{r['seed']}" if r.get("seed") is not None else r["name"]] = r
     return out
 
 
@@ -249,16 +261,7 @@ def rescore(run: Path, corpus: Path | None, pages: int, pages_dir: Path | None =
     items = [p for p in items if (run / "pages" / f"{p.stem}.html").is_file()][:pages]
     if not items:
         raise PagesError(f"--rescore {run}: no page under {run / 'pages'} belongs to {_source(corpus, pages_dir)}")
-    earlier = {}
-    for path in (run / "rows.jsonl", run / "eval.json"):  # eval.json, when there, is the finished run's
-        try:
-            text = path.read_text(encoding="utf-8")
-            found = json.loads(text)["rows"] if path.suffix == ".json" else [json.loads(l) for l in text.splitlines()]
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        for r in found:
-            key = f"seed_{r['seed']}" if r.get("seed") is not None else r.get("name")
-            earlier[key] = r
+    earlier = _earlier_rows(run)
     rows = []
     with Renderer() as renderer:
         for i, page in enumerate(items):
