@@ -12,12 +12,15 @@ runs the chats its clients write through `chat`, on the same backend and the sam
    one trained on OCR lines alone, which gets those lines as it was trained: `ocr_prompt`);
 3. plan the prompt (`app.prompt.plan.plan_prompt`): the model writes the requested target when it was trained
    for it, else HTML that `app.targets.registry.transform` converts afterwards (result `path` says which);
-   a plain conversion of one long image by a model that writes HTML (more OCR lines than a band holds,
+   a plain conversion of one long image by an OCR-prompted model that writes HTML (more OCR lines than a band holds,
    `split`) is instead cut into bands (`app.media.bands.bands`), each converted to HTML by this same pipeline
    as a page of its own, the pages joined (`app.compose.join.join_pages`); the bands' code streams one after the
    other;
 4. stream from the backend, showing only code (`app.decode.extract.CodeStream`) with the decode speed; HTML whose
-   tags do not nest is re-serialised so that they do (`app.markup.check.balance`);
+   tags do not nest is re-serialised so that they do (`app.markup.check.balance`); when the prompt carried the
+   page's text (a plain conversion, `ground_text`), the model's text is grounded in it (`app.decode.grounding`):
+   a sketch-prompted model's in the sketch's texts in the sketch's order (`app.layout.tree.tree_texts`), so its
+   elements follow the sketch's nodes; an OCR-prompted model's in the OCR lines in reading order;
 5. when the engine wrote a page and the model wrote HTML, the page handed over is the engine's, with each
    region the model wrote closer to the input kept in its place (`app.compose.choose`: rendered and compared
    region by region; the model's text never absolutely placed); `model_share` says how much of its text the
@@ -47,7 +50,7 @@ from app.backends.base import Delta, Done, GenParams, is_cancelled
 from app.compose.join import join_pages
 from app.decode.extract import CodeStream, extract_code
 from app.events import PATH_TRANSFORMED, CodeDelta, ConvertResult, Event, Finished, Status
-from app.layout.tree import sketch
+from app.layout.tree import sketch, tree_texts
 from app.markup.check import balance
 from app.media.bands import bands, crop
 from app.media.inputs import ImageInput, load_media, slot_of
@@ -155,7 +158,7 @@ class Pipeline:
         images = [m for m in media if isinstance(m, ImageInput)]
         lines_of = _lines or _OcrMemo()  # the prompt's OCR is reused by the scoring of best-of candidates
         single = (len(media) == 1 and bool(images) and not request.instruction and request.previous_code is None)
-        written, sketch_text, page_sketch = None, None, None
+        written, tree, sketch_text, page_sketch = None, None, None, None
         if request.engine and single:
             yield Status("layout", "reading the page's layout (OCR, boxes, rows, columns, grids)", None)
             written, tree = _engine(images[0].image, lines_of)
@@ -168,14 +171,16 @@ class Pipeline:
         plan = plan_prompt(request.target, [slot_of(m) for m in media], instruction=request.instruction,
                            previous_code=request.previous_code, native_targets=self.backend.native_targets,
                            ocr_text=ocr_text, sketch=sketch_text)
-        plain = (ocr_text is not None and plan.model_target == "html" and not plan.thinking
-                 and not request.instruction and request.previous_code is None)
-        if plain and request.split and len(media) == 1 and images:
+        plain = ((ocr_text is not None or sketch_text is not None) and plan.model_target == "html"
+                 and not plan.thinking and not request.instruction and request.previous_code is None)
+        if plain and ocr_text is not None and request.split and len(media) == 1 and images:
             cuts = bands(images[0].image, lines_of(images[0].image))
             if len(cuts) > 1:
                 yield from self._by_bands(request, plan, images[0].image, cuts, t0, cancel, lines_of, written)
                 return
-        ground = ground_lines(images, lines_of) if plain and request.ground_text else None
+        ground = None
+        if plain and request.ground_text:
+            ground = tree_texts(tree) if sketch_text is not None else ground_lines(images, lines_of)
         n = request.best_of
         temperature = request.temperature if n == 1 or request.temperature > 0 else BEST_OF_TEMPERATURE
         params = [GenParams(request.max_new_tokens, temperature, request.top_p,

@@ -262,10 +262,12 @@ def test_previews_are_complete_when_app_render_screenshots():
 
 
 @contextlib.contextmanager
-def ocr_prompted(tiny):
-    """A pipeline on the tiny model declared as trained with OCR prompts, and the `ground_text` of every
-    sample of every generation call it makes."""
-    (tiny.checkpoint / "uicode.json").write_text('{"targets": ["html"], "ocr_prompt": true}')
+def ocr_prompted(tiny, prompt="ocr"):
+    """A pipeline on the tiny model declared as trained with OCR prompts (or `prompt="sketch"`: the layout
+    sketch), and the `ground_text` of every sample of every generation call it makes."""
+    (tiny.checkpoint / "uicode.json").write_text(
+        f'{{"targets": ["html"], "ocr_prompt": {str(prompt == "ocr").lower()}, '
+        f'"sketch_prompt": {str(prompt == "sketch").lower()}}}')
     try:
         backend = make_backend("local", checkpoint=tiny.checkpoint)
         backend.model, backend.tokenizer = tiny.model, tiny.tokenizer
@@ -298,6 +300,30 @@ def test_plain_conversions_of_ocr_prompted_models_are_grounded_in_the_ocr_lines(
     assert seen[1] == [lines, lines]
     assert seen[2] == [None] and seen[3] == [None]
     assert len(seen) == 4  # the plain backend's call was not recorded, and it has no OCR prompt anyway
+
+
+def test_a_sketch_prompted_models_text_follows_the_sketchs_nodes_in_order(tiny):
+    """Two columns: OCR's reading order goes across the rows, the sketch down each column; the model's text
+    is grounded in the sketch's texts, in the order the printed sketch shows them."""
+    import re
+
+    from PIL import ImageFont
+
+    font = ImageFont.load_default(size=26)
+    im = Image.new("RGB", (900, 420), "white")
+    d = ImageDraw.Draw(im)
+    for x, words in ((40, ("Monthly plans", "Cancel any time", "Billed each month")),
+                     (500, ("Yearly plans", "Two months free", "Billed once a year"))):
+        d.rounded_rectangle((x - 20, 30, x + 360, 330), radius=14, outline="#888888", width=2)
+        for k, text in enumerate(words):
+            d.text((x, 60 + 80 * k), text, fill="black", font=font)
+    with ocr_prompted(tiny, "sketch") as (pipe, seen):
+        result = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2))
+        pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, ground_text=False))
+    printed = [" ".join(t.split()) for t in re.findall(r'"(.*)"$', result.sketch, re.M)]
+    assert seen[0][0] == tuple(printed) and len(printed) >= 4
+    assert printed.index("Cancel any time") < printed.index("Yearly plans")  # down a column, not across
+    assert seen[1] == [None]
 
 
 def test_code_whose_tags_do_not_nest_is_handed_over_balanced():

@@ -4,7 +4,10 @@ A small model given the page's text in its prompt (Design2Code's text-augmented 
 into phrases it memorised in training: on held-out pages the embedded mini model wrote "Fast, private and
 secure" where the mockup said "Hiring made human". `HtmlTextGrounding` is a decoding constraint
 (`model.generate.TokenConstraint`) that makes every text node of the HTML a run of the OCR text, so the
-model still decides the structure, tags, styles and where each text goes, but copies the words.
+model still decides the structure, tags, styles and where each text goes, but copies the words. The lines
+are the OCR lines in reading order or, for a model prompted with the layout sketch, the sketch's texts in the
+sketch's order (`app.layout.tree.tree_texts`): the near-line window below then keeps the model's elements on
+the sketch's nodes, in order, so it cannot wander off into another page.
 
 It follows the output byte by byte through a small HTML tokenizer:
 - outside text nodes nothing is constrained: tags and their attributes, `<style>` and `<script>` contents,

@@ -14,7 +14,8 @@ lengths in px):
 li, label (text); the code writer maps roles to elements and class names.
 
 `sketch(node)` prints the tree as compact text with the OCR text in it (one node a line, indented): what a
-person reads when debugging, and what a model is given in its prompt. `to_json`/`from_json` keep it.
+person reads when debugging, and what a model is given in its prompt; `tree_texts(node)` lists its texts in that
+order (what a sketch-prompted model may write, `app.decode.grounding`). `to_json`/`from_json` keep it.
 
 Not here: how the tree is inferred (`app.layout.infer`), how code is written from it (`app.compose`).
 """
@@ -75,6 +76,12 @@ def bounds(nodes) -> tuple[int, int, int, int]:
     x0, y0 = min(n.x for n in nodes), min(n.y for n in nodes)
     x1, y1 = max(n.x + n.w for n in nodes), max(n.y + n.h for n in nodes)
     return x0, y0, x1 - x0, y1 - y0
+
+
+def tree_texts(node: Node) -> tuple[str, ...]:
+    """The texts of the tree's leaves (text, button labels, input placeholders) in document order: the order
+    the sketch shows them in, which a sketch-prompted model's text follows (`app.decode.grounding`)."""
+    return tuple(n.text for n in node.walk() if n.text.strip() and n.kind not in CONTAINERS)
 
 
 def _facts(n: Node) -> str:
