@@ -18,9 +18,10 @@ runs the chats its clients write through `chat`, on the same backend and the sam
    other;
 4. stream from the backend, showing only code (`app.decode.extract.CodeStream`) with the decode speed; HTML whose
    tags do not nest is re-serialised so that they do (`app.markup.check.balance`); when the prompt carried the
-   page's text (a plain conversion, `ground_text`), the model's text is grounded in it (`app.decode.grounding`):
-   a sketch-prompted model's in the sketch's texts in the sketch's order (`app.layout.tree.tree_texts`), so its
-   elements follow the sketch's nodes; an OCR-prompted model's in the OCR lines in reading order;
+   page's text to a model trained with it (a plain conversion, `ground_text`), the model's text is grounded in it
+   (`app.decode.grounding`): a model trained on the sketch (`sketch_trained`), in the sketch's texts in the
+   sketch's order (`app.layout.tree.tree_texts`), so its elements follow the sketch's nodes; an OCR-prompted
+   model's in the OCR lines in reading order;
 5. when the engine wrote a page and the model wrote HTML, the page handed over is the engine's, with each
    region the model wrote closer to the input kept in its place (`app.compose.choose`: rendered and compared
    region by region; the model's text never absolutely placed); `model_share` says how much of its text the
@@ -171,8 +172,12 @@ class Pipeline:
         plan = plan_prompt(request.target, [slot_of(m) for m in media], instruction=request.instruction,
                            previous_code=request.previous_code, native_targets=self.backend.native_targets,
                            ocr_text=ocr_text, sketch=sketch_text)
-        plain = ((ocr_text is not None or sketch_text is not None) and plan.model_target == "html"
-                 and not plan.thinking and not request.instruction and request.previous_code is None)
+        # the page's text is in the prompt of a model trained with it: OCR lines, or the sketch of a model
+        # trained on the sketch (any other model is given the sketch as a hint, its text left free)
+        trained_on = ocr_text is not None or (sketch_text is not None
+                                              and getattr(self.backend, "sketch_trained", False))
+        plain = (trained_on and plan.model_target == "html" and not plan.thinking and not request.instruction
+                 and request.previous_code is None)
         if plain and ocr_text is not None and request.split and len(media) == 1 and images:
             cuts = bands(images[0].image, lines_of(images[0].image))
             if len(cuts) > 1:

@@ -259,7 +259,8 @@ def test_a_sketch_prompt_carries_the_engines_sketch_of_the_screenshot(tok, tmp_p
 
 
 def test_a_sketch_trained_model_is_exported_to_be_prompted_with_the_sketch(tmp_path, tok):
-    """What the export writes is what the local backend reads back: prompted with the sketch, not OCR lines."""
+    """What the export writes is what the local backend reads back: prompted with the sketch, not OCR lines, and
+    declared trained on it."""
     from app.backends.local import _read_meta
     from model.build import build_model
     from train.export import export_checkpoint
@@ -267,7 +268,7 @@ def test_a_sketch_trained_model_is_exported_to_be_prompted_with_the_sketch(tmp_p
     cfg = mini_config(tok.vocab_size, size="tiny")
     model = build_model(unquantized(cfg), device="cpu", dtype=torch.float32)
     out = export_checkpoint(model, cfg, TOK_DIR, tmp_path / "ckpt", in_patch_limit=256, prompt="sketch")
-    assert _read_meta(out, False) == (("html",), False, True)
+    assert _read_meta(out, False) == (("html",), False, True, True)  # and its text grounded in the sketch
 
 
 def test_a_fresh_machine_resumes_from_the_portable_state_at_its_step_on_the_same_schedule(tmp_path, capsys,

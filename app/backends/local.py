@@ -30,10 +30,11 @@ from uicode.errors import BackendError, BackendSetupError, MediaError, PromptToo
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "assets" / "mini"
 
 
-def _read_meta(ckpt: Path, is_default: bool) -> tuple[tuple[str, ...], bool, bool]:
-    """(native targets, whether prompts carry OCR text, whether they carry the layout sketch) from the
-    checkpoint's optional uicode.json. A model trained on OCR lines alone (the embedded mini model) is given
-    them as it was trained; any other model is given the sketch."""
+def _read_meta(ckpt: Path, is_default: bool) -> tuple[tuple[str, ...], bool, bool, bool]:
+    """(native targets, whether prompts carry OCR text, whether they carry the layout sketch, whether the model
+    was trained on the sketch) from the checkpoint's optional uicode.json. A model trained on OCR lines alone (the
+    embedded mini model) is given them as it was trained; any other model is given the sketch, and one that
+    declares `sketch_prompt: true` (trained on it, `train/export.py`) has its text grounded in it."""
     meta = ckpt / "uicode.json"
     if meta.is_file():
         try:
@@ -41,10 +42,11 @@ def _read_meta(ckpt: Path, is_default: bool) -> tuple[tuple[str, ...], bool, boo
             targets = data.get("targets", list(TARGETS))
             ocr = bool(data.get("ocr_prompt", False))
             sketch = bool(data.get("sketch_prompt", not ocr))
+            trained = data.get("sketch_prompt") is True
         except (OSError, ValueError, AttributeError) as e:
             raise BackendError(f"{meta}: not a valid uicode.json ({e})") from None
-        return tuple(t for t in targets if t in TARGETS) or ("html",), ocr, sketch
-    return (("html",) if is_default else TARGETS), False, True
+        return tuple(t for t in targets if t in TARGETS) or ("html",), ocr, sketch, trained
+    return (("html",) if is_default else TARGETS), False, True, False
 
 
 def read_patch_limits(ckpt: Path) -> tuple[int, int]:
@@ -82,7 +84,8 @@ class LocalBackend:
                 raise BackendSetupError(f"{self.checkpoint}: no such checkpoint directory")
             raise BackendSetupError(f"{self.checkpoint}: not a checkpoint (no config.json)")
         self.device = device
-        self.native_targets, self.ocr_prompt, self.sketch_prompt = _read_meta(self.checkpoint, is_default)
+        self.native_targets, self.ocr_prompt, self.sketch_prompt, self.sketch_trained = _read_meta(
+            self.checkpoint, is_default)
         self.patch_limit, self.frame_patch_limit = read_patch_limits(self.checkpoint)
         self.model = None
         self.tokenizer = None
