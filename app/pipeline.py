@@ -160,11 +160,14 @@ class Pipeline:
         lines_of = _lines or _OcrMemo()  # the prompt's OCR is reused by the scoring of best-of candidates
         single = (len(media) == 1 and bool(images) and not request.instruction and request.previous_code is None)
         written, tree, sketch_text, page_sketch = None, None, None, None
-        if request.engine and single:
+        takes_sketch = bool(getattr(self.backend, "sketch_prompt", False))
+        if single and (request.engine or takes_sketch):
+            # read for the model's prompt even when only the model's page is wanted (--model-only)
             yield Status("layout", "reading the page's layout (OCR, boxes, rows, columns, grids)", None)
-            written, tree = _engine(images[0].image, lines_of)
+            engine_page, tree = _engine(images[0].image, lines_of)
+            written = engine_page if request.engine else None
             page_sketch = sketch(tree) if tree is not None else None
-            if tree is not None and getattr(self.backend, "sketch_prompt", False):
+            if tree is not None and takes_sketch:
                 sketch_text = sketch(tree, grid=100)
         if getattr(self.backend, "ocr_prompt", False) and images:
             yield Status("ocr", "reading the text in the input (OCR)", None)

@@ -78,16 +78,18 @@ def test_serve_encodes_a_screenshot_with_the_checkpoints_patch_budget(local, tmp
     try:
         small = make_backend("local", checkpoint=local.checkpoint)
         small.model, small.tokenizer = local.model, local.tokenizer  # same weights, no second load
+        small.sketch_prompt = local.sketch_prompt = False  # the prompts differ by their image tokens alone
         shot = Image.new("RGB", (1280, 800), "white")
         ImageDraw.Draw(shot).rectangle((40, 40, 1240, 120), fill="#0f766e")
         req = ConvertRequest(media=(shot,), max_new_tokens=2, seed=0, engine=False)
         want = Pipeline(small).convert(req)
         with ServerThread(create_app(Pipeline(small))) as s:
             got = Pipeline(OpenAIBackend(s.url)).convert(req)
+        text_only = Pipeline(local).convert(ConvertRequest(media=(Image.new("RGB", (28, 28), "white"),),
+                                                           max_new_tokens=1, engine=False)).prompt_tokens
     finally:
         (local.checkpoint / "preprocessor_config.json").unlink()
-    text_only = Pipeline(local).convert(ConvertRequest(media=(Image.new("RGB", (28, 28), "white"),),
-                                                       max_new_tokens=1, engine=False)).prompt_tokens
+        local.sketch_prompt = True
     assert got.prompt_tokens == want.prompt_tokens
     image_tokens = want.prompt_tokens - text_only + image_token_count(28, 28)
     assert image_tokens == image_token_count(1280, 800, in_patch_limit=budget)

@@ -114,10 +114,11 @@ def mockup(w=200, h=120) -> Image.Image:
     return im
 
 
-def test_image_to_code_events_and_counts(tiny):
+def test_image_to_code_events_and_counts(tiny, monkeypatch):
     from model.chat import render_messages, Message, ImagePart, TextPart
     from vision.preprocess import image_token_count
 
+    monkeypatch.setattr(tiny, "sketch_prompt", False)  # the prompt is the task sentence and the image
     events = list(Pipeline(tiny).stream(ConvertRequest(media=(mockup(),), max_new_tokens=6, engine=False)))
     assert isinstance(events[-1], Finished) and all(not isinstance(e, Finished) for e in events[:-1])
     stages = [e.stage for e in events if isinstance(e, Status)]
@@ -173,8 +174,10 @@ def test_ocr_prompt_models_get_the_inputs_text(tiny):
         backend = make_backend("local", checkpoint=tiny.checkpoint)
         backend.model, backend.tokenizer = tiny.model, tiny.tokenizer
         events = list(Pipeline(backend).stream(ConvertRequest(media=(im,), max_new_tokens=2, engine=False)))
+        tiny.sketch_prompt = False  # the same prompt without the OCR block
         plain = Pipeline(tiny).convert(ConvertRequest(media=(im,), max_new_tokens=2, engine=False))
     finally:
+        tiny.sketch_prompt = True
         (tiny.checkpoint / "uicode.json").unlink()
     assert backend.ocr_prompt and any(isinstance(e, Status) and e.stage == "ocr" for e in events)
     # The OCR block (header + lines) is in the prompt: byte-level tokens, so its length in characters.
@@ -320,10 +323,12 @@ def test_a_sketch_prompted_models_text_follows_the_sketchs_nodes_in_order(tiny):
     with ocr_prompted(tiny, "sketch") as (pipe, seen):
         result = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2))
         pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, ground_text=False))
+        alone = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, engine=False))  # --model-only
     printed = [" ".join(t.split()) for t in re.findall(r'"(.*)"$', result.sketch, re.M)]
     assert seen[0][0] == tuple(printed) and len(printed) >= 4
     assert printed.index("Cancel any time") < printed.index("Yearly plans")  # down a column, not across
     assert seen[1] == [None]
+    assert seen[2] == seen[0] and alone.model_share == 1.0  # the model still sees its sketch; the page is its own
 
 
 def test_code_whose_tags_do_not_nest_is_handed_over_balanced():
