@@ -12,10 +12,10 @@ runs the chats its clients write through `chat`, on the same backend and the sam
    one trained on OCR lines alone, which gets those lines as it was trained: `ocr_prompt`);
 3. plan the prompt (`app.prompt.plan.plan_prompt`): the model writes the requested target when it was trained
    for it, else HTML that `app.targets.registry.transform` converts afterwards (result `path` says which);
-   a plain conversion of one long image by an OCR-prompted model that writes HTML (more OCR lines than a band holds,
-   `split`) is instead cut into bands (`app.media.bands.bands`), each converted to HTML by this same pipeline
-   as a page of its own, the pages joined (`app.compose.join.join_pages`); the bands' code streams one after the
-   other;
+   a plain conversion of one long image by an OCR-prompted model that writes HTML (more OCR lines than a
+   band holds, `split`) is instead cut into bands (`app.media.bands.bands`), each converted to HTML by this
+   same pipeline as a page of its own, the pages joined (`app.compose.join.join_pages`); the bands' code
+   streams one after the other;
 4. stream from the backend, showing only code (`app.decode.extract.CodeStream`) with the decode speed; HTML whose
    tags do not nest is re-serialised so that they do (`app.markup.check.balance`); when the prompt carried the
    page's text to a model trained with it (a plain conversion, `ground_text`), the model's text is grounded in it
@@ -164,8 +164,11 @@ class Pipeline:
         if single and (request.engine or takes_sketch):
             # read for the model's prompt even when only the model's page is wanted (--model-only)
             yield Status("layout", "reading the page's layout (OCR, boxes, rows, columns, grids)", None)
-            engine_page, tree = _engine(images[0].image, lines_of)
-            written = engine_page if request.engine else None
+            tree = _layout(images[0].image, lines_of)
+            if request.engine and tree is not None:
+                from app.compose.html import write
+
+                written = write(tree)  # the engine's page, written only when it is handed over
             page_sketch = sketch(tree) if tree is not None else None
             if tree is not None and takes_sketch:
                 sketch_text = sketch(tree, grid=100)
@@ -372,20 +375,18 @@ class _OcrMemo:
         self.seen[self._key(image)] = list(lines)
 
 
-def _engine(image: Image.Image, lines_of):
-    """(the engine's page `app.compose.html.Written`, its layout tree) for `image`; (None, None) without OCR."""
+def _layout(image: Image.Image, lines_of):
+    """The layout tree the engine reads from `image` (`app.layout.infer`); None without OCR."""
     import numpy as np
 
-    from app.compose.html import write
     from app.layout.infer import infer
     from uicode.errors import OcrError
 
     try:
         lines = lines_of(image)
     except OcrError:
-        return None, None
-    tree = infer(np.asarray(image.convert("RGB")), lines)
-    return write(tree), tree
+        return None
+    return infer(np.asarray(image.convert("RGB")), lines)
 
 
 def ocr_prompt_text(images, lines_of=None) -> str | None:

@@ -5,7 +5,7 @@ into phrases it memorised in training: on held-out pages the embedded mini model
 secure" where the mockup said "Hiring made human". `HtmlTextGrounding` is a decoding constraint
 (`model.generate.TokenConstraint`) that makes every text node of the HTML a run of the OCR text, so the
 model still decides the structure, tags, styles and where each text goes, but copies the words. The lines
-are the OCR lines in reading order or, for a model prompted with the layout sketch, the sketch's texts in the
+are the OCR lines in reading order or, for a model trained on the layout sketch, the sketch's texts in the
 sketch's order (`app.layout.tree.tree_texts`): the near-line window below then keeps the model's elements on
 the sketch's nodes, in order, so it cannot wander off into another page.
 

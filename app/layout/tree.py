@@ -15,7 +15,7 @@ li, label (text); the code writer maps roles to elements and class names.
 
 `sketch(node)` prints the tree as compact text with the OCR text in it (one node a line, indented): what a
 person reads when debugging, and what a model is given in its prompt; `tree_texts(node)` lists its texts in that
-order (what a sketch-prompted model may write, `app.decode.grounding`). `to_json`/`from_json` keep it.
+order (what a model trained on the sketch may write, `app.decode.grounding`). `to_json`/`from_json` keep it.
 
 Not here: how the tree is inferred (`app.layout.infer`), how code is written from it (`app.compose`).
 """
@@ -80,7 +80,7 @@ def bounds(nodes) -> tuple[int, int, int, int]:
 
 def tree_texts(node: Node) -> tuple[str, ...]:
     """The texts of the tree's leaves (text, button labels, input placeholders) in document order: the order
-    the sketch shows them in, which a sketch-prompted model's text follows (`app.decode.grounding`)."""
+    the sketch shows them in, which the text of a model trained on the sketch follows (`app.decode.grounding`)."""
     return tuple(n.text for n in node.walk() if n.text.strip() and n.kind not in CONTAINERS)
 
 
