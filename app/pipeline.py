@@ -252,7 +252,7 @@ class Pipeline:
         code = balance(join_pages([r.code for r in results], [b - a for a, b in cuts[:len(results)]]))
         share = 1.0
         if written is not None:
-            joined = _Candidate("", code, code, Done("stop", 0, 0))
+            joined = _Candidate("", code, code, Done("", 0, 0, "stop", 0.0, 0.0))
             self._compose([joined], plan, written, image)
             code, share = joined.model_code, joined.model_share
         if plan.path == PATH_TRANSFORMED:

@@ -392,6 +392,24 @@ def test_a_long_page_is_converted_band_by_band_and_joined(tiny):
     assert react.path == PATH_TRANSFORMED and react.code == transform(banded.code, "react")
 
 
+def test_a_long_page_in_bands_is_composed_with_the_engines_page(tiny):
+    """`uicode convert --bands` as users run it (the engine on): the joined bands are composed with the engine's
+    page, which writes the words the model's empty bands lack."""
+    from PIL import ImageFont
+
+    font = ImageFont.load_default(size=26)
+    im = Image.new("RGB", (900, 1800), "white")
+    d = ImageDraw.Draw(im)
+    for s, colour in enumerate(("white", (226, 232, 240), (254, 243, 199))):
+        d.rectangle((0, 600 * s, 899, 600 * s + 599), fill=colour)
+        for k in range(9):
+            d.text((40, 600 * s + 25 + 62 * k), f"Section {s} item {k}", fill="black", font=font)
+    with ocr_prompted(tiny) as (pipe, seen):
+        res = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, split=True))
+    assert len(seen) == 3  # converted in three bands
+    assert "Section 2 item 8" in res.code and res.model_share < 0.5
+
+
 def test_the_engine_writes_what_the_model_does_not_and_the_model_share_says_so(tiny):
     from PIL import ImageFont
 
