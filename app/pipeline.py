@@ -12,10 +12,11 @@ runs the chats its clients write through `chat`, on the same backend and the sam
    one trained on OCR lines alone, which gets those lines as it was trained: `ocr_prompt`);
 3. plan the prompt (`app.prompt.plan.plan_prompt`): the model writes the requested target when it was trained
    for it, else HTML that `app.targets.registry.transform` converts afterwards (result `path` says which);
-   a plain conversion of one long image by an OCR-prompted model that writes HTML (more OCR lines than a
-   band holds, `split`) is instead cut into bands (`app.media.bands.bands`), each converted to HTML by this
-   same pipeline as a page of its own, the pages joined (`app.compose.join.join_pages`); the bands' code
-   streams one after the other;
+   a plain conversion of one long image by a model trained with the page's text (OCR lines or the sketch) that
+   writes HTML (more OCR lines than a band holds, `split`) is instead cut into bands (`app.media.bands.bands`),
+   each converted to HTML by this same pipeline as a page of its own (a sketch-trained model's prompt carries
+   the sketch of its band: short, as in training), the pages joined (`app.compose.join.join_pages`) and composed
+   with the engine's page of the whole; the bands' code streams one after the other;
 4. stream from the backend, showing only code (`app.decode.extract.CodeStream`) with the decode speed; HTML whose
    tags do not nest is re-serialised so that they do (`app.markup.check.balance`); when the prompt carried the
    page's text to a model trained with it (a plain conversion, `ground_text`), the model's text is grounded in it
@@ -184,7 +185,7 @@ class Pipeline:
                                               and getattr(self.backend, "sketch_trained", False))
         plain = (trained_on and plan.model_target == "html" and not plan.thinking and not request.instruction
                  and request.previous_code is None)
-        if plain and ocr_text is not None and request.split and len(media) == 1 and images:
+        if plain and request.split and len(media) == 1 and images:
             cuts = bands(images[0].image, lines_of(images[0].image))
             if len(cuts) > 1:
                 yield from self._by_bands(request, plan, images[0].image, cuts, t0, cancel, lines_of, written)

@@ -392,9 +392,8 @@ def test_a_long_page_is_converted_band_by_band_and_joined(tiny):
     assert react.path == PATH_TRANSFORMED and react.code == transform(banded.code, "react")
 
 
-def test_a_long_page_in_bands_is_composed_with_the_engines_page(tiny):
-    """`uicode convert --bands` as users run it (the engine on): the joined bands are composed with the engine's
-    page, which writes the words the model's empty bands lack."""
+def _three_sections() -> Image.Image:
+    """A page of three coloured sections of nine lines each ("Section S item K"): more than a band holds."""
     from PIL import ImageFont
 
     font = ImageFont.load_default(size=26)
@@ -404,10 +403,28 @@ def test_a_long_page_in_bands_is_composed_with_the_engines_page(tiny):
         d.rectangle((0, 600 * s, 899, 600 * s + 599), fill=colour)
         for k in range(9):
             d.text((40, 600 * s + 25 + 62 * k), f"Section {s} item {k}", fill="black", font=font)
+    return im
+
+
+def test_a_long_page_in_bands_is_composed_with_the_engines_page(tiny):
+    """`uicode convert --bands` as users run it (the engine on): the joined bands are composed with the engine's
+    page, which writes the words the model's empty bands lack."""
     with ocr_prompted(tiny) as (pipe, seen):
-        res = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, split=True))
+        res = pipe.convert(ConvertRequest(media=(_three_sections(),), max_new_tokens=2, split=True))
     assert len(seen) == 3  # converted in three bands
     assert "Section 2 item 8" in res.code and res.model_share < 0.5
+
+
+def test_a_sketch_trained_model_converts_a_long_page_band_by_band_each_with_its_own_sketch(tiny):
+    """A model trained on the sketch writes a long page's bands one by one as an OCR-prompted one does, each
+    prompted with, and grounded in, the sketch of its own band (a short sketch, as in training)."""
+    with ocr_prompted(tiny, "sketch") as (pipe, seen):
+        pipe.convert(ConvertRequest(media=(_three_sections(),), max_new_tokens=2, split=True))
+    assert len(seen) == 3
+    sections = [{t.split()[1].replace("O", "0") for t in texts[0] if t.startswith("Section")}  # OCR: 0 read as O
+                for texts in seen]
+    assert sections == [{"0"}, {"1"}, {"2"}]
+    assert all(sum(t.startswith("Section") for t in texts[0]) >= 8 for texts in seen)
 
 
 def test_the_engine_writes_what_the_model_does_not_and_the_model_share_says_so(tiny):
