@@ -4,17 +4,20 @@
 # The layout-sketch model (issue 18): the prompt carries the engine's sketch of the screenshot instead of the OCR
 # lines, on pages of the widened corpus, fine-tuned from a checkpoint (2 CPU cores: --minutes 110):
 #   ./scripts/train_mini.sh --prompt sketch --init assets/mini --minutes 110 --out runs/mini-sketch/export
+# A further run from that run's committed state, on a new schedule and 3,000 new pages (--seed: the first page seed):
+#   ./scripts/train_mini.sh --prompt sketch --init train/checkpoints/mini-sketch.pt --run mini-sketch2 \
+#     --seed 1100000 --minutes 110 --out runs/mini-sketch2/export
 # Every step is resumable: re-running skips finished pages/packs and resumes training from the run's state.pt, or
 # on a fresh machine from train/checkpoints/RUN.pt (committed; `--stop-minutes M` ends this call early, on schedule).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEVICE=cpu; MINUTES=180; PAGES=; HELDOUT=200; SIZE=base; PROMPT=ocr; INIT=; OUT=assets/mini; STOP=
+DEVICE=cpu; MINUTES=180; PAGES=; HELDOUT=200; SIZE=base; PROMPT=ocr; INIT=; OUT=assets/mini; STOP=; NAME=; SEED=1000000
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) DEVICE=$2; shift 2;; --minutes) MINUTES=$2; shift 2;;
     --pages) PAGES=$2; shift 2;; --size) SIZE=$2; shift 2;;
     --prompt) PROMPT=$2; shift 2;; --init) INIT=$2; shift 2;; --out) OUT=$2; shift 2;;
-    --stop-minutes) STOP=$2; shift 2;;
+    --stop-minutes) STOP=$2; shift 2;; --run) NAME=$2; shift 2;; --seed) SEED=$2; shift 2;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
@@ -41,18 +44,21 @@ fi
 if [ "$PROMPT" = ocr ]; then
   [ -f $D/heldout.pack ] || $PY -m train.prepare pack $D/heldout $D/heldout.pack
   [ -f $D/train.pack ] || $PY -m train.prepare pack $D/train $D/train2 $D/train.pack
-  TRAIN=$D/train.pack; HELD=$D/heldout.pack; RUN=runs/mini; TUNE=
+  TRAIN=$D/train.pack; HELD=$D/heldout.pack; DEFAULT_RUN=runs/mini; TUNE=
 else
-  # the sketch model: pages of the widened generator (seeds from 1,000,000), each with the engine's sketch of its
+  # the sketch model: pages of the widened generator (seeds from --seed, 1,000,000 by default), each with the engine's sketch of its
   # screenshot; held out: the same 200 held-out pages, their sketches read from Tesseract's lines as at inference
-  $PY -m train.corpus build $D/trainS --count $PAGES --seed 1000000 --split train --workers 2 --no-ocr
+  S=$D/trainS$([ "$SEED" = 1000000 ] || echo "-$SEED")
+  $PY -m train.corpus build $S --count $PAGES --seed $SEED --split train --workers 2 --no-ocr
   [ -f $D/heldout-sketch.pack ] || $PY -m train.prepare pack $D/heldout $D/heldout-sketch.pack --sketch
-  [ -f $D/trainS.pack ] || $PY -m train.prepare pack $D/trainS $D/trainS.pack --sketch
-  TRAIN=$D/trainS.pack; HELD=$D/heldout-sketch.pack; RUN=runs/mini-sketch
+  [ -f $S.pack ] || $PY -m train.prepare pack $S $S.pack --sketch
+  TRAIN=$S.pack; HELD=$D/heldout-sketch.pack; DEFAULT_RUN=runs/mini-sketch
   TUNE="--lr 5e-4 --warmup 10 --save-every 10 --eval-every 40"  # a fine-tune of a few hundred steps
 fi
-# 4. train and export
-$PY -m train.train --pack $TRAIN --heldout $HELD --tokenizer $([ -n "$INIT" ] && echo "$INIT" || echo $D/tok) \
+# 4. train and export (a run started from another run's state, a .pt file, keeps the shipped tokenizer it used)
+RUN=${NAME:+runs/$NAME}; RUN=${RUN:-$DEFAULT_RUN}
+TOK=$D/tok; [ -d "$INIT" ] && TOK=$INIT; [ -f "$INIT" ] && TOK=assets/mini
+$PY -m train.train --pack $TRAIN --heldout $HELD --tokenizer $TOK \
   --run $RUN --size $SIZE --device $DEVICE --minutes $MINUTES --export $OUT --prompt $PROMPT \
   --portable train/checkpoints/$(basename $RUN).pt ${INIT:+--init $INIT} ${STOP:+--stop-minutes $STOP} $TUNE \
   --batch-tokens $([ "$DEVICE" = cuda ] && echo 96000 || echo 24000)

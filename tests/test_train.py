@@ -199,7 +199,9 @@ def test_ocr_like_lines_read_a_row_of_far_apart_cells_as_one_line_mostly():
     assert whole >= 140
 
 
-def test_train_cli_bad_pack_is_a_one_line_error(tmp_path, capsys):
+def test_train_cli_bad_pack_or_init_is_a_one_line_error_and_exit_2(tmp_path, capsys):
+    import gzip
+
     from train.train import main
 
     bad = tmp_path / "bad.pack"
@@ -207,8 +209,43 @@ def test_train_cli_bad_pack_is_a_one_line_error(tmp_path, capsys):
     for pack in (tmp_path / "missing.pack", bad):
         with pytest.raises(SystemExit) as exc:
             main(["--pack", str(pack), "--tokenizer", str(TOK_DIR), "--run", str(tmp_path / "run")])
-        msg = str(exc.value.code)
-        assert msg.startswith("error: ") and str(pack) in msg and "\n" not in msg
+        err = capsys.readouterr().err
+        assert exc.value.code == 2 and err.startswith("error: ") and str(pack) in err and err.count("\n") == 1
+    good = tmp_path / "train.pack"
+    with gzip.open(good, "wb") as fh:
+        torch.save({"version": 1, "in_patch_limit": 256, "examples": [_example(i).__dict__ for i in range(2)]}, fh)
+    other = tmp_path / "small.pt"  # a saved state of another model size
+    torch.save({"model": {"language_model.lm_head.weight": torch.zeros(3, 3)}, "step": 1}, other)
+    for init in (bad, other):
+        with pytest.raises(SystemExit) as exc:
+            main(["--pack", str(good), "--tokenizer", str(TOK_DIR), "--run", str(tmp_path / "run2"), "--size", "tiny",
+                  "--device", "cpu", "--init", str(init)])
+        last = capsys.readouterr().err.splitlines()[-1]  # after the progress lines
+        assert exc.value.code == 2 and last.startswith("error: --init ") and str(init) in last
+
+
+def test_a_new_run_starts_from_a_runs_portable_state(tmp_path):
+    """`--init RUN.pt`: a run's committed state (fake-quant latent weights included) starts a new run on a new
+    schedule, its weights exactly the saved bf16 ones."""
+    import gzip
+
+    import train.train as trainer
+
+    pack = tmp_path / "train.pack"
+    with gzip.open(pack, "wb") as fh:
+        torch.save({"version": 1, "in_patch_limit": 256, "examples": [_example(i).__dict__ for i in range(4)]}, fh)
+    first = tmp_path / "committed" / "first.pt"
+    common = ["--pack", str(pack), "--tokenizer", str(TOK_DIR), "--size", "tiny", "--device", "cpu",
+              "--batch-tokens", "4000", "--warmup", "1", "--save-every", "1", "--qat-frac", "0.5"]
+    assert trainer.main(common + ["--run", str(tmp_path / "a"), "--steps", "2", "--portable", str(first)]) == 0
+    saved = torch.load(first, weights_only=False)
+    assert any("parametrizations" in k for k in saved["model"])  # saved in the QAT phase
+    assert trainer.main(common + ["--run", str(tmp_path / "b"), "--steps", "0", "--init", str(first)]) == 0
+    again = torch.load(tmp_path / "b" / "state.pt", weights_only=False)
+    assert again["step"] == 0
+    for name, value in saved["model"].items():
+        plain = name.replace(".parametrizations.weight.original", ".weight")
+        assert torch.equal(again["model"][plain].to(value.dtype), value), name
 
 
 def test_stop_minutes_saves_and_the_next_call_resumes_on_the_same_schedule(tmp_path, monkeypatch, capsys):

@@ -28,6 +28,7 @@ import argparse
 import json
 import math
 import os
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -111,7 +112,16 @@ class LoadBalancer:
 @torch.no_grad()
 def init_from_checkpoint(model: nn.Module, ckpt_dir) -> None:
     """Start from an exported K2.5-layout checkpoint (e.g. the shipped `assets/mini`): float tensors as stored,
-    INT4 experts dequantized to the dense weights they stand for. Strict: every name must match."""
+    INT4 experts dequantized to the dense weights they stand for; or from a run's portable state (a `.pt` file
+    written by `--portable`, e.g. a committed `train/checkpoints/RUN.pt`): its weights, the fake-quant
+    parametrizations' latent weights as the plain ones. Strict: every name must match."""
+    if Path(ckpt_dir).is_file():
+        state = torch.load(ckpt_dir, map_location="cpu", weights_only=False)
+        if not isinstance(state, dict) or not isinstance(state.get("model"), dict):
+            raise ValueError(f"{ckpt_dir} is not a run's saved state")
+        weights = {k.replace(".parametrizations.weight.original", ".weight"): v for k, v in state["model"].items()}
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in weights.items()}, strict=True)
+        return
     from model.checkpoint import CheckpointDir
     from model.int4 import dequantize_int4
 
@@ -181,11 +191,17 @@ def _report_profile(prof, device: torch.device, steps: int) -> int:
     return 0
 
 
+def _fail(message: str):
+    """A bad pack or option: one line on stderr, exit 2 (as argparse does for a bad flag)."""
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def _load_pack_or_exit(path):
     try:
         return load_pack(path)
     except (OSError, EOFError, ValueError, KeyError) as exc:
-        sys.exit(f"error: {path} is not a readable training pack: {exc}")
+        _fail(f"{path} is not a readable training pack: {exc}")
 
 
 REWARM_STEPS = 20  # after a resume from a portable state: the learning rate ramps back up while AdamW's moments refill
@@ -231,7 +247,8 @@ def main(argv=None) -> int:
     ap.add_argument("--eval-every", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--export", help="write the K2.5-layout checkpoint here when done")
-    ap.add_argument("--init", help="start from this exported checkpoint (ignored when resuming a run)")
+    ap.add_argument("--init", help="start from this exported checkpoint, or a run's portable state (.pt), "
+                                   "on a new schedule (ignored when resuming a run)")
     ap.add_argument("--portable", type=Path, default=None,
                     help="also save the run here in a small form a fresh machine resumes from (commit it)")
     ap.add_argument("--moe", choices=["dense", "routed"], default=None,
@@ -252,32 +269,37 @@ def main(argv=None) -> int:
     examples, in_patch_limit = [], None
     for path in args.pack + ([args.heldout] if args.heldout else []):
         if not Path(path).is_file():
-            sys.exit(f"error: no pack at {path}")
+            _fail(f"no pack at {path}")
     for path in args.pack:
         part, limit = _load_pack_or_exit(path)
         if in_patch_limit is not None and limit != in_patch_limit:
-            sys.exit(f"error: {path} was packed for in_patch_limit {limit}, the others for {in_patch_limit}")
+            _fail(f"{path} was packed for in_patch_limit {limit}, the others for {in_patch_limit}")
         examples, in_patch_limit = examples + part, limit
     t0 = time.time()
     workers = min(16, os.cpu_count() or 1)
     try:
         encoded = encode_examples(examples, tok, in_patch_limit, prompt=args.prompt, workers=workers)
     except ValueError as e:
-        sys.exit(f"error: {e}")
+        _fail(str(e))
     held = []
     if args.heldout:
         held_ex, _ = _load_pack_or_exit(args.heldout)
         try:
             held = encode_examples(held_ex, tok, in_patch_limit, prompt=args.prompt, workers=workers)
         except ValueError as e:
-            sys.exit(f"error: {e}")
+            _fail(str(e))
     lens = sorted(len(e.ids) for e in encoded)
     print(f"encoded {len(encoded)} train / {len(held)} held-out examples in {time.time() - t0:.1f}s; "
           f"tokens median {lens[len(lens) // 2]}, max {lens[-1]}", file=sys.stderr)
 
     model = build_model(unquantized(config), device=device, dtype=torch.float32)
     if args.init and not (run / "state.pt").is_file() and not (args.portable and args.portable.is_file()):
-        init_from_checkpoint(model, args.init)
+        try:
+            init_from_checkpoint(model, args.init)
+        except RuntimeError:  # load_state_dict: names or shapes of another model
+            _fail(f"--init {args.init}: its tensors do not fit a --size {args.size} model")
+        except (OSError, EOFError, ValueError, KeyError, pickle.UnpicklingError) as e:
+            _fail(f"--init {args.init}: {e}")
         print(f"initialised from {args.init}", file=sys.stderr)
     model.to(device)
     model.train()
