@@ -28,8 +28,10 @@ D=data/mini
 mkdir -p $D
 # 1. corpus: held-out pages with Tesseract OCR (evaluated the production way), training pages rendered only
 #    (their OCR text is imitated from the DOM, see train/examples.py: Tesseract costs 4x the render)
-$PY -m train.corpus build $D/heldout --count $HELDOUT --seed 0 --split heldout --workers 2
-if [ "$PROMPT" = ocr ]; then
+#    (a corpus whose pack is already built is not rendered again: packs travel to machines without Chromium)
+HELDPACK=$D/$([ "$PROMPT" = ocr ] && echo heldout || echo heldout-sketch).pack
+[ -f $HELDPACK ] || $PY -m train.corpus build $D/heldout --count $HELDOUT --seed 0 --split heldout --workers 2
+if [ "$PROMPT" = ocr ] && [ ! -f $D/train.pack ]; then
   # (the shipped model's pages: the first PAGES/2 training seeds from 0 and from 200,000)
   $PY -m train.corpus build $D/train --count $((PAGES / 2)) --seed 0 --split train --workers 2 --no-ocr
   $PY -m train.corpus build $D/train2 --count $((PAGES - PAGES / 2)) --seed 200000 --split train --workers 2 --no-ocr
@@ -49,7 +51,7 @@ else
   # the sketch model: pages of the widened generator (seeds from --seed, 1,000,000 by default), each with the engine's sketch of its
   # screenshot; held out: the same 200 held-out pages, their sketches read from Tesseract's lines as at inference
   S=$D/trainS$([ "$SEED" = 1000000 ] || echo "-$SEED")
-  $PY -m train.corpus build $S --count $PAGES --seed $SEED --split train --workers 2 --no-ocr
+  [ -f $S.pack ] || $PY -m train.corpus build $S --count $PAGES --seed $SEED --split train --workers 2 --no-ocr
   [ -f $D/heldout-sketch.pack ] || $PY -m train.prepare pack $D/heldout $D/heldout-sketch.pack --sketch
   [ -f $S.pack ] || $PY -m train.prepare pack $S $S.pack --sketch
   TRAIN=$S.pack; HELD=$D/heldout-sketch.pack; DEFAULT_RUN=runs/mini-sketch
@@ -57,7 +59,7 @@ else
 fi
 # 4. train and export (a run started from another run's state, a .pt file, keeps the shipped tokenizer it used)
 RUN=${NAME:+runs/$NAME}; RUN=${RUN:-$DEFAULT_RUN}
-TOK=$D/tok; [ -d "$INIT" ] && TOK=$INIT; [ -f "$INIT" ] && TOK=assets/mini
+case "$INIT" in "") TOK=$D/tok;; *.pt) TOK=assets/mini;; *) TOK=$INIT;; esac
 $PY -m train.train --pack $TRAIN --heldout $HELD --tokenizer $TOK \
   --run $RUN --size $SIZE --device $DEVICE --minutes $MINUTES --export $OUT --prompt $PROMPT \
   --portable train/checkpoints/$(basename $RUN).pt ${INIT:+--init $INIT} ${STOP:+--stop-minutes $STOP} $TUNE \
