@@ -63,4 +63,5 @@ case "$INIT" in "") TOK=$D/tok;; *.pt) TOK=assets/mini;; *) TOK=$INIT;; esac
 $PY -m train.train --pack $TRAIN --heldout $HELD --tokenizer $TOK \
   --run $RUN --size $SIZE --device $DEVICE --minutes $MINUTES --export $OUT --prompt $PROMPT \
   --portable train/checkpoints/$(basename $RUN).pt ${INIT:+--init $INIT} ${STOP:+--stop-minutes $STOP} $TUNE \
-  --batch-tokens $([ "$DEVICE" = cuda ] && echo 96000 || echo 24000)
+  --batch-tokens $([ "$DEVICE" = cuda ] && echo 96000 || echo 16000)
+# (on CPU, 24k-token batches of sketch pages peaked past the 23 GB of a 2-core machine and were killed; 16k: ~16 GB)
