@@ -363,17 +363,24 @@ def test_code_whose_tags_do_not_nest_is_handed_over_balanced():
     assert m.bad > 0
 
 
-def test_a_long_page_is_converted_band_by_band_and_joined(tiny):
+def _three_sections(line=lambda s, k: f"Section {s} item {k}") -> Image.Image:
+    """A page of three coloured sections of nine lines each (line k of section s reads `line(s, k)`): more than
+    a band holds."""
     from PIL import ImageFont
 
     font = ImageFont.load_default(size=26)
-    im = Image.new("RGB", (900, 1800), "white")  # three sections of 9 lines: more than a band holds
+    im = Image.new("RGB", (900, 1800), "white")
     d = ImageDraw.Draw(im)
-    words = ["Pricing", "Features", "Company", "Support", "Careers", "Privacy", "Contact", "Journal"]
     for s, colour in enumerate(("white", (226, 232, 240), (254, 243, 199))):
         d.rectangle((0, 600 * s, 899, 600 * s + 599), fill=colour)
         for k in range(9):
-            d.text((40, 600 * s + 25 + 62 * k), f"{words[(s + k) % 8]} row {s}{k}", fill="black", font=font)
+            d.text((40, 600 * s + 25 + 62 * k), line(s, k), fill="black", font=font)
+    return im
+
+
+def test_a_long_page_is_converted_band_by_band_and_joined(tiny):
+    words = ["Pricing", "Features", "Company", "Support", "Careers", "Privacy", "Contact", "Journal"]
+    im = _three_sections(lambda s, k: f"{words[(s + k) % 8]} row {s}{k}")
     with ocr_prompted(tiny) as (pipe, seen):
         # the model's pages as joined (the engine off: its page would stand in for the model's empty bands)
         banded = pipe.convert(ConvertRequest(media=(im,), max_new_tokens=2, split=True, engine=False))
@@ -390,20 +397,6 @@ def test_a_long_page_is_converted_band_by_band_and_joined(tiny):
     assert is_well_formed(banded.code, single_style=True)
     # another target: the bands are written in HTML, joined, then converted like any model HTML
     assert react.path == PATH_TRANSFORMED and react.code == transform(banded.code, "react")
-
-
-def _three_sections() -> Image.Image:
-    """A page of three coloured sections of nine lines each ("Section S item K"): more than a band holds."""
-    from PIL import ImageFont
-
-    font = ImageFont.load_default(size=26)
-    im = Image.new("RGB", (900, 1800), "white")
-    d = ImageDraw.Draw(im)
-    for s, colour in enumerate(("white", (226, 232, 240), (254, 243, 199))):
-        d.rectangle((0, 600 * s, 899, 600 * s + 599), fill=colour)
-        for k in range(9):
-            d.text((40, 600 * s + 25 + 62 * k), f"Section {s} item {k}", fill="black", font=font)
-    return im
 
 
 def test_a_long_page_in_bands_is_composed_with_the_engines_page(tiny):
