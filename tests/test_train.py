@@ -248,6 +248,41 @@ def test_a_new_run_starts_from_a_runs_portable_state(tmp_path):
         assert torch.equal(again["model"][plain].to(value.dtype), value), name
 
 
+def test_a_runs_portable_state_exports_as_a_checkpoint(tmp_path, capsys):
+    """`python -m train.export RUN.pt OUT`: the committed state of a run becomes a K2.5-layout checkpoint the
+    app loads, its weights the saved ones (read back with safetensors, not our loader); a file that is not a
+    run's state is one line and exit 2."""
+    import gzip
+    import json
+
+    from safetensors import safe_open
+
+    import train.export as exporter
+    import train.train as trainer
+
+    pack = tmp_path / "train.pack"
+    with gzip.open(pack, "wb") as fh:
+        torch.save({"version": 1, "in_patch_limit": 256, "examples": [_example(i).__dict__ for i in range(4)]}, fh)
+    state = tmp_path / "run.pt"
+    assert trainer.main(["--pack", str(pack), "--tokenizer", str(TOK_DIR), "--size", "tiny", "--device", "cpu",
+                         "--batch-tokens", "4000", "--warmup", "1", "--steps", "2", "--save-every", "1",
+                         "--run", str(tmp_path / "a"), "--portable", str(state)]) == 0
+    out = tmp_path / "ckpt"
+    assert exporter.main([str(state), str(out), "--tokenizer", str(TOK_DIR), "--prompt", "sketch",
+                          "--in-patch-limit", "256"]) == 0
+    assert json.loads((out / "uicode.json").read_text())["sketch_prompt"] is True
+    assert json.loads((out / "preprocessor_config.json").read_text())["media_proc_cfg"]["in_patch_limit"] == 256
+    saved = torch.load(state, weights_only=False)["model"]
+    index = json.loads((out / "model.safetensors.index.json").read_text())["weight_map"]
+    name = next(n for n in index if n.endswith("embed_tokens.weight"))
+    with safe_open(out / index[name], "pt") as f:
+        assert torch.equal(f.get_tensor(name), saved[name].to(torch.bfloat16))
+    capsys.readouterr()
+    assert exporter.main([str(pack), str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a run's portable state" in err[0]
+
+
 def test_stop_minutes_saves_and_the_next_call_resumes_on_the_same_schedule(tmp_path, monkeypatch, capsys):
     """`--stop-minutes` ends a call early (a device lease running out) without changing the schedule; the next
     call resumes at the saved step and finishes the planned steps. A fake clock advances 1 s per reading."""

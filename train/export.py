@@ -10,11 +10,16 @@
   `tokenizer_config.json`, `uicode.json` (targets the model writes natively), and `MODEL_CARD.md` from the
   run's log.
 
+From the command line, a run's portable state (`train/checkpoints/RUN.pt`) becomes such a checkpoint:
+`python -m train.export STATE.pt OUT_DIR --prompt sketch [--tokenizer assets/mini] [--in-patch-limit N]`.
+
 Not here: training (`train/train.py`), the writer itself (`model/checkpoint.py`).
 """
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from pathlib import Path
 
 import torch
@@ -61,3 +66,37 @@ def export_checkpoint(model: nn.Module, config: dict, tokenizer_dir, out_dir, *,
         extra["MODEL_CARD.md"] = card
     return save_checkpoint(out_dir, export_state_dict(model, config), config,
                            max_shard_bytes=MAX_SHARD_BYTES, extra_files=extra, overwrite=True)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m train.export",
+                                 description="export a run's portable state (.pt) as a K2.5-layout checkpoint")
+    ap.add_argument("state", type=Path, help="a run's portable state, e.g. train/checkpoints/mini-sketch2.pt")
+    ap.add_argument("out", type=Path, help="the checkpoint directory to write")
+    ap.add_argument("--tokenizer", type=Path, default=Path("assets/mini"), help="the run's tokenizer directory")
+    ap.add_argument("--prompt", choices=("ocr", "sketch", "none"), default="ocr", help="what the run's prompts carried")
+    ap.add_argument("--in-patch-limit", type=int, default=MEDIA_PROC_CFG["in_patch_limit"],
+                    help="the patch budget of the run's packs (default: the mini model's)")
+    args = ap.parse_args(argv)
+    from train.mini import unquantized
+    from train.train import init_from_checkpoint
+    from model.build import build_model
+
+    try:
+        state = torch.load(args.state, map_location="cpu", weights_only=False)
+        config = state["config"]
+    except Exception:  # not a file torch reads, or not a run's state
+        print(f"error: {args.state} is not a run's portable state", file=sys.stderr)
+        return 2
+    if not (args.tokenizer / "tiktoken.model").is_file():
+        print(f"error: no tiktoken.model in {args.tokenizer}", file=sys.stderr)
+        return 2
+    model = build_model(unquantized(config), device=torch.device("cpu"), dtype=torch.float32)
+    init_from_checkpoint(model, args.state)
+    export_checkpoint(model, config, args.tokenizer, args.out, prompt=args.prompt, in_patch_limit=args.in_patch_limit)
+    print(f"exported {args.state} (step {state.get('step')}) to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
