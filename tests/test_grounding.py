@@ -1,6 +1,6 @@
 """Text grounding (app.decode.grounding) and constrained decoding (model.generate.constrain).
 
-The byte machine is checked on hand-written HTML: tags, attributes, styles, titles and comments are free;
+The byte machine is checked on hand-written HTML: attributes, styles, titles and comments in the head are free;
 body text must be a run of the OCR lines' words, each used once. Generation is checked with a stand-in model
 that prefers a memorised phrase: without the constraint it writes the phrase, with it the visible text
 (read back by Python's own html.parser, not by our code) holds only OCR words.
@@ -24,9 +24,10 @@ def machine(*lines):
 
 def test_page_with_the_ocr_text_is_accepted_and_free_parts_are_free():
     g = machine("Hello world", "Get started")
-    page = HEAD + b'  <p class="a > b">Hello world</p>\n  <!-- a comment: Whatever -->\n' \
-                  b'  <a href="#">Get started</a>\n</body></html>\n```\nAnything after the page'
+    page = b"```html\n<!DOCTYPE html>\n<html><head><!-- a comment: Whatever --><style>p { color: #123; }</style>" \
+           b'</head><body>\n  <p class="a > b">Hello world</p>\n  <a href="#">Get started</a>\n</body></html>\n```\n'
     assert g.feed_text(page)
+    assert not g.feed_text(b"```html\n<p>")     # after the page, the reply ends
 
 
 def test_text_not_in_the_ocr_is_refused_and_the_state_is_kept():
@@ -78,6 +79,13 @@ def test_the_page_is_not_restarted_inside_the_body():
     assert g.feed_text(b"</body></html>")
 
 
+def test_a_node_may_skip_what_ocr_read_from_an_icon():
+    g = machine("~ Tidewater", "| agree to the terms", "Sign in")
+    assert g.feed_text(HEAD + b"<b>Tidewater</b><label>agree to the terms</label>")
+    assert not machine("Oo Please fix").feed_text(HEAD + b"<p>Please")  # a word with letters is kept
+    assert machine("~ Tidewater").feed_text(HEAD + b"<p>~ Tidewater</p>")
+
+
 def test_html_escaping_of_the_ocr_text():
     g = machine("Tom & Jerry <3")
     assert not machine("Tom & Jerry <3").feed_text(HEAD + b"<p>Tom & ")
@@ -85,21 +93,43 @@ def test_html_escaping_of_the_ocr_text():
 
 
 def test_a_stray_quote_does_not_free_the_rest_of_the_page():
-    # The browser ends this tag at the last ">": the value is `icon{x</h3><p class=`, then an attribute
-    # named `feature"`. Only a quote after "=" opens a value.
+    # The browser ends `<span class=icon"x>` at the ">": a quote opens a value only after "=".
     g = machine("Open API")
-    assert g.feed_text(HEAD + b'<span class="icon{x</h3><p class="feature">')
+    assert g.feed_text(HEAD + b'<span class=icon"x>')
     assert not g.feed_text(b"Why teams")
     assert g.feed_text(b"Open API</span>")
+
+
+def test_no_markup_inside_a_tag():
+    g = machine("Open API")
+    assert g.feed_text(HEAD + b'<h3 class="icon')
+    assert not g.feed_text(b"</h3>") and not g.feed_text(b'"<p>')
+    assert g.feed_text(b'">Open API</h3>')
 
 
 def test_raw_text_elements_end_at_their_own_closing_tag():
     g = machine("Only this", "Shop")
     assert g.feed_text(b"<html><head><script>if (a < b) { x = '<p>'; }</script><STYLE>a::after{content:'<'}</style>")
     assert g.feed_text(b"<title>Free title</title></head><body>")
-    assert not g.feed_text(b"<title>Free")  # in the body a title is text: a stray one must not free the rest
-    assert g.feed_text(b"<title>Shop</title><p>Only this</p>")
+    assert not g.feed_text(b"<title>")  # a title belongs in the head: in the body it would hide what follows
+    assert g.feed_text(b"<b>Shop</b><p>Only this</p>")
     assert not g.feed_text(b"<p>x")
+
+
+def test_tags_nest_as_written():
+    g = machine("Hello", "World")
+    assert g.feed_text(HEAD + b"<main><div class='card'><p>Hello")
+    for wrong in (b"</div>", b"</main>", b"</span>", b"</body>"):
+        assert not g.feed_text(wrong)           # an end tag closes the innermost open element only
+    assert g.feed_text(b"</p></div>")
+    assert not g.feed_text(b"<bodya>") and not g.feed_text(b"<head-shadow:0>") and not g.feed_text(b"< p>")
+    assert not g.feed_text(b"<div/>")           # a div the browser would never close
+    assert not g.feed_text(b"<!-- free text")   # a comment in the body: where a lost model writes freely
+    assert g.feed_text(b"<br/><img src='a.png'><svg><path d='M0 0'></path></svg><textarea rows='3'>")
+    assert not g.feed_text(b"<b>")              # a textarea's content is text to the browser
+    assert g.feed_text(b"</textarea>")
+    assert g.feed_text(b"<p><div>World</div></p></main></body></html>")  # a block in a paragraph: the browser's
+                                                                        # business, not a name forced on the model
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +215,8 @@ def test_a_phrase_with_no_ocr_alternative_gets_the_next_line_or_nothing_not_a_st
     if fill:  # the slot the model opened gets the line that comes next in reading order
         assert visible_words(out) == ["Hiring", "made", "human"]
     else:     # the element is left empty
-        assert visible_words(out) == []
+        body = out.split("<body>", 1)[1].split("</body>", 1)[0]
+        assert visible_words(f"```html\n{body}```") == []
         assert out.startswith("```html\n<html><body><p></p>") and "</body></html>" in out
 
 
@@ -219,10 +250,21 @@ def test_constrain_greedy_and_sampled():
         constrain(logits, Nothing(), greedy=False)
 
 
-def test_special_tokens_are_refused_only_inside_words(tok):
+def test_special_tokens_are_refused_inside_words_and_while_the_page_is_open(tok):
     g = HtmlTextGrounding.for_tokenizer(["Only this"], tok)
+    assert g.allows(tok.im_end_id)              # nothing written yet
     assert g.feed_text(HEAD + b"<p>")
-    assert g.allows(tok.im_end_id) and not g.allows(tok.encode("Fast")[0])
+    assert not g.allows(tok.im_end_id)          # <html>, <body> and <p> are open
+    assert not g.allows(tok.encode("Fast")[0])
     assert g.feed_text(b"On")
-    assert not g.allows(tok.im_end_id)  # the page must not end inside "Only"
-    assert g.feed_text(b"ly this</p>") and g.allows(tok.im_end_id)
+    assert not g.allows(tok.im_end_id)          # the page must not end inside "Only"
+    assert g.feed_text(b"ly this</p></body>")
+    assert not g.allows(tok.im_end_id) and not g.feed_text(b"<p>")  # after the body, only </html>
+    assert g.feed_text(b"</html>\n```") and g.allows(tok.im_end_id)
+
+def test_a_slot_whose_next_line_the_model_cannot_begin_is_left_empty(tok):
+    g = HtmlTextGrounding.for_tokenizer(["Hiring"], tok)
+    assert g.feed_text(HEAD + b"<p>")
+    close = next(i for i in range(tok.num_base_tokens) if tok.decode_bytes([i]) == b"</p>")
+    order = [tok.encode("Fast")[0], ord("<"), close]  # "Hiring" is not among them
+    assert g.fallback(order) == close                 # not a new element opened in the slot

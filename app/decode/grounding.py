@@ -10,21 +10,26 @@ sketch's order (`app.layout.tree.tree_texts`): the near-line window below then k
 the sketch's nodes, in order, so it cannot wander off into another page.
 
 It follows the output byte by byte through a small HTML tokenizer:
-- outside text nodes nothing is constrained: tags and their attributes, `<style>` and `<script>` contents,
-  the `<title>` before `<body>` (a mockup rarely shows it), comments, the code fence before the first tag
-  and everything after `</html>` (a `<title>` in the body is text: a stray one must not free the rest);
-  inside the body, `<!DOCTYPE>`, `<html>`, `<head>` and `<body>` are refused (a lost model restarts the page);
+- outside text nodes the text is free: attributes, `<style>` and `<script>` contents, the `<title>` before
+  `<body>` (a mockup rarely shows it), comments in the head, the code fence before the first tag; the tags themselves nest (`app.decode.nesting`): element names are HTML's, an end tag closes
+  the innermost open element, nothing the browser would close on its own opens, and inside the body no
+  `<!DOCTYPE>`, `<html>`, `<head>`, `<body>` or head element (a lost model restarts the page), nor a comment
+  (a lost model writes on inside one, free of the OCR text); no `<` inside a tag, quoted or not (a lost
+  model's `<h3 class="x</p><div">`); after `</html>` only the code fence's end;
 - in a text node (element content of the body), leading whitespace is free; the text must then follow one
   OCR line from its first word not yet used, whitespace runs standing for one space; at the end of a line
   it may go on into the next line (a paragraph wrapped over several OCR lines); the node can end (`<`) only
   at the end of a word, so a line read as one ("Home About Pricing") can fill several elements in order;
+- a node may skip a line's first unused word when it has no letter or digit (OCR's reading of an icon or a
+  bullet: "~ Tidewater");
 - a node starts in a line near the last one used (BACK lines before it to AHEAD after it, in reading order)
   or in the first line not used up: the model walks down the page instead of jumping to its end;
 - when a node ends, the words it used are consumed: a text is copied once (a repeated label is repeated
   in the OCR, so repeats stay possible).
-OCR text is matched in its HTML-escaped form (`&amp;`, `&lt;`, `&gt;`). The stop tokens are refused only inside
-a text node's words (a model denied the word it wanted would otherwise stop there, mid-page, when the stop
-token ranks above the allowed continuation); other special tokens are never allowed in the reply.
+OCR text is matched in its HTML-escaped form (`&amp;`, `&lt;`, `&gt;`). The stop tokens are refused inside a
+text node's words (a model denied the word it wanted would otherwise stop there, mid-page, when the stop
+token ranks above the allowed continuation) and while an element is open (the reply ends with its page
+closed); other special tokens are never allowed in the reply.
 
 When none of the model's best tokens is allowed it wants words the input does not have. Taking the likeliest
 allowed token instead (a stray OCR word it did not think of) derailed the markup that followed; `fallback`
@@ -43,13 +48,15 @@ import html
 import weakref
 from typing import Sequence
 
+from app.decode.nesting import VOID, name_fits
+
 RAW_TAGS = {b"style", b"script"}
 FALLBACK_SCAN = 512  # the model's best tokens the fallback looks at
-PAGE_TAGS = {b"!doctype", b"html", b"head", b"body"}  # a page has one of each: never reopened in the body
 BACK, AHEAD = 6, 4  # a text node starts in lines [last - BACK, last + AHEAD] of the last line used
 SPACE = frozenset(b" \t\n\r\f")
 OUT, TAG, DATA, RAW, COMMENT, END = range(6)
-LT, GT = ord("<"), ord(">")
+LT, GT, SLASH, BACKTICK = ord("<"), ord(">"), ord("/"), ord("`")
+TAIL = b"\n```\n"  # what may follow </html>
 
 
 class _Lines:
@@ -63,7 +70,8 @@ class _Lines:
 class _State:
     """Where the output stands; cheap to copy, so a token can be tried without changing the real state."""
 
-    __slots__ = ("mode", "buf", "quote", "raw", "started", "space", "cands", "cursor", "written", "body", "last")
+    __slots__ = ("mode", "buf", "quote", "raw", "started", "space", "cands", "cursor", "written", "body", "last",
+                 "stack", "named")
 
     def __init__(self, n_lines: int):
         self.mode = OUT
@@ -77,12 +85,15 @@ class _State:
         self.written = 0        # text bytes written so far (whitespace in text nodes not counted)
         self.body = False       # a <body> tag was seen
         self.last = 0           # the line the last text node ended in
+        self.stack = ()         # the open elements' names, outermost first (`app.decode.nesting`)
+        self.named = False      # TAG: the tag's name has ended
 
     def copy(self) -> "_State":
         s = _State.__new__(_State)
         s.mode, s.buf, s.quote, s.raw = self.mode, self.buf, self.quote, self.raw
         s.started, s.space, s.cands, s.cursor = self.started, self.space, self.cands, self.cursor
         s.written, s.body, s.last = self.written, self.body, self.last
+        s.stack, s.named = self.stack, self.named
         return s
 
 
@@ -109,7 +120,7 @@ class HtmlTextGrounding:
     # ---- the TokenConstraint protocol ----------------------------------------------------------------
     def allows(self, token_id: int) -> bool:
         if token_id in self.specials:
-            return not self._mid_text()
+            return not self._mid_text() and self._closed()
         return self._try(token_id) is not None
 
     def advance(self, token_id: int) -> None:
@@ -132,13 +143,21 @@ class HtmlTextGrounding:
         """None of the model's best tokens is allowed: it wants words the input does not have. Rather than
         the likeliest OCR word it did not think of (which derails what follows), the model's likeliest
         token among those that suit where it stands (only the FALLBACK_SCAN best are looked at):
+        - when it would end the reply with elements open, one that closes the innermost element;
         - at the start of a text node, with `fill`, one that begins the first line not yet used (the slot
-          the model opened gets the text that comes next in reading order); else one that closes the
-          element (`</`), leaving it empty;
+          the model opened gets the text that comes next in reading order); else (or when no token begins
+          that line) one that closes the element (`</`), leaving it empty;
         - in a tag (the refused tokens were `>` and text), one that ends the tag without text;
         - else any allowed token that writes no text; None when there is none (inside a word)."""
         st, quiet = self.state, []
+        if order and order[0] in self.specials and not self._mid_text():
+            # the model would end the reply with elements open: close the innermost one
+            for t in order[:FALLBACK_SCAN]:
+                data = self.token_bytes[t]
+                if data is not None and data.lstrip().startswith(b"</") and self._try(t) is not None:
+                    return t
         fill = self._next_line() if self.fill and st.mode == DATA and not st.started else None
+        close = None
         for t in order[:FALLBACK_SCAN]:
             data = self.token_bytes[t]
             if t in self.specials or data is None:
@@ -147,15 +166,18 @@ class HtmlTextGrounding:
                 body = data.lstrip()
                 if body and fill.startswith(body) and self._try(t) is not None:
                     return t
-                continue
             state = self._try(t)
             if state is None or state.written != st.written:
                 continue
-            if (st.mode == DATA and data.lstrip().startswith(b"</")) or (st.mode == TAG and state.mode != TAG
-                                                                         and b"<" not in data):
+            if st.mode == DATA and data.lstrip().startswith(b"</"):
+                if fill is None:
+                    return t
+                close = t if close is None else close
+            elif st.mode == TAG and state.mode != TAG and b"<" not in data:
                 return t
-            quiet.append(t)
-        return quiet[0] if quiet else None
+            else:
+                quiet.append(t)
+        return close if close is not None else quiet[0] if quiet else None
 
     def _next_line(self) -> bytes | None:
         """What is left of the first OCR line not used up, None when all are. (The first after the last line
@@ -172,6 +194,20 @@ class HtmlTextGrounding:
             return False
         self.state, self._tried = state, {}
         return True
+
+    def _starts(self, line: int, at: int) -> tuple[int, ...]:
+        """Where a text node may start in `line` whose first unused byte is `at`: there, or past a first word
+        that has no letter or digit (what OCR reads from an icon, a bullet or a border: "~ Tidewater",
+        "| agree", "[ jonas@studio"), which the node then skips."""
+        text = self.lines.text[line]
+        end = text.find(b" ", at)
+        if end < 0 or any(ch >= 0x80 or chr(ch).isalnum() for ch in text[at:end]):
+            return (at,)
+        return (at, end + 1)
+
+    def _closed(self) -> bool:
+        """Every element written is closed: the reply may end here."""
+        return not self.state.stack and self.state.mode in (OUT, END, DATA)
 
     def _mid_text(self) -> bool:
         """Inside a text node's words: a refused word must not end the page there instead."""
@@ -190,13 +226,16 @@ class HtmlTextGrounding:
             return self._data(s, b)
         if s.mode == TAG:
             return self._tag(s, b)
+        if s.mode == END:  # after </html>: the code fence's end, then the reply's
+            s.buf += bytes([b])
+            return len(s.buf) <= len(TAIL) and (b in SPACE or b == BACKTICK)
         if s.mode == OUT:
             if b == LT:
-                s.mode, s.buf, s.quote = TAG, b"", 0
+                s.mode, s.buf, s.quote, s.named = TAG, b"", 0, False
         elif s.mode == RAW:
             s.buf = (s.buf + bytes([b]))[-len(s.raw):]
             if s.buf.lower() == s.raw:
-                s.mode, s.buf, s.quote = TAG, s.raw[1:], 0
+                s.mode, s.buf, s.quote, s.named = TAG, s.raw[1:], 0, False
         elif s.mode == COMMENT:
             s.buf = (s.buf + bytes([b]))[-3:]
             if s.buf == b"-->":
@@ -205,6 +244,8 @@ class HtmlTextGrounding:
         return True
 
     def _tag(self, s: _State, b: int) -> bool:
+        if b == LT:
+            return False  # markup inside a tag: a lost model's `<h3 class="x</p><div">`
         if s.quote:
             if b == s.quote:
                 s.quote = 0
@@ -212,20 +253,31 @@ class HtmlTextGrounding:
         if b in (0x22, 0x27) and s.buf.rstrip().endswith(b"="):  # a quote opens a value only after `=`,
             s.quote = b                                           # as in the browser's tokenizer
             return True
-        if b != GT:
-            if s.body and b in SPACE and s.buf.lower() in PAGE_TAGS:
+        ends_name = b == GT or b in SPACE or (b == SLASH and s.buf and s.buf[:1] != b"/")
+        if not s.named:
+            if ends_name:
+                if not name_fits(s.stack, s.body, s.buf.lower(), complete=True):
+                    return False
+                s.named = True
+            elif not name_fits(s.stack, s.body, (s.buf + bytes([b])).lower(), complete=False):
                 return False
+        if b != GT:
             s.buf += bytes([b])
             if s.buf == b"!--":
                 s.mode, s.buf = COMMENT, b""
             return True
-        name = s.buf.split(None, 1)[0].rstrip(b"/").lower() if s.buf.strip() else b""
-        if s.body and name in PAGE_TAGS:
-            return False
+        name = s.buf.split(None, 1)[0].rstrip(b"/").lower()
+        closing = s.buf.rstrip().endswith(b"/")
+        if name.startswith(b"/"):
+            s.stack = s.stack[:-1]
+        elif not name.startswith(b"!") and name not in VOID:
+            if closing:
+                return False  # `<div/>` opens a div the browser never closes
+            s.stack += (name,)
         s.body = s.body or name == b"body"
         if name == b"/html":
-            s.mode = END
-        elif (name in RAW_TAGS or (name == b"title" and not s.body)) and not s.buf.rstrip().endswith(b"/"):
+            s.mode, s.buf = END, b""
+        elif name in RAW_TAGS or (name == b"title" and not s.body):
             s.mode, s.raw, s.buf = RAW, b"</" + name, b""
         else:
             s.mode = DATA
@@ -241,7 +293,7 @@ class HtmlTextGrounding:
                     return False
                 used = min(ends, key=lambda c: (c[2] != len(text[c[1]]), c[1]))
                 s.cursor, s.last = _commit(s.cursor, used, text), used[1]
-            s.mode, s.buf, s.quote = TAG, b"", 0
+            s.mode, s.buf, s.quote, s.named = TAG, b"", 0, False
             return True
         if b in SPACE:
             if s.started and not s.space:
@@ -254,8 +306,8 @@ class HtmlTextGrounding:
             first = next((i for i, c in enumerate(s.cursor) if c < len(text[i])), len(text))
             near = range(max(0, s.last - BACK), min(len(text), s.last + AHEAD + 1))
             lines = (*near, *(() if first in near or first == len(text) else (first,)))
-            s.cands = tuple((i, i, s.cursor[i]) for i in lines
-                            if s.cursor[i] < len(text[i]) and text[i][s.cursor[i]] == b)
+            s.cands = tuple((i, i, p) for i in lines if s.cursor[i] < len(text[i])
+                            for p in self._starts(i, s.cursor[i]) if text[i][p] == b)
             s.cands = tuple((i, j, p + 1) for i, j, p in s.cands)
             s.started = bool(s.cands)
             s.written += 1

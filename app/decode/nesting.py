@@ -1,0 +1,64 @@
+"""Which element may open, and which may close, at a point of generated HTML: the nesting rules that keep a
+model's page well-formed as it is written (`app.decode.grounding` asks them byte by byte).
+
+A small model loses count of its open elements and invents tag names: run 2 of the layout-sketch model wrote
+`<bodya class="logo">` and `<head-shadow:0.00<` inside a body, and none of its pages on our mockups nested.
+The rules:
+- an element name is an HTML (or inline SVG) element's; in the body, never one that belongs in the head or
+  restarts the page (`html`, `head`, `body`, `title`, `meta`, `link`, `base`), nor a `<style>` or `<script>`,
+  whose raw text would take the rest of the page (run 2 opened a `<style>` inside a `<b>` and wrote its
+  page on into it, free of the OCR text);
+- an end tag closes the innermost open element, and only it; after `</body>` only `</html>` may come;
+- a non-void element is not self-closed (`<div/>` opens a div the browser never closes);
+- a `<textarea>` holds no tags: the browser reads all up to `</textarea>` as its text.
+
+Not a rule: the elements a browser closes on its own (a block in a `<p>`, `<a>` in `<a>`). Refusing them
+forced other names on a model that had begun one (`<p` in a paragraph became `<picture>`, again and again, on
+held-out pages); a browser ends the paragraph there and the page looks as written.
+Tag names are compared lower-cased. Not here: the byte machine that follows tags and text
+(`app.decode.grounding`), the well-formedness check of finished pages (`app.markup.check`).
+"""
+from __future__ import annotations
+
+from app.markup.parse import VOID as _VOID
+
+VOID = frozenset(t.encode() for t in _VOID)
+ELEMENTS = frozenset(t.encode() for t in (
+    "a abbr address article aside audio b base bdi bdo blockquote body br button canvas caption cite code col "
+    "colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset figcaption figure footer form "
+    "h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe img input ins kbd label legend li link main mark menu "
+    "meta meter nav noscript object ol optgroup option output p picture pre progress q rp rt ruby s samp script "
+    "search section select small source span strong style sub summary sup table tbody td template textarea tfoot "
+    "th thead time title tr track u ul var video wbr "
+    "svg path circle rect line polyline polygon ellipse g defs use"
+).split())
+HEAD_ONLY = frozenset({b"html", b"head", b"body", b"title", b"meta", b"link", b"base", b"style", b"script",
+                       b"noscript", b"template"})
+DECLARATIONS = (b"!--", b"!doctype")
+RCDATA = frozenset({b"textarea"})  # text up to the end tag, whatever it holds (a title is not in the body)
+
+
+def _prefixes(names) -> frozenset:
+    return frozenset(n[:k] for n in names for k in range(1, len(n) + 1))
+
+
+_OPEN = {False: (ELEMENTS, _prefixes(ELEMENTS)), True: (ELEMENTS - HEAD_ONLY, _prefixes(ELEMENTS - HEAD_ONLY))}
+
+
+def name_fits(stack: tuple, body: bool, name: bytes, complete: bool) -> bool:
+    """Whether a tag whose name (lower-case, after `<`) is `name` so far may be written with `stack` open
+    (outermost first), `body`: inside the page's body. `/x` closes the innermost open element, `!--` and
+    `!doctype` are declarations of the head, any other name opens an element (`complete`: the name has ended,
+    else it may still grow)."""
+    if body and stack == (b"html",):  # the body is closed: only the page's end
+        want = (b"/html",)
+    elif stack and stack[-1] in RCDATA:  # the browser reads everything up to its end tag as text
+        want = (b"/" + stack[-1],)
+    elif name.startswith(b"/"):
+        want = (b"/" + stack[-1],) if stack else ()
+    elif name.startswith(b"!"):
+        want = () if body else DECLARATIONS  # a comment in the body is where a lost model writes on freely
+    else:
+        names, prefixes = _OPEN[body]
+        return name in (names if complete else prefixes)
+    return any(w == name if complete else w.startswith(name) for w in want)
