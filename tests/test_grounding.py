@@ -268,3 +268,10 @@ def test_a_slot_whose_next_line_the_model_cannot_begin_is_left_empty(tok):
     close = next(i for i in range(tok.num_base_tokens) if tok.decode_bytes([i]) == b"</p>")
     order = [tok.encode("Fast")[0], ord("<"), close]  # "Hiring" is not among them
     assert g.fallback(order) == close                 # not a new element opened in the slot
+
+
+def test_a_slot_is_filled_past_what_ocr_read_from_an_icon(tok):
+    g = HtmlTextGrounding.for_tokenizer(["~ Hiring made human"], tok)
+    assert g.feed_text(HEAD + b"<h1>")
+    hiring = tok.encode("Hiring")[0]
+    assert g.fallback([tok.encode("Fast")[0], hiring]) == hiring
