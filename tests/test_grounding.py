@@ -92,12 +92,21 @@ def test_html_escaping_of_the_ocr_text():
     assert g.feed_text(HEAD + b"<p>Tom &amp; Jerry &lt;3</p>")
 
 
-def test_a_stray_quote_does_not_free_the_rest_of_the_page():
-    # The browser ends `<span class=icon"x>` at the ">": a quote opens a value only after "=".
+def test_a_quote_opens_a_value_only_after_an_equals_sign():
     g = machine("Open API")
-    assert g.feed_text(HEAD + b'<span class=icon"x>')
+    assert not g.feed_text(HEAD + b'<span class=icon"x>')     # the browser would read `icon"x` as the value
+    assert not g.feed_text(HEAD + b'<span "class">')
+    assert g.feed_text(HEAD + b'<span class = "a > b" data-id=7 hidden><a href=/docs>')
     assert not g.feed_text(b"Why teams")
-    assert g.feed_text(b"Open API</span>")
+    assert g.feed_text(b"Open API</a></span>")
+
+
+def test_attribute_names_are_htmls():
+    g = machine("18 May 2025")
+    assert g.feed_text(HEAD + b'<p class="byline" aria-label="date" data-kind="x"><svg viewBox="0 0 24 24">')
+    assert not g.feed_text(b"<s in half")                    # the text a lost model wrote in a tag
+    assert not g.feed_text(b"</svg class>")                   # an end tag has no attributes
+    assert g.feed_text(b"</svg>18 May 2025</p>")
 
 
 def test_no_markup_inside_a_tag():

@@ -15,7 +15,8 @@ It follows the output byte by byte through a small HTML tokenizer:
   the innermost open element, nothing the browser would close on its own opens, and inside the body no
   `<!DOCTYPE>`, `<html>`, `<head>`, `<body>` or head element (a lost model restarts the page), nor a comment
   (a lost model writes on inside one, free of the OCR text); no `<` inside a tag, quoted or not (a lost
-  model's `<h3 class="x</p><div">`); after `</html>` only the code fence's end;
+  model's `<h3 class="x</p><div">`), and attribute names are HTML's (a lost model wrote its text there);
+  after `</html>` only the code fence's end;
 - in a text node (element content of the body), leading whitespace is free; the text must then follow one
   OCR line from its first word not yet used, whitespace runs standing for one space; at the end of a line
   it may go on into the next line (a paragraph wrapped over several OCR lines); the node can end (`<`) only
@@ -48,7 +49,7 @@ import html
 import weakref
 from typing import Sequence
 
-from app.decode.nesting import VOID, name_fits
+from app.decode.nesting import VOID, attribute_fits, name_fits
 
 RAW_TAGS = {b"style", b"script"}
 FALLBACK_SCAN = 512  # the model's best tokens the fallback looks at
@@ -71,7 +72,7 @@ class _State:
     """Where the output stands; cheap to copy, so a token can be tried without changing the real state."""
 
     __slots__ = ("mode", "buf", "quote", "raw", "started", "space", "cands", "cursor", "written", "body", "last",
-                 "stack", "named")
+                 "stack", "named", "attr", "value")
 
     def __init__(self, n_lines: int):
         self.mode = OUT
@@ -87,13 +88,15 @@ class _State:
         self.last = 0           # the line the last text node ended in
         self.stack = ()         # the open elements' names, outermost first (`app.decode.nesting`)
         self.named = False      # TAG: the tag's name has ended
+        self.attr = None        # TAG: the attribute name being written (lower-case), None between attributes
+        self.value = 0          # TAG: 1 after an attribute's `=`, 2 inside its unquoted value, 3 after its name
 
     def copy(self) -> "_State":
         s = _State.__new__(_State)
         s.mode, s.buf, s.quote, s.raw = self.mode, self.buf, self.quote, self.raw
         s.started, s.space, s.cands, s.cursor = self.started, self.space, self.cands, self.cursor
         s.written, s.body, s.last = self.written, self.body, self.last
-        s.stack, s.named = self.stack, self.named
+        s.stack, s.named, s.attr, s.value = self.stack, self.named, self.attr, self.value
         return s
 
 
@@ -232,11 +235,11 @@ class HtmlTextGrounding:
             return len(s.buf) <= len(TAIL) and (b in SPACE or b == BACKTICK)
         if s.mode == OUT:
             if b == LT:
-                s.mode, s.buf, s.quote, s.named = TAG, b"", 0, False
+                s.mode, s.buf, s.quote, s.named, s.attr, s.value = TAG, b"", 0, False, None, 0
         elif s.mode == RAW:
             s.buf = (s.buf + bytes([b]))[-len(s.raw):]
             if s.buf.lower() == s.raw:
-                s.mode, s.buf, s.quote, s.named = TAG, s.raw[1:], 0, False
+                s.mode, s.buf, s.quote, s.named, s.attr, s.value = TAG, s.raw[1:], 0, False, None, 0
         elif s.mode == COMMENT:
             s.buf = (s.buf + bytes([b]))[-3:]
             if s.buf == b"-->":
@@ -251,9 +254,6 @@ class HtmlTextGrounding:
             if b == s.quote:
                 s.quote = 0
             return True
-        if b in (0x22, 0x27) and s.buf.rstrip().endswith(b"="):  # a quote opens a value only after `=`,
-            s.quote = b                                           # as in the browser's tokenizer
-            return True
         ends_name = b == GT or b in SPACE or (b == SLASH and s.buf and s.buf[:1] != b"/")
         if not s.named:
             if ends_name:
@@ -262,6 +262,11 @@ class HtmlTextGrounding:
                 s.named = True
             elif not name_fits(s.stack, s.body, (s.buf + bytes([b])).lower(), complete=False):
                 return False
+        elif s.buf[:1] == b"/":
+            if b != GT and b not in SPACE:
+                return False  # an end tag has no attributes
+        elif s.buf[:1] != b"!" and not self._attribute(s, b):
+            return False
         if b != GT:
             s.buf += bytes([b])
             if s.buf == b"!--":
@@ -285,6 +290,42 @@ class HtmlTextGrounding:
             s.started, s.space, s.cands = False, False, ()
         return True
 
+    @staticmethod
+    def _attribute(s: _State, b: int) -> bool:
+        """A byte of a start tag after its name: attribute names HTML knows (`app.decode.nesting`), values
+        quoted (a quote opens one only after `=`, as in the browser's tokenizer) or unquoted."""
+        if s.value == 2 or (s.value == 1 and b not in (0x22, 0x27)):
+            if b == GT or b in SPACE:  # an unquoted value ends
+                s.value = 1 if s.value == 1 and b in SPACE else 0
+                return True
+            s.value = 2
+            return b not in b"=`\"'"
+        if b == GT or b in SPACE or b == SLASH:
+            if s.attr is not None and not attribute_fits(s.attr, complete=True):
+                return False
+            if b in SPACE:  # after `=` a value may still come; after a name, its `=`
+                s.value = 1 if s.value == 1 else 3 if s.attr is not None or s.value == 3 else 0
+            else:
+                s.value = 0
+            s.attr = None
+            return True
+        if b == ord("="):
+            if s.value != 3 and (s.attr is None or not attribute_fits(s.attr, complete=True)):
+                return False
+            s.attr, s.value = None, 1
+            return True
+        if b in (0x22, 0x27):
+            if s.value != 1:
+                return False
+            s.quote, s.value = b, 0
+            return True
+        s.value = 0
+        name = (s.attr or b"") + bytes([b]).lower()
+        if not attribute_fits(name, complete=False):
+            return False
+        s.attr = name
+        return True
+
     def _data(self, s: _State, b: int) -> bool:
         text = self.lines.text
         if b == LT:
@@ -294,7 +335,7 @@ class HtmlTextGrounding:
                     return False
                 used = min(ends, key=lambda c: (c[2] != len(text[c[1]]), c[1]))
                 s.cursor, s.last = _commit(s.cursor, used, text), used[1]
-            s.mode, s.buf, s.quote, s.named = TAG, b"", 0, False
+            s.mode, s.buf, s.quote, s.named, s.attr, s.value = TAG, b"", 0, False, None, 0
             return True
         if b in SPACE:
             if s.started and not s.space:

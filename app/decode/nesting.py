@@ -10,7 +10,9 @@ The rules:
   page on into it, free of the OCR text);
 - an end tag closes the innermost open element, and only it; after `</body>` only `</html>` may come;
 - a non-void element is not self-closed (`<div/>` opens a div the browser never closes);
-- a `<textarea>` holds no tags: the browser reads all up to `</textarea>` as its text.
+- a `<textarea>` holds no tags: the browser reads all up to `</textarea>` as its text;
+- an attribute's name is HTML's (or SVG's, or `data-…`, `aria-…`): a lost model wrote the text it was denied
+  in a tag instead (`<s in half · 18, 14, 2025 4 min read>`).
 
 Not a rule: the elements a browser closes on its own (a block in a `<p>`, `<a>` in `<a>`). Refusing them
 forced other names on a model that had begun one (`<p` in a paragraph became `<picture>`, again and again, on
@@ -34,6 +36,15 @@ ELEMENTS = frozenset(t.encode() for t in (
 ).split())
 HEAD_ONLY = frozenset({b"html", b"head", b"body", b"title", b"meta", b"link", b"base", b"style", b"script",
                        b"noscript", b"template"})
+ATTRIBUTES = frozenset(t.encode() for t in (
+    "accept action alt aria autocomplete autofocus checked charset cite class cols colspan content controls cx cy "
+    "d datetime dir disabled download fill for height hidden href id lang label loading max maxlength method min "
+    "multiple name open pattern placeholder points poster r readonly rel required role rows rowspan selected size "
+    "sizes span src srcset start step stroke stroke-linecap stroke-linejoin stroke-width style tabindex target "
+    "title transform type value viewbox width wrap x x1 x2 xmlns y y1 y2"
+).split())
+FREE_ATTRIBUTES = (b"data-", b"aria-")  # any name after these
+_ATTR_PREFIXES = frozenset(n[:k] for n in ATTRIBUTES | set(FREE_ATTRIBUTES) for k in range(1, len(n) + 1))
 DECLARATIONS = (b"!--", b"!doctype")
 RCDATA = frozenset({b"textarea"})  # text up to the end tag, whatever it holds (a title is not in the body)
 
@@ -62,3 +73,10 @@ def name_fits(stack: tuple, body: bool, name: bytes, complete: bool) -> bool:
         names, prefixes = _OPEN[body]
         return name in (names if complete else prefixes)
     return any(w == name if complete else w.startswith(name) for w in want)
+
+
+def attribute_fits(name: bytes, complete: bool) -> bool:
+    """Whether an attribute whose name (lower-case) is `name` so far may be written (`complete`: it has ended)."""
+    if name.startswith(FREE_ATTRIBUTES):
+        return (len(name) > 5 or not complete) and all(c == 0x2D or 0x61 <= c <= 0x7A or 0x30 <= c <= 0x39 for c in name[5:])
+    return name in (ATTRIBUTES if complete else _ATTR_PREFIXES)
