@@ -30,17 +30,17 @@ def test_a_further_sketch_run_whose_packs_travelled_renders_nothing_and_starts_f
     runs, and a run started from a committed state uses the shipped tokenizer and a run folder of its own."""
     packs = sandbox / "data" / "mini"
     packs.mkdir(parents=True)
-    (packs / "trainS-1200000.pack").write_bytes(b"x")
+    (packs / "trainS-1300000.pack").write_bytes(b"x")
     (packs / "heldout-sketch.pack").write_bytes(b"x")
-    calls = _run(sandbox, "--prompt", "sketch", "--init", "train/checkpoints/mini-sketch2.pt", "--run", "mini-gpu",
-                 "--seed", "1200000", "--device", "cuda", "--minutes", "12", "--out", "runs/mini-gpu/export")
+    calls = _run(sandbox, "--prompt", "sketch", "--init", "train/checkpoints/mini-sketch3.pt", "--run", "mini-gpu",
+                 "--seed", "1300000", "--device", "cuda", "--minutes", "12", "--out", "runs/mini-gpu/export")
     assert len(calls) == 1 and calls[0].startswith("-m train.train ")
     train = calls[0].split()
-    assert train[train.index("--pack") + 1] == "data/mini/trainS-1200000.pack"
+    assert train[train.index("--pack") + 1] == "data/mini/trainS-1300000.pack"
     assert train[train.index("--tokenizer") + 1] == "assets/mini"  # the .pt state holds no tokenizer
     assert train[train.index("--run") + 1] == "runs/mini-gpu"
     assert train[train.index("--portable") + 1] == "train/checkpoints/mini-gpu.pt"
-    assert train[train.index("--init") + 1] == "train/checkpoints/mini-sketch2.pt"
+    assert train[train.index("--init") + 1] == "train/checkpoints/mini-sketch3.pt"
 
 
 def test_a_fresh_sketch_run_renders_and_packs_its_pages_first(sandbox):
