@@ -125,16 +125,6 @@ def test_raw_text_elements_end_at_their_own_closing_tag():
     assert not g.feed_text(b"<p>x")
 
 
-def test_a_stylesheet_writes_each_rule_once_and_keeps_its_braces():
-    g = HtmlTextGrounding(["Hi"], [bytes([i]) for i in range(256)])
-    assert g.feed_text(b"<!DOCTYPE html><html><head><style>\n.stat{padding:20px}\n.stat p{color:#111}\n"
-                       b"@media (max-width:600px){.stat{padding:8px}}\n")
-    assert not g.feed_text(b".stat {margin:0}")               # the same selector again: a model going round
-    assert not g.feed_text(b".up{color:#0f172a{")             # a brace inside a declaration block
-    assert not g.feed_text(b"}")                               # nothing open
-    assert g.feed_text(b".up{color:#16a34a}</style></head><body><p>Hi</p></body></html>")
-
-
 def test_tags_nest_as_written():
     g = machine("Hello", "World")
     assert g.feed_text(HEAD + b"<main><div class='card'><p>Hello")

@@ -16,7 +16,6 @@ It follows the output byte by byte through a small HTML tokenizer:
   `<!DOCTYPE>`, `<html>`, `<head>`, `<body>` or head element (a lost model restarts the page), nor a comment
   (a lost model writes on inside one, free of the OCR text); no `<` inside a tag, quoted or not (a lost
   model's `<h3 class="x</p><div">`), and attribute names are HTML's (a lost model wrote its text there);
-  a stylesheet is rules and at-rules, each selector written once (`app.decode.stylesheet`);
   after `</html>` only the code fence's end;
 - in a text node (element content of the body), leading whitespace is free; the text must then follow one
   OCR line from its first word not yet used, whitespace runs standing for one space; at the end of a line
@@ -50,7 +49,6 @@ import html
 import weakref
 from typing import Sequence
 
-from app.decode import stylesheet
 from app.decode.nesting import VOID, attribute_fits, name_fits
 
 RAW_TAGS = {b"style", b"script"}
@@ -74,7 +72,7 @@ class _State:
     """Where the output stands; cheap to copy, so a token can be tried without changing the real state."""
 
     __slots__ = ("mode", "buf", "quote", "raw", "started", "space", "cands", "cursor", "written", "body", "last",
-                 "stack", "named", "attr", "value", "css")
+                 "stack", "named", "attr", "value")
 
     def __init__(self, n_lines: int):
         self.mode = OUT
@@ -92,14 +90,13 @@ class _State:
         self.named = False      # TAG: the tag's name has ended
         self.attr = None        # TAG: the attribute name being written (lower-case), None between attributes
         self.value = 0          # TAG: 1 after an attribute's `=`, 2 inside its unquoted value, 3 after its name
-        self.css = stylesheet.START  # the stylesheet so far (`app.decode.stylesheet`)
 
     def copy(self) -> "_State":
         s = _State.__new__(_State)
         s.mode, s.buf, s.quote, s.raw = self.mode, self.buf, self.quote, self.raw
         s.started, s.space, s.cands, s.cursor = self.started, self.space, self.cands, self.cursor
         s.written, s.body, s.last = self.written, self.body, self.last
-        s.stack, s.named, s.attr, s.value, s.css = self.stack, self.named, self.attr, self.value, self.css
+        s.stack, s.named, s.attr, s.value = self.stack, self.named, self.attr, self.value
         return s
 
 
@@ -240,11 +237,6 @@ class HtmlTextGrounding:
             if b == LT:
                 s.mode, s.buf, s.quote, s.named, s.attr, s.value = TAG, b"", 0, False, None, 0
         elif s.mode == RAW:
-            if s.raw == b"</style":
-                css = stylesheet.step(s.css, b)
-                if css is None:
-                    return False
-                s.css = css
             s.buf = (s.buf + bytes([b]))[-len(s.raw):]
             if s.buf.lower() == s.raw:
                 s.mode, s.buf, s.quote, s.named, s.attr, s.value = TAG, s.raw[1:], 0, False, None, 0
@@ -293,7 +285,6 @@ class HtmlTextGrounding:
             s.mode, s.buf = END, b""
         elif name in RAW_TAGS or (name == b"title" and not s.body):
             s.mode, s.raw, s.buf = RAW, b"</" + name, b""
-            s.css = (*stylesheet.START[:3], s.css[3])  # a new sheet; its selectors are the page's
         else:
             s.mode = DATA
             s.started, s.space, s.cands = False, False, ()
