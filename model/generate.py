@@ -73,7 +73,8 @@ class TokenConstraint(Protocol):
     One object per sequence: it holds that sequence's state. `allows` must not change it; `advance` is
     called with every chosen token that is not a stop token, in order. The optional `fallback(order)` names
     the token to take when none of the CONSTRAINT_TOP_K best is allowed (`order`: every id, best first),
-    or None for the best allowed one."""
+    or None for the best allowed one; the optional `dead_end()` the token to take when no token at all is
+    allowed (a stop token ends the reply there), or None to fail."""
 
     def allows(self, token_id: int) -> bool: ...
 
@@ -91,7 +92,7 @@ def constrain(logits: torch.Tensor, constraint: TokenConstraint, greedy: bool) -
     The CONSTRAINT_TOP_K best tokens are asked in order (stopping at the first allowed one when greedy);
     the allowed ones among them keep their logits, every other token is masked. When none of them is
     allowed, the one token left is the constraint's `fallback`, else the best allowed in the whole
-    vocabulary. The best token, when allowed, is returned untouched, so an unconstrained greedy step costs
+    vocabulary, else (nothing allowed at all) the constraint's `dead_end`, e.g. a stop token. The best token, when allowed, is returned untouched, so an unconstrained greedy step costs
     one question."""
     best = int(torch.argmax(logits))
     if greedy and constraint.allows(best):
@@ -109,6 +110,9 @@ def constrain(logits: torch.Tensor, constraint: TokenConstraint, greedy: bool) -
         pick = fallback(order) if fallback is not None else None
         if pick is None:
             pick = next((t for t in order[CONSTRAINT_TOP_K:] if constraint.allows(t)), None)
+        if pick is None:
+            dead_end = getattr(constraint, "dead_end", None)
+            pick = dead_end() if dead_end is not None else None
         if pick is None:
             raise ValueError("the decoding constraint allows no token")
         keep = [pick]

@@ -71,6 +71,21 @@ def test_a_text_node_starts_near_the_last_line_used_or_at_the_first_unused():
     assert not g.feed_text(b"<p>Line 0")       # used
 
 
+def test_the_pages_frame_comes_in_order():
+    g = machine("Hello")
+    assert g.feed_text(b"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>T</title>")
+    for wrong in (b"<html>", b"<head>", b"<body>", b"<div>", b"</html>"):
+        assert not g.feed_text(wrong)      # a second <html> in the head, closed, left a reply that could not end
+    assert g.feed_text(b"</head>")
+    assert not g.feed_text(b"<p>")        # content before the body
+    assert g.feed_text(b"<body><p>Hello</p></body></html>")
+
+
+def test_a_constraint_with_no_token_left_ends_the_reply(tok):
+    g = HtmlTextGrounding.for_tokenizer(["Hello"], tok)
+    assert g.dead_end() == tok.im_end_id
+
+
 def test_the_page_is_not_restarted_inside_the_body():
     g = machine("Hello")
     assert g.feed_text(HEAD + b"<p>Hello</p>")
@@ -257,6 +272,12 @@ def test_constrain_greedy_and_sampled():
 
     with pytest.raises(ValueError):
         constrain(logits, Nothing(), greedy=False)
+
+    class NothingButAnEnd(Nothing):
+        def dead_end(self):
+            return 3
+
+    assert int(torch.argmax(constrain(logits, NothingButAnEnd(), greedy=True))) == 3
 
 
 def test_special_tokens_are_refused_inside_words_and_while_the_page_is_open(tok):

@@ -112,6 +112,7 @@ class HtmlTextGrounding:
         self.lines = _Lines(lines)
         self.token_bytes = token_bytes
         self.specials = frozenset(specials)
+        self.stops = tuple(specials)
         self.state = _State(len(self.lines.text))
         self._tried: dict[int, _State | None] = {}
 
@@ -181,6 +182,11 @@ class HtmlTextGrounding:
             else:
                 quiet.append(t)
         return close if close is not None else quiet[0] if quiet else None
+
+    def dead_end(self) -> int | None:
+        """No token at all is allowed (a state these rules should never reach): the reply ends here, its page
+        balanced downstream (`app.markup.check.balance`), rather than the conversion failing."""
+        return self.stops[0] if self.stops else None
 
     def _next_line(self) -> bytes | None:
         """What is left of the first OCR line not used up, past a first word OCR read from an icon (`_starts`);

@@ -8,6 +8,10 @@ The rules:
   restarts the page (`html`, `head`, `body`, `title`, `meta`, `link`, `base`), nor a `<style>` or `<script>`,
   whose raw text would take the rest of the page (run 2 opened a `<style>` inside a `<b>` and wrote its
   page on into it, free of the OCR text);
+- the page's frame comes in order: `<html>`, in it `<head>` (only head elements in it: on 3 of
+  the 40 real pages the embedded model opened a second `<html>` in its head and closed it, after which its
+  reply could neither go on nor end)
+  and `<body>`;
 - an end tag closes the innermost open element, and only it; after `</body>` only `</html>` may come;
 - a non-void element is not self-closed (`<div/>` opens a div the browser never closes);
 - a `<textarea>` holds no tags: the browser reads all up to `</textarea>` as its text;
@@ -21,6 +25,8 @@ Tag names are compared lower-cased. Not here: the byte machine that follows tags
 (`app.decode.grounding`), the well-formedness check of finished pages (`app.markup.check`).
 """
 from __future__ import annotations
+
+from functools import lru_cache
 
 from app.markup.parse import VOID as _VOID
 
@@ -53,7 +59,24 @@ def _prefixes(names) -> frozenset:
     return frozenset(n[:k] for n in names for k in range(1, len(n) + 1))
 
 
-_OPEN = {False: (ELEMENTS, _prefixes(ELEMENTS)), True: (ELEMENTS - HEAD_ONLY, _prefixes(ELEMENTS - HEAD_ONLY))}
+_BODY = (ELEMENTS - HEAD_ONLY, _prefixes(ELEMENTS - HEAD_ONLY))
+
+
+IN_HEAD = frozenset({b"meta", b"title", b"style", b"link", b"script", b"base", b"noscript"})
+
+
+@lru_cache(maxsize=64)
+def _page_names(stack: tuple) -> tuple[frozenset, frozenset]:
+    """Before the body: `<html>` first, in it `<head>` or `<body>`, in the head its own elements."""
+    if not stack:
+        names = frozenset({b"html"})
+    elif stack == (b"html",):
+        names = frozenset({b"head", b"body"})
+    elif stack == (b"html", b"head"):
+        names = IN_HEAD
+    else:
+        names = frozenset()
+    return names, _prefixes(names)
 
 
 def name_fits(stack: tuple, body: bool, name: bytes, complete: bool) -> bool:
@@ -70,7 +93,7 @@ def name_fits(stack: tuple, body: bool, name: bytes, complete: bool) -> bool:
     elif name.startswith(b"!"):
         want = () if body else DECLARATIONS  # a comment in the body is where a lost model writes on freely
     else:
-        names, prefixes = _OPEN[body]
+        names, prefixes = _BODY if body else _page_names(stack)
         return name in (names if complete else prefixes)
     return any(w == name if complete else w.startswith(name) for w in want)
 
