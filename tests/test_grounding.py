@@ -140,6 +140,17 @@ def test_raw_text_elements_end_at_their_own_closing_tag():
     assert not g.feed_text(b"<p>x")
 
 
+def test_a_stylesheet_longer_than_any_learnt_ends_at_its_next_rules_end():
+    from app.decode.grounding import STYLE_BYTES
+
+    g = machine("Hi")
+    rule = b".stat{padding:20px;background:#f8fafc;border-radius:12px}\n"
+    assert g.feed_text(b"<html><head><style>" + rule * (STYLE_BYTES // len(rule)) + b".stat p{color:")
+    assert g.feed_text(b"#64748b}")                         # the open rule is finished
+    assert not g.feed_text(b".up{") and not g.feed_text(b"\n.")  # no rule after it
+    assert g.feed_text(b"\n</style></head><body><p>Hi</p></body></html>")
+
+
 def test_tags_nest_as_written():
     g = machine("Hello", "World")
     assert g.feed_text(HEAD + b"<main><div class='card'><p>Hello")
