@@ -10,14 +10,15 @@ sketch's order (`app.layout.tree.tree_texts`): the near-line window below then k
 the sketch's nodes, in order, so it cannot wander off into another page.
 
 It follows the output byte by byte through a small HTML tokenizer:
-- outside text nodes the text is free: attributes, `<style>` and `<script>` contents, the `<title>` before
-  `<body>` (a mockup rarely shows it), comments in the head, the code fence before the first tag; the tags themselves nest (`app.decode.nesting`): element names are HTML's, an end tag closes
-  the innermost open element, nothing the browser would close on its own opens, and inside the body no
-  `<!DOCTYPE>`, `<html>`, `<head>`, `<body>` or head element (a lost model restarts the page), nor a comment
-  (a lost model writes on inside one, free of the OCR text); no `<` inside a tag, quoted or not (a lost
-  model's `<h3 class="x</p><div">`), and attribute names are HTML's (a lost model wrote its text there);
-  a stylesheet ends at the first rule's end past STYLE_BYTES, longer than any the models learnt from;
-  after `</html>` only the code fence's end;
+- outside text nodes the text is free: attribute values, `<style>` and `<script>` contents, the `<title>`
+  before `<body>` (a mockup rarely shows it), comments in the head, the code fence before the first tag;
+- the tags nest (`app.decode.nesting`): element and attribute names are HTML's, the page's frame comes in
+  order, an end tag closes the innermost open element, and inside the body no `<!DOCTYPE>`, `<html>`,
+  `<head>`, `<body>` or head element (a lost model restarts the page), nor a comment (a lost model writes on
+  inside one, free of the OCR text); no `<` inside a tag, quoted or not (a lost model's
+  `<h3 class="x</p><div">`);
+- a stylesheet ends at the first rule's end past STYLE_BYTES, longer than any the models learnt from; after
+  `</html>` only the code fence's end;
 - in a text node (element content of the body), leading whitespace is free; the text must then follow one
   OCR line from its first word not yet used, whitespace runs standing for one space; at the end of a line
   it may go on into the next line (a paragraph wrapped over several OCR lines); the node can end (`<`) only
