@@ -79,7 +79,7 @@ def main(argv=None) -> int:
                     help="the patch budget of the run's packs (default: the mini model's)")
     args = ap.parse_args(argv)
     from train.mini import unquantized
-    from train.train import init_from_checkpoint
+    from train.init import init_from_checkpoint
     from model.build import build_model
 
     try:
