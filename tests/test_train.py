@@ -250,7 +250,7 @@ def test_a_new_run_starts_from_a_runs_portable_state(tmp_path):
 
 def test_a_runs_portable_state_exports_as_a_checkpoint(tmp_path, capsys):
     """`python -m train.export RUN.pt OUT`: the committed state of a run becomes a K2.5-layout checkpoint the
-    app loads, its weights the saved ones (read back with safetensors, not our loader); a file that is not a
+    app loads, with the patch budget of the run's packs (kept in the state), its weights the saved ones (read back with safetensors, not our loader); a file that is not a
     run's state is one line and exit 2."""
     import gzip
     import json
@@ -268,8 +268,7 @@ def test_a_runs_portable_state_exports_as_a_checkpoint(tmp_path, capsys):
                          "--batch-tokens", "4000", "--warmup", "1", "--steps", "2", "--save-every", "1",
                          "--run", str(tmp_path / "a"), "--portable", str(state)]) == 0
     out = tmp_path / "ckpt"
-    assert exporter.main([str(state), str(out), "--tokenizer", str(TOK_DIR), "--prompt", "sketch",
-                          "--in-patch-limit", "256"]) == 0
+    assert exporter.main([str(state), str(out), "--tokenizer", str(TOK_DIR), "--prompt", "sketch"]) == 0
     assert json.loads((out / "uicode.json").read_text())["sketch_prompt"] is True
     assert json.loads((out / "preprocessor_config.json").read_text())["media_proc_cfg"]["in_patch_limit"] == 256
     saved = torch.load(state, weights_only=False)["model"]

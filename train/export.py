@@ -75,8 +75,8 @@ def main(argv=None) -> int:
     ap.add_argument("out", type=Path, help="the checkpoint directory to write")
     ap.add_argument("--tokenizer", type=Path, default=Path("assets/mini"), help="the run's tokenizer directory")
     ap.add_argument("--prompt", choices=("ocr", "sketch", "none"), default="ocr", help="what the run's prompts carried")
-    ap.add_argument("--in-patch-limit", type=int, default=MEDIA_PROC_CFG["in_patch_limit"],
-                    help="the patch budget of the run's packs (default: the mini model's)")
+    ap.add_argument("--in-patch-limit", type=int, default=None,
+                    help="the patch budget of the run's packs (default: the state's, else the mini model's)")
     args = ap.parse_args(argv)
     from train.mini import unquantized
     from train.init import init_from_checkpoint
@@ -93,7 +93,8 @@ def main(argv=None) -> int:
         return 2
     model = build_model(unquantized(config), device=torch.device("cpu"), dtype=torch.float32)
     init_from_checkpoint(model, args.state)
-    export_checkpoint(model, config, args.tokenizer, args.out, prompt=args.prompt, in_patch_limit=args.in_patch_limit)
+    limit = args.in_patch_limit or state.get("in_patch_limit") or MEDIA_PROC_CFG["in_patch_limit"]
+    export_checkpoint(model, config, args.tokenizer, args.out, prompt=args.prompt, in_patch_limit=limit)
     print(f"exported {args.state} (step {state.get('step')}) to {args.out}", file=sys.stderr)
     return 0
 

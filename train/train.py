@@ -179,12 +179,14 @@ def _load_pack_or_exit(path):
 REWARM_STEPS = 20  # after a resume from a portable state: the learning rate ramps back up while AdamW's moments refill
 
 
-def portable_state(model: nn.Module, step: int, epoch: int, total_steps: int, fitted: bool, config: dict) -> dict:
-    """The run's weights in bf16 (fake-quant parametrizations' latent weights included) and its position."""
+def portable_state(model: nn.Module, step: int, epoch: int, total_steps: int, fitted: bool, config: dict,
+                   in_patch_limit: int | None = None) -> dict:
+    """The run's weights in bf16 (fake-quant parametrizations' latent weights included), its position, and the
+    patch budget of its packs (what an export of the state must preprocess with)."""
     weights = {k: (v.detach().to("cpu", torch.bfloat16) if v.is_floating_point() else v.detach().cpu())
                for k, v in model.state_dict().items()}
     return {"model": weights, "step": step, "epoch": epoch, "total_steps": total_steps, "fitted": fitted,
-            "config": config, "portable": True}
+            "config": config, "in_patch_limit": in_patch_limit, "portable": True}
 
 
 def _save(path: Path, obj) -> None:
@@ -313,7 +315,7 @@ def main(argv=None) -> int:
                            "epoch": epoch, "total_steps": args.steps, "fitted": fitted, "config": config})
         if args.portable:
             args.portable.parent.mkdir(parents=True, exist_ok=True)
-            _save(args.portable, portable_state(model, step, epoch, args.steps, fitted, config))
+            _save(args.portable, portable_state(model, step, epoch, args.steps, fitted, config, in_patch_limit))
 
     log = (run / "log.jsonl").open("a")
     batcher = Batcher(encoded, args.batch_tokens, seed=args.seed)
