@@ -78,6 +78,7 @@ def test_the_pages_frame_comes_in_order():
         assert not g.feed_text(wrong)      # a second <html> in the head, closed, left a reply that could not end
     assert g.feed_text(b"</head>")
     assert not g.feed_text(b"<p>")        # content before the body
+    assert not g.feed_text(b"</html>")    # a page closed after its head: a blank page handed over
     assert g.feed_text(b"<body><p>Hello</p></body></html>")
 
 
@@ -149,6 +150,25 @@ def test_a_stylesheet_longer_than_any_learnt_ends_at_its_next_rules_end():
     assert g.feed_text(b"#64748b}")                         # the open rule is finished
     assert not g.feed_text(b".up{") and not g.feed_text(b"\n.")  # no rule after it
     assert g.feed_text(b"\n</style></head><body><p>Hi</p></body></html>")
+
+
+def test_a_stylesheet_holds_no_markup_but_its_end_tag():
+    g = machine("Hi")
+    assert g.feed_text(b"<html><head><style>\n")
+    assert not g.feed_text(b"<style>") and not g.feed_text(b"</div>") and not g.feed_text(b"<b")
+    assert g.feed_text(b"a::after{content:'<b>'}\np{color:red}</STYLE></head><body><p>Hi</p></body></html>")
+
+
+def test_a_stylesheet_whose_braces_never_close_is_closed_at_its_limit():
+    from app.decode.grounding import STYLE_LIMIT
+
+    g = machine("Hi")
+    junk = b"h1{font-size:20px;color:#0f172a;"
+    assert g.feed_text(b"<html><head><style>" + junk * -(-STYLE_LIMIT // len(junk)))
+    assert not g.feed_text(b"margin:0") and not g.feed_text(b"</style>")  # the open rules are closed first
+    closed = g.feed_text(b"}" * -(-STYLE_LIMIT // len(junk)))
+    assert closed and not g.feed_text(b"p{")
+    assert g.feed_text(b"</style></head><body><p>Hi</p></body></html>")
 
 
 def test_tags_nest_as_written():

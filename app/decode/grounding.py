@@ -63,8 +63,10 @@ TAIL = b"\n```\n"  # what may follow </html>
 LBRACE, RBRACE = ord("{"), ord("}")
 # A stylesheet longer than this is a model going round in it (2,200 corpus pages: median 1,145 bytes, longest
 # 1,965; run 3 spent all 1,536 tokens of our dashboard and docs mockups in theirs and wrote no body): past it,
-# the sheet ends at the next rule's end.
-STYLE_BYTES = 2400
+# the sheet ends at the next rule's end; past STYLE_LIMIT (a model writing `{` it never closes), the open
+# rules are closed and the sheet ends there.
+STYLE_BYTES, STYLE_LIMIT = 2400, 3200
+QUOTES = b"\"'"
 
 
 class _Lines:
@@ -97,7 +99,7 @@ class _State:
         self.named = False      # TAG: the tag's name has ended
         self.attr = None        # TAG: the attribute name being written (lower-case), None between attributes
         self.value = 0          # TAG: 1 after an attribute's `=`, 2 inside its unquoted value, 3 after its name
-        self.css = (0, 0)       # RAW in <style>: (braces open, bytes written)
+        self.css = (0, 0, 0)    # RAW in <style>: (braces open, bytes written, the open string's quote or 0)
 
     def copy(self) -> "_State":
         s = _State.__new__(_State)
@@ -300,7 +302,7 @@ class HtmlTextGrounding:
         if name == b"/html":
             s.mode, s.buf = END, b""
         elif name in RAW_TAGS or (name == b"title" and not s.body):
-            s.mode, s.raw, s.buf, s.css = RAW, b"</" + name, b"", (0, 0)
+            s.mode, s.raw, s.buf, s.css = RAW, b"</" + name, b"", (0, 0, 0)
         else:
             s.mode = DATA
             s.started, s.space, s.cands = False, False, ()
@@ -308,13 +310,22 @@ class HtmlTextGrounding:
 
     @staticmethod
     def _style_byte(s: _State, b: int) -> bool:
-        """A byte of a stylesheet: past STYLE_BYTES, once no rule is open, only its end tag may follow."""
-        depth, size = s.css
-        if size >= STYLE_BYTES and depth <= 0:
-            tail = s.buf + bytes([b])
-            if not (b in SPACE or any(tail.endswith(s.raw[:k]) for k in range(1, len(s.raw) + 1))):
-                return False
-        s.css = (depth + (b == LBRACE) - (b == RBRACE), size + 1)
+        """A byte of a stylesheet: `<` outside a string only begins its end tag; past STYLE_BYTES, once no rule
+        is open, only its end tag may follow; past STYLE_LIMIT, the open rules are closed first."""
+        depth, size, quote = s.css
+        if quote:
+            s.css = (depth, size + 1, 0 if b == quote else quote)
+            return True
+        low = (s.buf + bytes([b])).lower()
+        ending = next((k for k in range(len(s.raw), 0, -1) if low.endswith(s.raw[:k])), 0)
+        begun = next((k for k in range(len(s.raw) - 1, 0, -1) if s.buf.lower().endswith(s.raw[:k])), 0)
+        if (b == LT or begun) and ending != begun + 1:
+            return False  # a lost model's second `<style>` or its body's tags written into the sheet
+        if size >= STYLE_LIMIT and depth > 0 and b != RBRACE and b not in SPACE:
+            return False
+        if size >= STYLE_BYTES and depth <= 0 and not (b in SPACE or ending):
+            return False
+        s.css = (depth + (b == LBRACE) - (b == RBRACE), size + 1, b if b in QUOTES else 0)
         return True
 
     @staticmethod

@@ -11,7 +11,7 @@ The rules:
 - the page's frame comes in order: `<html>`, in it `<head>` (only head elements in it: on 3 of
   the 40 real pages the embedded model opened a second `<html>` in its head and closed it, after which its
   reply could neither go on nor end)
-  and `<body>`;
+  and `<body>`, and `</html>` only after it (a lost model closed its page after its head and handed over a blank);
 - an end tag closes the innermost open element, and only it; after `</body>` only `</html>` may come;
 - a non-void element is not self-closed (`<div/>` opens a div the browser never closes);
 - a `<textarea>` holds no tags: the browser reads all up to `</textarea>` as its text;
@@ -88,8 +88,8 @@ def name_fits(stack: tuple, body: bool, name: bytes, complete: bool) -> bool:
         want = (b"/html",)
     elif stack and stack[-1] in RCDATA:  # the browser reads everything up to its end tag as text
         want = (b"/" + stack[-1],)
-    elif name.startswith(b"/"):
-        want = (b"/" + stack[-1],) if stack else ()
+    elif name.startswith(b"/"):  # (`</html>` only after a body: a lost model closed its page after its head)
+        want = (b"/" + stack[-1],) if stack and (body or stack != (b"html",)) else ()
     elif name.startswith(b"!"):
         want = () if body else DECLARATIONS  # a comment in the body is where a lost model writes on freely
     else:
