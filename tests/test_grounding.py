@@ -156,7 +156,9 @@ def test_a_stylesheet_holds_no_markup_but_its_end_tag():
     g = machine("Hi")
     assert g.feed_text(b"<html><head><style>\n")
     assert not g.feed_text(b"<style>") and not g.feed_text(b"</div>") and not g.feed_text(b"<b")
-    assert g.feed_text(b"a::after{content:'<b>'}\np{color:red}</STYLE></head><body><p>Hi</p></body></html>")
+    assert g.feed_text(b"a::after{content:'<b>'}\np{font:'Inter}\n")  # a string ends at its line's end
+    assert not g.feed_text(b"<b")
+    assert g.feed_text(b"p{color:red}</STYLE></head><body><p>Hi</p></body></html>")
 
 
 def test_a_stylesheet_whose_braces_never_close_is_closed_at_its_limit():

@@ -313,8 +313,8 @@ class HtmlTextGrounding:
         """A byte of a stylesheet: `<` outside a string only begins its end tag; past STYLE_BYTES, once no rule
         is open, only its end tag may follow; past STYLE_LIMIT, the open rules are closed first."""
         depth, size, quote = s.css
-        if quote:
-            s.css = (depth, size + 1, 0 if b == quote else quote)
+        if quote:  # a CSS string ends at its quote or, unfinished, at the line's end
+            s.css = (depth, size + 1, 0 if b in (quote, 0x0A) else quote)
             return True
         low = (s.buf + bytes([b])).lower()
         ending = next((k for k in range(len(s.raw), 0, -1) if low.endswith(s.raw[:k])), 0)
