@@ -17,8 +17,10 @@ It follows the output byte by byte through a small HTML tokenizer:
   `<head>`, `<body>` or head element (a lost model restarts the page), nor a comment (a lost model writes on
   inside one, free of the OCR text); no `<` inside a tag, quoted or not (a lost model's
   `<h3 class="x</p><div">`);
-- a stylesheet ends at the first rule's end past STYLE_BYTES, longer than any the models learnt from; after
-  `</html>` only the code fence's end;
+- a stylesheet holds no markup: outside a CSS string, `<` only begins its `</style>` (a lost model opened a
+  second `<style>` in it, or wrote its body's tags into it); it ends at the first rule's end past STYLE_BYTES,
+  longer than any the models learnt from, and past STYLE_LIMIT its open rules are closed first (run 3 wrote
+  `{` it never closed until its tokens ran out); after `</html>` only the code fence's end;
 - in a text node (element content of the body), leading whitespace is free; the text must then follow one
   OCR line from its first word not yet used, whitespace runs standing for one space; at the end of a line
   it may go on into the next line (a paragraph wrapped over several OCR lines); the node can end (`<`) only
