@@ -386,7 +386,7 @@ def main(argv=None) -> int:
         else:
             epoch += 1
     save()
-    if held:
+    if held and step % args.eval_every != 0:  # (the last step's held-out loss is logged already)
         hl = heldout_loss(model, held, tok.pad_id, device, autocast, args.batch_tokens)
         rec = {"step": step, "heldout_loss": round(hl, 4), "final": True}
         print(json.dumps(rec), file=sys.stderr, flush=True)
