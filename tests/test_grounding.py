@@ -162,14 +162,26 @@ def test_a_stylesheet_holds_no_markup_but_its_end_tag():
 
 
 def test_a_stylesheet_whose_braces_never_close_is_closed_at_its_limit():
-    from app.decode.grounding import STYLE_LIMIT
+    from app.decode.grounding import STYLE_BYTES
 
     g = machine("Hi")
     junk = b"h1{font-size:20px;color:#0f172a;"
-    assert g.feed_text(b"<html><head><style>" + junk * -(-STYLE_LIMIT // len(junk)))
+    assert g.feed_text(b"<html><head><style>" + junk * -(-STYLE_BYTES * 4 // 3 // len(junk)))
     assert not g.feed_text(b"margin:0") and not g.feed_text(b"</style>")  # the open rules are closed first
-    closed = g.feed_text(b"}" * -(-STYLE_LIMIT // len(junk)))
+    closed = g.feed_text(b"}" * -(-STYLE_BYTES * 4 // 3 // len(junk)))
     assert closed and not g.feed_text(b"p{")
+    assert g.feed_text(b"</style></head><body><p>Hi</p></body></html>")
+
+
+def test_a_stylesheet_of_more_tokens_than_any_learnt_ends():
+    """Run 4 spent our dashboard mockup's tokens in `h1,h2,h2,h2,…`: 2,315 bytes, under the byte limit."""
+    from app.decode.grounding import STYLE_TOKENS
+
+    g = machine("Hi")
+    assert g.feed_text(b"<html><head><style>a")
+    for _ in range(STYLE_TOKENS):
+        assert g.feed_text(b",b")
+    assert not g.feed_text(b",b") and not g.feed_text(b"{")
     assert g.feed_text(b"</style></head><body><p>Hi</p></body></html>")
 
 

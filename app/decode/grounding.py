@@ -19,8 +19,9 @@ It follows the output byte by byte through a small HTML tokenizer:
   `<h3 class="x</p><div">`);
 - a stylesheet holds no markup: outside a CSS string, `<` only begins its `</style>` (a lost model opened a
   second `<style>` in it, or wrote its body's tags into it); it ends at the first rule's end past STYLE_BYTES,
-  longer than any the models learnt from, and past STYLE_LIMIT its open rules are closed first (run 3 wrote
-  `{` it never closed until its tokens ran out); after `</html>` only the code fence's end;
+  longer than any the models learnt from (in bytes or in tokens), and a third further on its open rules are
+  closed first (run 3 wrote `{` it never closed until its tokens ran out); after `</html>` only the code
+  fence's end;
 - in a text node (element content of the body), leading whitespace is free; the text must then follow one
   OCR line from its first word not yet used, whitespace runs standing for one space; at the end of a line
   it may go on into the next line (a paragraph wrapped over several OCR lines); the node can end (`<`) only
@@ -64,10 +65,11 @@ LT, GT, SLASH, BACKTICK = ord("<"), ord(">"), ord("/"), ord("`")
 TAIL = b"\n```\n"  # what may follow </html>
 LBRACE, RBRACE = ord("{"), ord("}")
 # A stylesheet longer than this is a model going round in it (2,200 corpus pages: median 1,145 bytes, longest
-# 1,965; run 3 spent all 1,536 tokens of our dashboard and docs mockups in theirs and wrote no body): past it,
-# the sheet ends at the next rule's end; past STYLE_LIMIT (a model writing `{` it never closes), the open
-# rules are closed and the sheet ends there.
-STYLE_BYTES, STYLE_LIMIT = 2400, 3200
+# 1,965; the 200 held-out pages' longest is 658 tokens; run 3 spent all 1,536 tokens of our dashboard and docs
+# mockups in theirs and wrote no body, run 4 its dashboard's in `h1,h2,h2,h2,…`): past it, in bytes or in
+# tokens, the sheet ends at the next rule's end; past a third more (a model writing `{` it never closes), the
+# open rules are closed and the sheet ends there.
+STYLE_BYTES, STYLE_TOKENS = 2400, 800
 QUOTES = b"\"'"
 
 
@@ -101,7 +103,7 @@ class _State:
         self.named = False      # TAG: the tag's name has ended
         self.attr = None        # TAG: the attribute name being written (lower-case), None between attributes
         self.value = 0          # TAG: 1 after an attribute's `=`, 2 inside its unquoted value, 3 after its name
-        self.css = (0, 0, 0)    # RAW in <style>: (braces open, bytes written, the open string's quote or 0)
+        self.css = (0, 0, 0, 0)  # RAW in <style>: (braces open, bytes, the open string's quote or 0, tokens)
 
     def copy(self) -> "_State":
         s = _State.__new__(_State)
@@ -238,6 +240,8 @@ class HtmlTextGrounding:
     # ---- the byte machine ---------------------------------------------------------------------------
     def _run(self, data: bytes) -> _State | None:
         s = self.state.copy()
+        if s.mode == RAW and s.raw == b"</style":  # a token of a stylesheet
+            s.css = s.css[:3] + (s.css[3] + 1,)
         for b in data:
             if not self._step(s, b):
                 return None
@@ -304,7 +308,7 @@ class HtmlTextGrounding:
         if name == b"/html":
             s.mode, s.buf = END, b""
         elif name in RAW_TAGS or (name == b"title" and not s.body):
-            s.mode, s.raw, s.buf, s.css = RAW, b"</" + name, b"", (0, 0, 0)
+            s.mode, s.raw, s.buf, s.css = RAW, b"</" + name, b"", (0, 0, 0, 0)
         else:
             s.mode = DATA
             s.started, s.space, s.cands = False, False, ()
@@ -313,21 +317,22 @@ class HtmlTextGrounding:
     @staticmethod
     def _style_byte(s: _State, b: int) -> bool:
         """A byte of a stylesheet: `<` outside a string only begins its end tag; past STYLE_BYTES, once no rule
-        is open, only its end tag may follow; past STYLE_LIMIT, the open rules are closed first."""
-        depth, size, quote = s.css
+        is open, only its end tag may follow; a third further on, the open rules are closed first."""
+        depth, size, quote, tokens = s.css
         if quote:  # a CSS string ends at its quote or, unfinished, at the line's end
-            s.css = (depth, size + 1, 0 if b in (quote, 0x0A) else quote)
+            s.css = (depth, size + 1, 0 if b in (quote, 0x0A) else quote, tokens)
             return True
         low = (s.buf + bytes([b])).lower()
         ending = next((k for k in range(len(s.raw), 0, -1) if low.endswith(s.raw[:k])), 0)
         begun = next((k for k in range(len(s.raw) - 1, 0, -1) if s.buf.lower().endswith(s.raw[:k])), 0)
         if (b == LT or begun) and ending != begun + 1:
             return False  # a lost model's second `<style>` or its body's tags written into the sheet
-        if size >= STYLE_LIMIT and depth > 0 and b != RBRACE and b not in SPACE:
+        limit = size >= STYLE_BYTES * 4 // 3 or tokens > STYLE_TOKENS * 4 // 3
+        if limit and depth > 0 and b != RBRACE and b not in SPACE:
             return False
-        if size >= STYLE_BYTES and depth <= 0 and not (b in SPACE or ending):
+        if (size >= STYLE_BYTES or tokens > STYLE_TOKENS) and depth <= 0 and not (b in SPACE or ending):
             return False
-        s.css = (depth + (b == LBRACE) - (b == RBRACE), size + 1, b if b in QUOTES else 0)
+        s.css = (depth + (b == LBRACE) - (b == RBRACE), size + 1, b if b in QUOTES else 0, tokens)
         return True
 
     @staticmethod
