@@ -47,7 +47,9 @@ class ConvertResult:
     image in [0, 1], when it was computed (`best_of` > 1 or asked for); candidates: scores of every candidate
     when several were sampled; model_share: the share of the visible text characters of `code` that lie in
     elements the model wrote (0: the layout engine wrote all of it, `app.compose`; 1: the model did); sketch:
-    the layout tree the engine read from the input, as text (None when the engine did not run).
+    the layout tree the engine read from the input, as text (None when the engine did not run); model_code:
+    the model's own page when it is not the code in `raw_text` (a page converted band by band: the bands'
+    pages joined, before composition), else None.
     """
 
     code: str
@@ -62,6 +64,7 @@ class ConvertResult:
     candidate_scores: tuple[float, ...] = field(default=())
     model_share: float = 1.0
     sketch: str | None = None  # the layout tree the engine read from the input (`app.layout.tree.sketch`), in px
+    model_code: str | None = None
 
     @property
     def tokens_per_s(self) -> float:

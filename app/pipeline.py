@@ -250,7 +250,7 @@ class Pipeline:
                     results.append(ev.result)
                 elif isinstance(ev, CodeDelta):
                     yield ev
-        code = balance(join_pages([r.code for r in results], [b - a for a, b in cuts[:len(results)]]))
+        code = own = balance(join_pages([r.code for r in results], [b - a for a, b in cuts[:len(results)]]))
         share = 1.0
         if written is not None:
             joined = _Candidate("", code, code, Done("", 0, 0, "stop", 0.0, 0.0))
@@ -266,7 +266,7 @@ class Pipeline:
             seconds=time.perf_counter() - t0,
             finish_reason="cancelled" if len(results) < len(cuts) else last.finish_reason,
             score=sum(scores) / len(scores) if scores else None,
-            model_share=share)
+            model_share=share, model_code=own)
         yield Status("done", f"{len(results)} bands, {result.new_tokens} tokens in {result.seconds:.1f} s", 1.0)
         yield Finished(result)
 

@@ -406,6 +406,7 @@ def test_a_long_page_in_bands_is_composed_with_the_engines_page(tiny):
         res = pipe.convert(ConvertRequest(media=(_three_sections(),), max_new_tokens=2, split=True))
     assert len(seen) == 3  # converted in three bands
     assert "Section 2 item 8" in res.code and res.model_share < 0.5
+    assert res.model_code is not None and "Section 2 item 8" not in res.model_code  # the model's own, joined
 
 
 def test_a_sketch_trained_model_converts_a_long_page_band_by_band_each_with_its_own_sketch(tiny):

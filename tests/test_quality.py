@@ -224,6 +224,27 @@ def test_eval_pages_dir_converts_each_page_and_scores_it_against_its_file(pages_
     assert "[2/2] table: overall 1.000" in capsys.readouterr().err
 
 
+def test_a_page_converted_band_by_band_is_judged_on_all_its_bands(pages_dir, tmp_path, monkeypatch):
+    """The model's own page of a banded conversion is its bands' pages joined, and its code is well-formed
+    before repair only if every band's is (the longest band alone was judged before)."""
+    import types
+
+    import app.pipeline
+    from app.scoring.evaluate import evaluate
+
+    good, cut = "<html><body><p>Band one, a longer band than the other</p></body></html>", "<html><body><p>Band two"
+    joined = "<html><body><p>Band one</p><p>Band two</p></body></html>"
+
+    def convert(self, request, cancel=None):
+        raw = f"```html\n{good}\n```\n```html\n{cut}"
+        return types.SimpleNamespace(code=joined, raw_text=raw, new_tokens=3, model_code=joined)
+
+    monkeypatch.setattr(app.pipeline.Pipeline, "convert", convert)
+    report = evaluate(None, 5, None, "cpu", tmp_path / "out", max_new_tokens=8, examples=0, pages_dir=pages_dir)
+    assert not any(r["raw_well_formed"] for r in report["rows"])
+    assert (tmp_path / "out" / "pages" / "flow.model.html").read_text() == joined
+
+
 def test_the_scored_text_blocks_and_the_quality_measures_read_the_same_visible_text(renderer):
     """One walk of the visible text for both readers of a rendered page: text under a transparent ancestor,
     a hidden one, a script or a select is neither scored nor counted."""

@@ -101,6 +101,14 @@ def _unfenced(text: str, target: str) -> str:
     return "\n".join(lines).strip()
 
 
+def extract_each(text: str, target: str = "html") -> list[str]:
+    """The code of each reply in `text`, in order, when it holds several fenced replies (a page converted band
+    by band: each band's reply); else the one `extract_code` finds."""
+    langs = REGISTRY[target].fence_langs if target in REGISTRY else ("",)
+    fences = [f for f in _fences(strip_thinking(text)) if f.lang in langs]
+    return [f.body.strip("\n") for f in fences] if len(fences) > 1 else [extract_code(text, target)]
+
+
 def extract_code(text: str, target: str = "html") -> str:
     """The code in a complete model reply for `target` ("html", "tailwind", "react", "vue")."""
     body = strip_thinking(text)

@@ -160,7 +160,7 @@ def evaluate(corpus: Path | None, pages: int, checkpoint, device: str, out: Path
              complete: bool = True, pages_dir: Path | None = None, resume: bool = False) -> dict:
     """Convert and score the first `pages` pages of `corpus` (a held-out corpus folder, `train.corpus build`) or of
     `pages_dir`."""
-    from app.decode.extract import extract_code
+    from app.decode.extract import extract_code, extract_each
     from app.markup.check import is_well_formed
     from app.pipeline import ConvertRequest, Pipeline, make_backend
     from app.scoring.render import Renderer
@@ -197,12 +197,13 @@ def evaluate(corpus: Path | None, pages: int, checkpoint, device: str, out: Path
                 code, raw, new_tokens, error, model_share = "", "", 0, str(e), None
             seconds = time.perf_counter() - t0
             (out / "pages" / f"{page.stem}.html").write_text(code, encoding="utf-8")
-            if complete and raw:  # the model's own page too, to compare with what was handed over
-                (out / "pages" / f"{page.stem}.model.html").write_text(extract_code(raw, "html") or "",
+            own = getattr(result, "model_code", None) if error is None else None
+            if complete and raw:  # the model's own page too (its bands' joined), to compare with what was handed over
+                (out / "pages" / f"{page.stem}.model.html").write_text(own or extract_code(raw, "html") or "",
                                                                        encoding="utf-8")
             scores, cand = score_page(renderer, page, code)
             rows.append({**page.info, "well_formed": bool(is_well_formed(code)),
-                         "raw_well_formed": bool(is_well_formed(extract_code(raw, "html") or "")),
+                         "raw_well_formed": all(is_well_formed(c or "") for c in extract_each(raw, "html")),
                          "seconds": round(seconds, 2), "new_tokens": new_tokens,
                          "model_share": None if model_share is None else round(float(model_share), 4), **scores,
                          **({"error": error} if error else {})})
