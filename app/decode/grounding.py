@@ -322,10 +322,10 @@ class HtmlTextGrounding:
         if quote:  # a CSS string ends at its quote or, unfinished, at the line's end
             s.css = (depth, size + 1, 0 if b in (quote, 0x0A) else quote, tokens)
             return True
-        low = (s.buf + bytes([b])).lower()
-        ending = next((k for k in range(len(s.raw), 0, -1) if low.endswith(s.raw[:k])), 0)
-        begun = next((k for k in range(len(s.raw) - 1, 0, -1) if s.buf.lower().endswith(s.raw[:k])), 0)
-        if (b == LT or begun) and ending != begun + 1:
+        at = s.buf.rfind(b"<")  # the end tag begun so far: its bytes since the last `<`, when they begin it
+        begun = len(s.buf) - at if at >= 0 and s.raw.startswith(s.buf[at:].lower()) else 0
+        ending = bytes([b]).lower() == s.raw[begun:begun + 1]  # this byte begins or goes on with the end tag
+        if (b == LT or begun) and not ending:
             return False  # a lost model's second `<style>` or its body's tags written into the sheet
         limit = size >= STYLE_BYTES * 4 // 3 or tokens > STYLE_TOKENS * 4 // 3
         if limit and depth > 0 and b != RBRACE and b not in SPACE:
