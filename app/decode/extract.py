@@ -66,8 +66,13 @@ def _fences(text: str) -> list[_Fence]:
         pos = c.end()
 
 
+def _langs(target: str) -> tuple[str, ...]:
+    """The fence languages a reply for `target` may use, best first."""
+    return REGISTRY[target].fence_langs if target in REGISTRY else ("",)
+
+
 def _pick_fence(fences: list[_Fence], target: str) -> _Fence | None:
-    langs = REGISTRY[target].fence_langs if target in REGISTRY else ("",)
+    langs = _langs(target)
     ranked = [f for f in fences if f.lang in langs]
     if not ranked:
         ranked = fences
@@ -104,8 +109,7 @@ def _unfenced(text: str, target: str) -> str:
 def extract_each(text: str, target: str = "html") -> list[str]:
     """The code of each reply in `text`, in order, when it holds several fenced replies (a page converted band
     by band: each band's reply); else the one `extract_code` finds."""
-    langs = REGISTRY[target].fence_langs if target in REGISTRY else ("",)
-    fences = [f for f in _fences(strip_thinking(text)) if f.lang in langs]
+    fences = [f for f in _fences(strip_thinking(text)) if f.lang in _langs(target)]
     return [f.body.strip("\n") for f in fences] if len(fences) > 1 else [extract_code(text, target)]
 
 
