@@ -106,3 +106,28 @@ def test_joined_bands_keep_their_own_styles_and_places():
     assert img.getpixel((5, 150)) == (0, 0, 80)                      # band 1's body rule styles band 1
     assert img.getpixel((5, 400)) == (250, 250, 250)                 # and band 2's styles band 2
     assert img.getpixel((5, 700)) == (0, 0, 80)                      # the page below: the first band's body
+
+
+def test_a_page_with_a_sidebar_is_cut_between_the_main_columns_sections():
+    """A sidebar of another colour runs down the whole page, so no row is one colour right across it; the
+    page is still cut where both columns are plain (an app or docs page was one band, and written blank)."""
+    im, lines = page_with_lines()
+    ImageDraw.Draw(im).rectangle((500, 0, 639, 899), fill=(30, 41, 59))  # the sidebar, right of the lines
+    cuts = bands(im, lines, max_lines=5)
+    assert len(cuts) == 3
+    for ln in lines:
+        assert sum(a <= ln.y and ln.y + ln.h <= b for a, b in cuts) == 1
+
+
+def test_a_page_no_cut_keeps_within_the_limit_is_still_cut_at_its_nearest_cuts():
+    """Each section's lines sit beside a bar that no cut may cross (as a sidebar's lines beside an
+    article's), so every band holds more lines than allowed; the page is cut between its sections all
+    the same rather than left whole."""
+    im, lines = page_with_lines()
+    d = ImageDraw.Draw(im)
+    for k, (top, bottom, _) in enumerate(SECTIONS):  # (at another x in each section: no column's edge)
+        d.rectangle((460 + 50 * k, top + 30, 480 + 50 * k, top + 40 + 55 * 3 + 25), fill=(200, 30, 30))
+    cuts = bands(im, lines, max_lines=3)
+    assert len(cuts) == 3
+    for ln in lines:
+        assert sum(a <= ln.y and ln.y + ln.h <= b for a, b in cuts) == 1

@@ -4,7 +4,9 @@ A small model writes a short page well and a long one badly: on 200 held-out pag
 Block-Match falls from 0.68 on pages of under 10 text blocks to 0.34 on pages of 30 or more, because it stops
 before the page's end. A band holds few enough lines for it to finish.
 
-`bands(image, lines)` picks the cuts: rows of one colour right across the page and clear of every OCR line;
+`bands(image, lines)` picks the cuts: rows clear of every OCR line and of one colour in each of the page's
+full-height columns (right across a plain page; on each side of a sidebar's edge on an app or docs page, which
+otherwise never cut: its dashboard of 29 lines was one band, and the sketch model wrote it blank);
 among the cuts that keep a band within `max_lines` lines, the one where the background changes (a section's
 edge) or, failing that, the widest gap (bands of more than half the lines allowed preferred). A page with
 few lines stays whole. `crop` cuts one band out.
@@ -27,17 +29,22 @@ from PIL import Image
 MAX_LINES = 12        # OCR lines a band may hold (16 scored no better than whole pages on 25 held-out pages)
 UNIFORM_TOLERANCE = 6  # a cut row's pixels differ by at most this in each channel
 MIN_BAND = 64         # px: no band is thinner
+COLUMN_EDGE = 0.6     # a column edge: the share of the page's rows whose colour changes at that x
 
 
 def bands(image: Image.Image, lines: Sequence, max_lines: int = MAX_LINES) -> list[tuple[int, int]]:
     """[(top, bottom)] rows of `image` to convert one by one, top to bottom, covering it; one band when the
-    page has no more than `max_lines` lines or no row to cut at. `lines`: OCR lines (x, y, w, h in pixels)."""
+    page has no more than `max_lines` lines or no row to cut at. Where no cut keeps a band within `max_lines`,
+    the band ends at the first cut that holds a line. `lines`: OCR lines (x, y, w, h in pixels)."""
     height = image.height
     centres = sorted(ln.y + ln.h / 2 for ln in lines)
     if len(centres) <= max_lines:
         return [(0, height)]
     arr = np.asarray(image.convert("RGB"), dtype=np.int16)
-    uniform = (arr.max(axis=1) - arr.min(axis=1)).max(axis=1) <= UNIFORM_TOLERANCE
+    uniform = np.ones(height, dtype=bool)
+    for left, right in _columns(arr):
+        seg = arr[:, left:right]
+        uniform &= (seg.max(axis=1) - seg.min(axis=1)).max(axis=1) <= UNIFORM_TOLERANCE
     for ln in lines:
         uniform[max(0, ln.y - 2):ln.y + ln.h + 2] = False
     cuts = _cut_candidates(arr, uniform)
@@ -46,16 +53,28 @@ def bands(image: Image.Image, lines: Sequence, max_lines: int = MAX_LINES) -> li
 
     out, top = [], 0
     while held(top, height) > max_lines:
-        fits = [(y, edge, run, held(top, y)) for y, edge, run in cuts
-                if y - top >= MIN_BAND and height - y >= MIN_BAND and 0 < held(top, y) <= max_lines]
-        if not fits:
+        open_ = [(y, edge, run, held(top, y)) for y, edge, run in cuts
+                 if y - top >= MIN_BAND and height - y >= MIN_BAND and held(top, y) > 0]
+        if not open_:
             break
-        full = [f for f in fits if f[3] > max_lines // 2] or fits
-        y = max(full, key=lambda f: (f[1], f[2]))[0]
+        fits = [f for f in open_ if f[3] <= max_lines]
+        if fits:
+            full = [f for f in fits if f[3] > max_lines // 2] or fits
+            y = max(full, key=lambda f: (f[1], f[2]))[0]
+        else:  # no cut keeps the band within max_lines (a sidebar's lines beside the article's): the nearest
+            y = open_[0][0]
         out.append((top, y))
         top = y
     out.append((top, height))
     return out
+
+
+def _columns(arr: np.ndarray) -> list[tuple[int, int]]:
+    """[(left, right)] spans of the page between its full-height colour edges (a sidebar's, a rail's): x where
+    the colour changes in at least `COLUMN_EDGE` of the rows. The whole width when there is none."""
+    steps = (np.abs(arr[:, 1:] - arr[:, :-1]).max(axis=2) > UNIFORM_TOLERANCE).mean(axis=0)
+    edges = [0] + [x + 1 for x in np.flatnonzero(steps >= COLUMN_EDGE)] + [arr.shape[1]]
+    return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
 
 
 def _cut_candidates(arr: np.ndarray, uniform: np.ndarray) -> list[tuple[int, bool, int]]:
@@ -69,11 +88,11 @@ def _cut_candidates(arr: np.ndarray, uniform: np.ndarray) -> list[tuple[int, boo
         start = y
         while y < height and uniform[y]:
             y += 1
-        above, below = arr[start, 0], arr[y - 1, 0]
+        above, below = arr[start], arr[y - 1]
         edge = bool(np.abs(above - below).max() > 2 * UNIFORM_TOLERANCE)
         if start > 0 and y < height:
             if edge:  # the first row where the colour below begins
-                change = next(k for k in range(start, y) if np.abs(arr[k, 0] - above).max() > 2 * UNIFORM_TOLERANCE)
+                change = next(k for k in range(start, y) if np.abs(arr[k] - above).max() > 2 * UNIFORM_TOLERANCE)
                 out.append((change, True, y - start))
             else:
                 out.append(((start + y) // 2, False, y - start))
