@@ -25,7 +25,7 @@ def machine(*lines):
 def test_page_with_the_ocr_text_is_accepted_and_free_parts_are_free():
     g = machine("Hello world", "Get started")
     page = b"```html\n<!DOCTYPE html>\n<html><head><!-- a comment: Whatever --><style>p { color: #123; }</style>" \
-           b'</head><body>\n  <p class="a > b">Hello world</p>\n  <a href="#">Get started</a>\n</body></html>\n```\n'
+           b'</head><body>\n  <p title="a > b">Hello world</p>\n  <a href="#">Get started</a>\n</body></html>\n```\n'
     assert g.feed_text(page)
     assert not g.feed_text(b"```html\n<p>")     # after the page, the reply ends
 
@@ -112,7 +112,7 @@ def test_a_quote_opens_a_value_only_after_an_equals_sign():
     g = machine("Open API")
     assert not g.feed_text(HEAD + b'<span class=icon"x>')     # the browser would read `icon"x` as the value
     assert not g.feed_text(HEAD + b'<span "class">')
-    assert g.feed_text(HEAD + b'<span class = "a > b" data-id=7 hidden><a href=/docs>')
+    assert g.feed_text(HEAD + b'<span title = "a > b" data-id=7 hidden><a href=/docs>')
     assert not g.feed_text(b"Why teams")
     assert g.feed_text(b"Open API</a></span>")
 
@@ -123,6 +123,17 @@ def test_attribute_names_are_htmls():
     assert not g.feed_text(b"<s in half")                    # the text a lost model wrote in a tag
     assert not g.feed_text(b"</svg class>")                   # an end tag has no attributes
     assert g.feed_text(b"</svg>18 May 2025</p>")
+
+
+def test_an_attribute_value_is_short_and_a_class_list_holds_class_names_only():
+    g = machine("Open API")
+    assert g.feed_text(HEAD + b'<p class="card is-open grid_2" title="Any: words, here.">')
+    assert not g.feed_text(b'<p class="down you can add,')   # run 4's words, then CSS, in a class value
+    assert not g.feed_text(b"<p class=a;b>")                  # unquoted as quoted
+    assert not g.feed_text(b'<p class="' + b"a" * 41)         # past CLASS_BYTES
+    assert not g.feed_text(b'<p title="two\nlines">')            # any value: one line,
+    assert not g.feed_text(b'<p title="' + b"a" * 121)        # of at most VALUE_BYTES
+    assert g.feed_text(b'<p class="' + b"a" * 40 + b'" title="' + b"a b, " * 24 + b'">Open API</p>')
 
 
 def test_no_markup_inside_a_tag():

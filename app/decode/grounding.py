@@ -16,7 +16,9 @@ It follows the output byte by byte through a small HTML tokenizer:
   order, an end tag closes the innermost open element, and inside the body no `<!DOCTYPE>`, `<html>`,
   `<head>`, `<body>` or head element (a lost model restarts the page), nor a comment (a lost model writes on
   inside one, free of the OCR text); no `<` inside a tag, quoted or not (a lost model's
-  `<h3 class="x</p><div">`);
+  `<h3 class="x</p><div">`); an attribute's value is one line of at most VALUE_BYTES, and a class list
+  holds class names only, of at most CLASS_BYTES (run 4 wrote its band's words, then CSS, into
+  `<p class="down you can add to know they need,.6 min read…`);
 - a stylesheet holds no markup: outside a CSS string, `<` only begins its `</style>` (a lost model opened a
   second `<style>` in it, or wrote its body's tags into it); it ends at the first rule's end past STYLE_BYTES,
   longer than any the models learnt from (in bytes or in tokens), and a third further on its open rules are
@@ -70,6 +72,9 @@ LBRACE, RBRACE = ord("{"), ord("}")
 # tokens, the sheet ends at the next rule's end; past a third more (a model writing `{` it never closes), the
 # open rules are closed and the sheet ends there.
 STYLE_BYTES, STYLE_TOKENS = 2400, 800
+VALUE_BYTES = 120  # an attribute value's longest (the corpus's: 47, an icon's path; no value spans lines)
+CLASS_BYTES = 40  # a class list's longest (the corpus's: 13 bytes, "grid cols-4"-like names)
+CLASS_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_ ")
 QUOTES = b"\"'"
 
 
@@ -85,7 +90,7 @@ class _State:
     """Where the output stands; cheap to copy, so a token can be tried without changing the real state."""
 
     __slots__ = ("mode", "buf", "quote", "raw", "started", "space", "cands", "cursor", "written", "body", "last",
-                 "stack", "named", "attr", "value", "css")
+                 "stack", "named", "attr", "value", "css", "vattr", "vlen")
 
     def __init__(self, n_lines: int):
         self.mode = OUT
@@ -104,6 +109,8 @@ class _State:
         self.attr = None        # TAG: the attribute name being written (lower-case), None between attributes
         self.value = 0          # TAG: 1 after an attribute's `=`, 2 inside its unquoted value, 3 after its name
         self.css = (0, 0, 0, 0)  # RAW in <style>: (braces open, bytes, the open string's quote or 0, tokens)
+        self.vattr = None       # TAG: the last attribute name written, whose value comes after `=`
+        self.vlen = 0           # TAG: bytes of that value so far
 
     def copy(self) -> "_State":
         s = _State.__new__(_State)
@@ -111,6 +118,7 @@ class _State:
         s.started, s.space, s.cands, s.cursor = self.started, self.space, self.cands, self.cursor
         s.written, s.body, s.last = self.written, self.body, self.last
         s.stack, s.named, s.attr, s.value, s.css = self.stack, self.named, self.attr, self.value, self.css
+        s.vattr, s.vlen = self.vattr, self.vlen
         return s
 
 
@@ -277,7 +285,8 @@ class HtmlTextGrounding:
         if s.quote:
             if b == s.quote:
                 s.quote = 0
-            return True
+                return True
+            return self._value_byte(s, b)
         ends_name = b == GT or b in SPACE or (b == SLASH and s.buf and s.buf[:1] != b"/")
         if not s.named:
             if ends_name:
@@ -344,7 +353,7 @@ class HtmlTextGrounding:
                 s.value = 1 if s.value == 1 and b in SPACE else 0
                 return True
             s.value = 2
-            return b not in b"=`\"'"
+            return b not in b"=`\"'" and HtmlTextGrounding._value_byte(s, b)
         if b == GT or b in SPACE or b == SLASH:
             if s.attr is not None and not attribute_fits(s.attr, complete=True):
                 return False
@@ -357,19 +366,29 @@ class HtmlTextGrounding:
         if b == ord("="):
             if s.value != 3 and (s.attr is None or not attribute_fits(s.attr, complete=True)):
                 return False
-            s.attr, s.value = None, 1
+            s.attr, s.value, s.vlen = None, 1, 0
             return True
         if b in (0x22, 0x27):
             if s.value != 1:
                 return False
-            s.quote, s.value = b, 0
+            s.quote, s.value, s.vlen = b, 0, 0
             return True
         s.value = 0
         name = (s.attr or b"") + bytes([b]).lower()
         if not attribute_fits(name, complete=False):
             return False
-        s.attr = name
+        s.attr = s.vattr = name
         return True
+
+    @staticmethod
+    def _value_byte(s: _State, b: int) -> bool:
+        """A byte of an attribute's value: on one line, at most VALUE_BYTES, and in a class list class names
+        (letters, digits, `-`, `_`, spaces) of at most CLASS_BYTES (a lost model wrote its page's words, and
+        then CSS, into values, where the OCR text does not hold them)."""
+        s.vlen += 1
+        if b in b"\r\n" or s.vlen > VALUE_BYTES:
+            return False
+        return s.vattr != b"class" or (b in CLASS_CHARS and s.vlen <= CLASS_BYTES)
 
     def _data(self, s: _State, b: int) -> bool:
         text = self.lines.text
