@@ -85,6 +85,9 @@ def test_measure_counts_only_what_the_candidate_adds_beyond_the_reference(render
     assert placed.overlap_390 > 0 and placed.overlap_390_beyond == pytest.approx(placed.overlap_390)
     back = measure(renderer, ABSOLUTE, FLOWING, 1280, 600)  # the candidate overlaps less: nothing beyond
     assert back.ref_overlap_390 > 0 and back.overlap_390_beyond == 0.0
+    assert same.height_fit == 1.0
+    tall = measure(renderer, FLOWING, FLOWING.replace("<body>", '<body style="min-height:2400px">'), 1280, 600)
+    assert tall.height_fit == pytest.approx(600 / 2400, abs=0.01)  # FLOWING is shorter than its viewport
     row = placed.as_dict()
     assert isinstance(row["sideways_390_beyond"], bool) and "page_scores" not in row
     assert json.loads(json.dumps(row)) == row

@@ -54,7 +54,7 @@ METRICS = ("block_match", "text", "position", "color", "visual", "overall")
 # The quality measures of each row (app.scoring.quality.Quality.as_dict), booleans averaged as shares.
 QUALITY = ("abs_text_share", "overlap_page", "overlap_390", "overlap_page_beyond", "overlap_390_beyond",
            "sideways_390", "sideways_390_beyond", "d2c_768", "d2c_390", "ref_abs_text_share", "ref_overlap_page",
-           "ref_overlap_390", "ref_sideways_390")
+           "ref_overlap_390", "ref_sideways_390", "height_fit")
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -11,6 +11,10 @@ layout as Chromium lays it out (`QUALITY_JS`, run by `Renderer.probe` after a re
                   viewport at the page's width (`overlap_page`) and at `PHONE` px (`overlap_390`)
   sideways_390    the page scrolls sideways at `PHONE` px: `documentElement.scrollWidth` or `body.scrollWidth`
                   exceeds the width by more than 1 px
+  height_fit      the shorter of the two full-page heights at the page's width over the longer (each at most
+                  `MAX_HEIGHT`): 1 when the page is as tall as the reference. Design2Code's scores match text
+                  blocks wherever they lie, so a narrow column of the right words, four times the reference's
+                  height, can score 0.6 and more; this shows it
   d2c_768, d2c_390  Design2Code's mean (`app.scoring.fidelity.score_renders(...).overall`) with the reference and the
                   candidate both rendered full page (at most `MAX_HEIGHT` px) at 768 and at 390 px wide
 
@@ -133,6 +137,7 @@ class Quality:
     ref_overlap_page: float
     ref_overlap_390: float
     ref_sideways_390: bool
+    height_fit: float = 1.0
     page_scores: object = field(default=None, repr=False, compare=False)
     candidate_render: object = field(default=None, repr=False, compare=False)
 
@@ -152,7 +157,7 @@ class Quality:
         out = {}
         for k in ("abs_text_share", "overlap_page", "overlap_390", "overlap_page_beyond", "overlap_390_beyond",
                   "sideways_390", "sideways_390_beyond", "d2c_768", "d2c_390", "ref_abs_text_share",
-                  "ref_overlap_page", "ref_overlap_390", "ref_sideways_390"):
+                  "ref_overlap_page", "ref_overlap_390", "ref_sideways_390", "height_fit"):
             v = getattr(self, k)
             out[k] = v if isinstance(v, bool) else round(float(v), 4)
         return out
@@ -169,11 +174,12 @@ def measure(renderer, reference: str | Path, candidate: str | Path, width: int, 
         ref = render_and_read(renderer, reference, w, height, max_height)
         cand = render_and_read(renderer, candidate, w, height, max_height)
         got[w] = (ref, cand, score_renders(ref[0], cand[0]))
-    (_, ref_page), (cand_png, cand_page), page_scores = got[width]
+    (ref_png, ref_page), (cand_png, cand_page), page_scores = got[width]
     (_, ref_phone), (_, cand_phone), phone_scores = got[PHONE]
     return Quality(abs_text_share=cand_page.abs_text_share, overlap_page=cand_page.overlap_share,
                    overlap_390=cand_phone.overlap_share, sideways_390=cand_phone.sideways,
                    d2c_768=got[TABLET][2].overall, d2c_390=phone_scores.overall,
                    ref_abs_text_share=ref_page.abs_text_share, ref_overlap_page=ref_page.overlap_share,
                    ref_overlap_390=ref_phone.overlap_share, ref_sideways_390=ref_phone.sideways,
+                   height_fit=min(ref_png.height, cand_png.height) / max(1, ref_png.height, cand_png.height),
                    page_scores=page_scores, candidate_render=cand_png)
