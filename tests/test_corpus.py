@@ -91,7 +91,7 @@ def test_grammar_covers_every_part_and_viewport():
                      "cta", "footer", "modal", "appbar", "list", "tabbar", "dashboard"}
     assert {p.viewport for p in pages} == set(VIEWPORTS)
     assert {p.difficulty for p in pages} == {1, 2, 3}
-    assert {p.kind for p in pages} >= {"landing", "dashboard", "blog", "signin", "modal", "app", "section"}
+    assert {p.kind for p in pages} >= {"landing", "dashboard", "blog", "signin", "modal", "app", "section", "band"}
     html = "".join(p.html for p in pages)
     for tag in ("<nav>", "<header", "<footer", "<section", "<article", "<aside", "<main>", "<form>",
                 "<select>", 'type="checkbox"', "<table>", "<button"):
@@ -145,6 +145,16 @@ def test_generated_pages_render(renderer):
         assert not res.blocked
         img = Image.open(io.BytesIO(res.png)).convert("L")
         assert img.getextrema()[0] < img.getextrema()[1]  # not a blank picture
+
+
+def test_a_header_or_footer_alone_is_a_page_as_thin_as_a_band(renderer):
+    """`uicode convert --bands` hands the model a page's header alone (a band 60 to 100 px tall); the corpus
+    has such pages, rendered as thin."""
+    bands = [p for p in (generate_page(s, difficulty=1) for s in range(300)) if p.kind == "band"]
+    assert {p.parts for p in bands} >= {("nav",), ("footer",), ("appbar",)}
+    for page in bands[:4]:
+        shot = renderer.render(page.html, width=page.width, height=page.height, full_page=True)
+        assert 30 <= shot.height <= 200, (page.seed, page.parts, shot.height)
 
 
 def test_builder_cli_writes_and_resumes(tmp_path, capsys):

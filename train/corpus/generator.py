@@ -5,7 +5,8 @@ held-out split and the size bound.
 every machine (only `random.Random` seeded with an int is used; no hash randomisation, no clock).
 
 Grammar (`plan_page`), by difficulty:
-  1  one part: a content section, a modal, or a phone screen with one list/section
+  1  one part: a content section, a modal, a header or footer alone (kind `band`: the first or last band of a
+     page as `--bands` cuts it), or a phone screen with one list/section (or its app bar or tab bar alone)
   2  two to four parts: a nav bar and one or two sections (and maybe a footer), or a short phone screen
   3  whole pages, about half of them of the wider kinds (`WIDE_KINDS`):
      modern: landing (nav, hero, 2–4 sections, footer), dashboard (sidebar, stats, table/cards), blog,
@@ -105,6 +106,11 @@ MODERN_KINDS = {"landing": 5, "dashboard": 3, "blog": 1, "signin": 1, "modal": 1
 WIDE_KINDS = {"article": 2, "docs": 2, "admin": 2, "settings": 2, "shop": 2, "tablelayout": 1, "floatlayout": 1}
 MOBILE_WIDE_KINDS = ["article", "settings", "shop"]
 MOBILE_WIDE_SHARE = 0.5  # of difficulty-3 phone pages
+# Of difficulty-1 pages: a header or footer alone (a phone's app bar or tab bar), as `uicode convert --bands` cuts
+# them off a page. Without them the smallest pages were a section or a dialog, and the sketch model wrote a thin
+# header band as the dialog, its text absolutely placed (train/README.md).
+BAND_SHARE = 0.15
+BAND_VIEWPORT_HEIGHT = 48  # px: below any header's height, so a band page's screenshot ends where its part does
 
 
 def _wide_parts(rng: random.Random, kind: str) -> list[str]:
@@ -128,7 +134,10 @@ def plan_page(rng: random.Random, difficulty: int, mobile: bool) -> tuple[str, l
     sections = list(SECTIONS)
     if mobile:
         if difficulty == 1:
-            return "app", ["appbar", rng.choice(["list", "form", "stats", "cards"])]
+            body = rng.choice(["list", "form", "stats", "cards"])
+            if rng.random() < BAND_SHARE:  # (drawn last: the other pages of every seed stay as they were)
+                return "band", [rng.choice(["appbar", "appbar", "tabbar"])]
+            return "app", ["appbar", body]
         if difficulty == 3 and rng.random() < MOBILE_WIDE_SHARE:
             kind = rng.choice(MOBILE_WIDE_KINDS)
             return kind, _wide_parts(rng, kind)
@@ -139,8 +148,11 @@ def plan_page(rng: random.Random, difficulty: int, mobile: bool) -> tuple[str, l
             return "modal", parts
         return "app", parts
     if difficulty == 1:
-        if rng.random() < 0.1:
+        draw = rng.random()
+        if draw < 0.1:
             return "modal", ["modal"]
+        if draw < 0.1 + BAND_SHARE:
+            return "band", [rng.choice(["nav", "nav", "footer"])]
         return "section", [rng.choice(sections)]
     if difficulty == 2:
         body = vocab.sample(rng, sections, rng.randint(1, 2))
@@ -216,5 +228,7 @@ def generate_page(seed: int, difficulty: int | None = None, max_bytes: int = DEF
         del parts[droppable[-1]]
         trim = 0
     w, h, _ = VIEWPORTS[vp]
+    if kind == "band":  # as thin as the band it stands for: the full-page screenshot is the part's own height
+        h = BAND_VIEWPORT_HEIGHT
     return Page(seed=seed, split=split_of(seed), difficulty=difficulty, kind=kind, viewport=vp,
                 width=w, height=h, parts=tuple(parts), html=html)
