@@ -92,7 +92,7 @@ def _cut_candidates(arr: np.ndarray, uniform: np.ndarray) -> list[tuple[int, boo
         edge = bool(np.abs(above - below).max() > 2 * UNIFORM_TOLERANCE)
         if start > 0 and y < height:
             if edge:  # the first row where the colour below begins
-                change = next(k for k in range(start, y) if np.abs(arr[k] - above).max() > 2 * UNIFORM_TOLERANCE)
+                change = start + int(np.argmax(np.abs(arr[start:y] - above).max(axis=(1, 2)) > 2 * UNIFORM_TOLERANCE))
                 out.append((change, True, y - start))
             else:
                 out.append(((start + y) // 2, False, y - start))

@@ -137,7 +137,7 @@ class Quality:
     ref_overlap_page: float
     ref_overlap_390: float
     ref_sideways_390: bool
-    height_fit: float = 1.0
+    height_fit: float
     page_scores: object = field(default=None, repr=False, compare=False)
     candidate_render: object = field(default=None, repr=False, compare=False)
 
