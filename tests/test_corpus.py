@@ -91,7 +91,7 @@ def test_grammar_covers_every_part_and_viewport():
                      "cta", "footer", "modal", "appbar", "list", "tabbar", "dashboard"}
     assert {p.viewport for p in pages} == set(VIEWPORTS)
     assert {p.difficulty for p in pages} == {1, 2, 3}
-    assert {p.kind for p in pages} >= {"landing", "dashboard", "blog", "signin", "modal", "app", "section", "band"}
+    assert {p.kind for p in pages} >= {"landing", "dashboard", "blog", "signin", "modal", "app", "section", "band", "slice"}
     html = "".join(p.html for p in pages)
     for tag in ("<nav>", "<header", "<footer", "<section", "<article", "<aside", "<main>", "<form>",
                 "<select>", 'type="checkbox"', "<table>", "<button"):
@@ -155,6 +155,17 @@ def test_a_header_or_footer_alone_is_a_page_as_thin_as_a_band(renderer):
     for page in bands[:4]:
         shot = renderer.render(page.html, width=page.width, height=page.height, full_page=True)
         assert 30 <= shot.height <= 200, (page.seed, page.parts, shot.height)
+
+
+def test_a_sidebar_frame_around_one_section_is_a_page_as_tall_as_its_band(renderer):
+    """`uicode convert --bands` hands the model the top band of an app page: the sidebar's top beside one section
+    of the main column. The corpus has such pages, rendered no taller than their content."""
+    slices = [p for p in (generate_page(s, difficulty=2) for s in range(200)) if p.kind == "slice"]
+    assert {p.parts[0] for p in slices} == {"dashboard", "admin"} and all(len(p.parts) == 2 for p in slices)
+    for page in slices[:3]:
+        assert "<aside" in page.html and "<main>" in page.html
+        shot = renderer.render(page.html, width=page.width, height=page.height, full_page=True)
+        assert 200 <= shot.height < 800, (page.seed, page.parts, shot.height)
 
 
 def test_builder_cli_writes_and_resumes(tmp_path, capsys):

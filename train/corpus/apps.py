@@ -22,8 +22,9 @@ _BAD = {"Refunded", "Overdue"}
 
 def admin(ctx: Ctx, body: list[str]) -> str:
     """Sidebar of grouped links (small uppercase group headings over their links; the link named
-    `ctx.title` is the current one) beside a main column holding `body`, the already-rendered parts."""
+    `ctx.title` is the current one, else the first) beside a main column holding `body`, the already-rendered parts."""
     th = ctx.theme
+    current = ctx.title or vocab.NAV_GROUPS[0][1][0]
     logo_rule(ctx)
     ctx.css.add(".admin", {"display": "grid", "grid-template-columns": "200px 1fr", "min-height": "100vh"})
     ctx.css.add(".rail", {"padding": "20px 12px", "font-size": "14px", "background": th.surface,
@@ -35,7 +36,7 @@ def admin(ctx: Ctx, body: list[str]) -> str:
     side = []
     for name, links in vocab.NAV_GROUPS[:ctx.fit(len(vocab.NAV_GROUPS), 2)]:
         side.append(f"<h4>{t(name)}</h4>" + "".join(
-            f'<a{ON if link == ctx.title else ""} href="#">{t(link)}</a>' for link in links[:ctx.fit(len(links), 2)]))
+            f'<a{ON if link == current else ""} href="#">{t(link)}</a>' for link in links[:ctx.fit(len(links), 2)]))
     return (f'<div class="admin"><aside class="rail"><b class="logo">{t(ctx.brand)}</b><nav>{"".join(side)}</nav></aside>'
             f'<main>{"".join(body)}</main></div>')
 

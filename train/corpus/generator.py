@@ -7,7 +7,8 @@ every machine (only `random.Random` seeded with an int is used; no hash randomis
 Grammar (`plan_page`), by difficulty:
   1  one part: a content section, a modal, a header or footer alone (kind `band`: the first or last band of a
      page as `--bands` cuts it), or a phone screen with one list/section (or its app bar or tab bar alone)
-  2  two to four parts: a nav bar and one or two sections (and maybe a footer), or a short phone screen
+  2  two to four parts: a nav bar and one or two sections (and maybe a footer), or a short phone screen; or
+     (kind `slice`) a sidebar frame around one section, as `--bands` cuts the top band off an app page
   3  whole pages, about half of them of the wider kinds (`WIDE_KINDS`):
      modern: landing (nav, hero, 2–4 sections, footer), dashboard (sidebar, stats, table/cards), blog,
        sign-in page, modal over a page, full phone app screen (app bar, content, tab bar)
@@ -111,6 +112,11 @@ MOBILE_WIDE_SHARE = 0.5  # of difficulty-3 phone pages
 # header band as the dialog, its text absolutely placed (train/README.md).
 BAND_SHARE = 0.15
 BAND_VIEWPORT_HEIGHT = 48  # px: below any header's height, so a band page's screenshot ends where its part does
+# Of difficulty-2 desktop pages: a sidebar frame around one section (kind `slice`). `--bands` cuts a page with a
+# sidebar into bands as wide as the page, so its first band is the sidebar's top beside one section of the main
+# column; no page was that before, and the sketch model wrote such bands as one narrow column of words.
+SLICE_SHARE = 0.15
+SLICE_SECTIONS = {"dashboard": ["stats", "table", "cards", "articles", "form"], "admin": ["table", "stats", "form"]}
 
 
 def _wide_parts(rng: random.Random, kind: str) -> list[str]:
@@ -159,6 +165,9 @@ def plan_page(rng: random.Random, difficulty: int, mobile: bool) -> tuple[str, l
         parts = (["nav"] if rng.random() < 0.7 else []) + body
         if rng.random() < 0.4:
             parts.append("footer")
+        if rng.random() < SLICE_SHARE:  # (drawn last: the other pages of every seed stay as they were)
+            frame = rng.choice(list(SLICE_SECTIONS))
+            return "slice", [frame, rng.choice(SLICE_SECTIONS[frame])]
         return "section", parts
     kinds = {**MODERN_KINDS, **WIDE_KINDS}
     kind = rng.choices(list(kinds), weights=list(kinds.values()))[0]
@@ -228,7 +237,7 @@ def generate_page(seed: int, difficulty: int | None = None, max_bytes: int = DEF
         del parts[droppable[-1]]
         trim = 0
     w, h, _ = VIEWPORTS[vp]
-    if kind == "band":  # as thin as the band it stands for: the full-page screenshot is the part's own height
+    if kind in ("band", "slice"):  # as tall as the band it stands for: the full-page screenshot is its own height
         h = BAND_VIEWPORT_HEIGHT
     return Page(seed=seed, split=split_of(seed), difficulty=difficulty, kind=kind, viewport=vp,
                 width=w, height=h, parts=tuple(parts), html=html)
