@@ -2,6 +2,10 @@
 conversion with the engine against the model's page alone, side by side.
 
     .venv/bin/python bench/engine.py [--pages-dir ../shared/realpages] [--pages 40] [--rounds 2] [--no-append]
+        [--write OUT] [--ocr-cache DIR]
+   --write: each engine page to OUT/pages/NAME.html, for `uicode eval --pages-dir … --rescore OUT`;
+   --ocr-cache: each page's OCR lines kept in DIR (pickled) and read from there again, to compare engines on one
+   reading (the timings' OCR column is then the cache's)
 
 1. For each page of the folder (`NAME.png`): OCR once (`vision.ocr.ocr_image`, not counted: the conversion
    reads it for the prompt anyway), then the engine (`app.layout.infer.infer` + `app.compose.html.write_page`)
@@ -29,8 +33,12 @@ from bench.alternate import METHOD, ROOT, alternate, machine_and_date, mini_pipe
 GOAL_S = 1.0
 
 
-def engine_times(folder: Path, pages: int) -> list[tuple[str, float, float]]:
-    """[(page, engine seconds, OCR seconds)] for the first `pages` PNGs of `folder`."""
+def engine_times(folder: Path, pages: int, write: Path | None = None,
+                 ocr_cache: Path | None = None) -> list[tuple[str, float, float]]:
+    """[(page, engine seconds, OCR seconds)] for the first `pages` PNGs of `folder`; with `write`, each page the
+    engine wrote is saved as `write/pages/NAME.html`; with `ocr_cache`, OCR lines are read from and kept there."""
+    import pickle
+
     import numpy as np
     from PIL import Image
 
@@ -42,14 +50,24 @@ def engine_times(folder: Path, pages: int) -> list[tuple[str, float, float]]:
     for png in sorted(folder.glob("*.png"))[:pages]:
         image = Image.open(png).convert("RGB")
         t = time.perf_counter()
-        lines = ocr_image(image).lines
+        cached = ocr_cache / f"{png.stem}.pkl" if ocr_cache is not None else None
+        if cached is not None and cached.is_file():
+            lines = pickle.loads(cached.read_bytes())
+        else:
+            lines = ocr_image(image).lines
+            if cached is not None:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                cached.write_bytes(pickle.dumps(lines))
         ocr_s = time.perf_counter() - t
         arr = np.asarray(image)
         best = float("inf")
         for _ in range(2):
             t = time.perf_counter()
-            write_page(infer(arr, lines))
+            page = write_page(infer(arr, lines))
             best = min(best, time.perf_counter() - t)
+        if write is not None:
+            (write / "pages").mkdir(parents=True, exist_ok=True)
+            (write / "pages" / f"{png.stem}.html").write_text(page, encoding="utf-8")
         out.append((png.stem, best, ocr_s))
         print(f"{png.stem}: engine {best:.3f} s, OCR {ocr_s:.2f} s", file=sys.stderr, flush=True)
     return out
@@ -62,6 +80,9 @@ def main(argv=None) -> int:
     ap.add_argument("--image", type=Path, default=ROOT / "assets" / "samples" / "sample_1.png")
     ap.add_argument("--rounds", type=int, default=2, help="conversions each way (0: skip the side by side)")
     ap.add_argument("--no-append", action="store_true", help="print only; do not append to bench/RESULTS.md")
+    ap.add_argument("--write", type=Path, metavar="OUT",
+                    help="save each engine page as OUT/pages/NAME.html (score: uicode eval --pages-dir … --rescore OUT)")
+    ap.add_argument("--ocr-cache", type=Path, metavar="DIR", help="keep each page's OCR lines in DIR and reuse them")
     args = ap.parse_args(argv)
     if args.pages < 1 or args.rounds < 0:
         ap.error("--pages must be at least 1 and --rounds at least 0")
@@ -69,7 +90,7 @@ def main(argv=None) -> int:
         ap.error(f"--pages-dir {args.pages_dir}: no folder of NAME.png pages")
     if not args.image.is_file():
         ap.error(f"--image {args.image}: no such file")
-    rows = engine_times(args.pages_dir, args.pages)
+    rows = engine_times(args.pages_dir, args.pages, args.write, args.ocr_cache)
     eng = sorted(r[1] for r in rows)
     med, p90 = statistics.median(eng), eng[min(len(eng) - 1, int(0.9 * len(eng)))]
     ocr_med = statistics.median(r[2] for r in rows)

@@ -86,6 +86,22 @@ label{font-size:16px;margin-bottom:8px}
 input{width:400px;height:44px;border:1px solid #9ca3af;border-radius:6px;margin-bottom:20px;font:inherit}
 button{align-self:flex-start;font:inherit;font-size:17px;background:#2563eb;color:#fff;border:0;border-radius:6px;
 padding:12px 28px}"""),
+    # a blog: an article panel with a tab jutting 20 px into the sidebar beside it, which holds a few links
+    # and is stretched to the article's height
+    "blog": drawn(
+        """<header>Scratchings</header><div class="wrap"><div class="post"><div class="tab"></div><h1>Revenge of the axe</h1>
+<p>I rinse the blade in the stream and walk the mile back to the shed before the sun goes down.</p>
+<p>Even before I see the shed I can hear the woodcutter hunting for the axe he lost last winter.</p>
+<p>I shout to him as I do every night and he does not answer me at all.</p>
+<p>I go inside, return things to their shelves and sleep until the morning comes again.</p>
+<p>Somewhere far away my mother is laughing at something only she can hear.</p></div>
+<div class="side"><h4>Recent posts</h4><div class="link">Limbo</div><div class="link">Zine reviews</div></div></div>""",
+        """body{background:#2b2b2b}header{height:80px;margin:0 40px;padding:20px 50px;font-size:30px;background:#333;color:#eee}
+.wrap{display:flex;margin:0 40px}
+.post{position:relative;width:620px;background:#f8f8f8;padding:40px 50px}
+.tab{position:absolute;left:620px;top:0;width:20px;height:30px;background:#f8f8f8}
+.side{flex:1;background:#f2f2f2;padding:40px 20px}h1{font-size:34px;margin:0 0 24px}h4{font-size:20px;margin:0 0 20px}
+p{font-size:18px;line-height:28px;margin:0 0 22px;color:#282828}.link{font-size:16px;margin-bottom:16px}"""),
 }
 DARK = drawn(
     """<div class="box"><h1>Night mode</h1><p>Everything is easier on the eyes after dark.</p>
@@ -232,6 +248,25 @@ def test_a_sidebar_page_is_an_aside_and_a_main(renderer):
     (ax, ay, aw, ah), (mx, my, mw, mh) = boxes
     assert 200 <= aw <= 280 and ax <= 20 and ah >= 0.9 * H, (boxes, str(r))
     assert mx >= ax + aw, (boxes, str(r))
+
+
+def test_a_sidebar_beside_an_article_with_a_tab_stands_beside_it_and_stacks_no_taller_than_its_content(renderer):
+    """A tab jutting from the article's panel into the sidebar is not the panel: the two are a row (real page
+    13545 had its sidebar written after its article). The sidebar, shorter than the article, is stretched to
+    the row, not padded down to it, so that on a phone it is as tall as its links."""
+    r = engine(renderer, PAGES["blog"], key="blog")
+    side = innermost(r, "Recent posts", "Limbo", "Zine reviews")
+    post = innermost(r, "Revenge of the axe", "mother is laughing")
+    assert not set(words(text(side))) & {"revenge", "woodcutter"}, r
+    classes = [el.get("class").split()[0] for el in (side, post)]
+    probe = """(classes) => classes.map((c) => { const b = document.querySelector('.' + c).getBoundingClientRect();
+        return [b.left, b.top, b.width, b.height]; })"""
+    renderer.render(r.html, width=W, height=H)
+    (sx, sy, sw, sh), (px_, py, pw, ph) = renderer.probe(probe, classes)
+    assert sx >= px_ + pw - 4 and sy < py + ph, str(r)  # beside the article, not under it
+    renderer.render(r.html, width=390, height=H)
+    (sx, sy, sw, sh), _ = renderer.probe(probe, classes)
+    assert sh <= 240, (sh, str(r))  # three short lines and padding, not the article's height
 
 
 def test_a_paragraph_of_three_lines_is_one_p_that_wraps(renderer):
@@ -395,3 +430,22 @@ def test_the_tree_is_kept_as_json_and_printed_as_a_sketch_with_its_text(renderer
             assert ln.text.split()[0] in px, ln.text
     top = grid.splitlines()[0]
     assert top.startswith("page [0,0,100,100]")  # on the 0-100 grid the prompt uses
+
+
+def test_a_large_title_is_set_smaller_on_a_phone_and_its_word_stays_whole(renderer):
+    """Real page 13545's 53 px title, in a band padded 64 px at its sides, broke inside its one word at 390 px
+    ("Scratchin/gs"): on a phone large text is set smaller and the sides padded less."""
+    from app.layout.tree import Node
+
+    title = Node("text", 104, 36, 300, 64, role="h1", text="Scratchings",
+                 style={"size": 53, "lh": 64, "lines": 1, "colour": "#f2f2f2", "weight": 400})
+    band = Node("column", 40, 0, 1200, 136, [title], style={"bg": "#333333", "pad": [36, 796, 36, 64]})
+    html = write_page(Node("page", 0, 0, 1280, 400, [band], style={"bg": "#f8f8f8"}))
+    lines = """() => { const h = document.querySelector('h1'); const r = document.createRange(); r.selectNodeContents(h);
+        return [new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size,
+                parseFloat(getComputedStyle(h).fontSize)]; }"""
+    renderer.render(html, width=1280, height=400)
+    assert renderer.probe(lines) == [1, 53], html
+    renderer.render(html, width=390, height=400)
+    rows, size = renderer.probe(lines)
+    assert rows == 1 and size < 53, (rows, size, html)

@@ -39,6 +39,9 @@ NAMES = {"h1": "title", "h2": "heading", "h3": "subheading", "h4": "minor", "p":
 EQUAL = 0.15  # grid columns whose widths differ by at most this share are written equal
 PHONE = 640  # px: at most this wide, grids fall to one column and rows wrap
 NEAR = 6     # px: placements this close count as aligned
+PHONE_TYPE, PHONE_TYPE_MIN = 0.6, 28  # on a phone, text larger than 28 px is set at 60% of its size (≥ 28 px)
+PHONE_SIDE = 16  # px: on a phone, a container's side padding is at most this
+STRETCH = 48  # px: a block in a row padded this much more below its content than its neighbour is stretched instead
 
 
 class _Sheet:
@@ -85,6 +88,15 @@ def _paint(s: dict) -> list[str]:
     return out
 
 
+def _phone_type(s: dict) -> list[str]:
+    """A large text's size on a phone: scaled down (PHONE_TYPE), at least PHONE_TYPE_MIN px, so that a title's
+    word fits a phone's width instead of breaking inside it."""
+    if s["size"] <= PHONE_TYPE_MIN:
+        return []
+    size = max(PHONE_TYPE_MIN, round(s["size"] * PHONE_TYPE))
+    return [f"font-size:{size}px", f"line-height:{round(s['lh'] * size / s['size'])}px"]
+
+
 def _type(s: dict, role: str = "") -> list[str]:
     out = [f"font-size:{s['size']}px", f"line-height:{s['lh']}px", f"color:{s['colour']}"]
     bold = s.get("weight", 400) >= 600
@@ -127,7 +139,8 @@ class _Writer:
 
     def _width(self, c: Node) -> list[str]:
         if c.kind == "text":
-            return [f"max-width:{c.w + c.style['size'] // 4}px"] if c.style.get("lines", 1) > 1 else []
+            measure = c.style.get("measure", c.w)  # (`app.layout.typeset`: one column's paragraphs wrap alike)
+            return [f"max-width:{measure + c.style['size'] // 4}px"] if c.style.get("lines", 1) > 1 else []
         if c.kind in ("button", "icon") or (c.kind in ("row", "column", "grid", "list", "field", "table")
                                             and not painted(c)):
             return []
@@ -235,6 +248,17 @@ class _Writer:
             for k, c in enumerate(kids):
                 if c.y - top > 3:
                     places[k].append(f"margin-top:{_px(c.y - top)}")
+        # a painted block that ends with the row's tallest but holds far less (a sidebar beside an article) is
+        # stretched to the row's height, not padded down to it: on a phone, stacked, it is as tall as its content
+        def excess(c: Node) -> int:  # how much more a box is padded below its content than above it
+            t, _, b, _ = c.style.get("pad", (0, 0, 0, 0))
+            return b - t if painted(c) and c.children else 0
+
+        low = max(c.bottom for c in kids)
+        held = min(excess(c) for c in kids if c.bottom >= low - NEAR)  # the end nearest its content holds the row
+        for k, c in enumerate(kids):
+            if c.bottom >= low - NEAR and excess(c) >= held + STRETCH:
+                places[k] = [p for p in places[k] if not p.startswith("margin-top")] + ["align-self:stretch"]
         return decls, phone, places
 
     # -- elements
@@ -263,8 +287,9 @@ class _Writer:
             cls = self._cls("img", decls, template, path)
             return f'<div class="{cls}" role="img" aria-label="image"></div>'
         if k == "divider":
-            decls = place + ["border:0", f"border-top:{max(1, n.h)}px solid {n.style.get('colour', '#ccc')}",
-                             "margin:0", "align-self:stretch"]
+            # (its margin reset first: a placement's margin-top after it holds)
+            decls = ["border:0", f"border-top:{max(1, n.h)}px solid {n.style.get('colour', '#ccc')}", "margin:0",
+                     *(d for d in place if not d.startswith("align-self")), "align-self:stretch"]
             return f'<hr class="{self._cls("rule", decls, template, path)}">'
         if k == "table":
             return self._table(n, place, template, path)
@@ -286,7 +311,7 @@ class _Writer:
         role = n.role or "p"
         tag = {"a": "a", "label": "label", "li": "li"}.get(role, role if role in ("h1", "h2", "h3", "h4") else "p")
         decls = place + _type(n.style, role)
-        cls = self._cls(NAMES.get(role, "text"), decls, template, path)
+        cls = self._cls(NAMES.get(role, "text"), decls, template, path, _phone_type(n.style))
         attrs = ' href="#"' if tag == "a" else ""
         if tag == "label" and n.style.get("for"):
             attrs = f' for="{n.style["for"]}"'
@@ -383,7 +408,11 @@ class _Writer:
         pad = n.style.get("pad")
         if pad and any(pad):
             t, r, b, l = pad
+            if "align-self:stretch" in place:  # stretched to its row (`_row`): below its content, as above it
+                b = min(b, t)
             own.append(f"padding:{_px(t)} {_px(min(r, 64))} {_px(b)} {_px(min(l, 64))}")
+            if max(r, l) > PHONE_SIDE:  # a phone's width is not spent on a card's sides
+                phone = phone + [f"padding-right:{_px(min(r, PHONE_SIDE))}", f"padding-left:{_px(min(l, PHONE_SIDE))}"]
         base = {"nav": "nav", "card": "card", "aside": "sidebar", "main-column": "content", "dialog": "dialog"}.get(n.role) or (
             {"grid": "grid", "row": "row"}.get(n.kind, "stack"))
         cls = self._cls(base, own, template, path, phone)

@@ -33,6 +33,9 @@ def regroup(node: Node) -> Node:
         return _stacked_grid(node)
     if node.kind == "row":
         node.children = _splice(node.children, "row")
+        for c in node.children:  # an item with a bullet beside other things is no list's item (a <li> needs one)
+            if c.kind == "text" and c.role == "li":
+                c.role = ""
         return _row(node)
     return node
 

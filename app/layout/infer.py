@@ -22,7 +22,8 @@
    before their lines do); items that overlap both ways stay in reading order. Then regroup (`app.layout.groups`): rows of near-equal cells → grids, stacked rows
    of the same columns → a grid or a table, runs of list items → lists, a label over an input → a field,
    rows with a wide gap → two rows pushed apart.
-4. **Regions** (`app.layout.regions`): header (with its nav), main with its sections, aside, footer.
+4. **Styles** (`app.layout.typeset`): the page's text colours, line heights and measures made consistent.
+5. **Regions** (`app.layout.regions`): header (with its nav), main with its sections, aside, footer.
 
 Text nodes carry their layout box: the line boxes the letters sit in, at the line height the code will give
 them, so that gaps and paddings measured here come out where the input has them.
@@ -36,6 +37,7 @@ from typing import Sequence
 import numpy as np
 
 from app.layout import groups, regions
+from app.layout.typeset import typeset
 from app.layout.tree import CONTAINERS, Node, bounds
 from app.perceive.boxes import Box, colour_boxes, common_colour, find_boxes, hex_colour
 from app.perceive.labels import read_buttons, relabel
@@ -113,6 +115,7 @@ def _page(arr: np.ndarray, ocr_lines: Sequence) -> Node:
         bands = body.children if body.kind == "column" and not body.style else [body]
         # a band is a container (a region holds its content)
         page.children = [b if b.kind in CONTAINERS else Node("column", b.x, b.y, b.w, b.h, [b]) for b in bands]
+    typeset(page)
     regions.assign(page)
     return page
 

@@ -36,6 +36,8 @@ DEPTH = 2
 MAX_BOXES = 300
 MAX_COLOURS = 32    # the commonest colours looked at for boxes of one colour
 SOLID_COVER = 0.85  # share of its rectangle a box of one colour covers, holes filled
+EDGE_COVER = 0.25   # a box's sides are where at least this share of its rows (columns) reach: a tab on its side
+JUT = 8             # px: is not the box when it juts out this far or more (a rounded or frayed edge is the box's)
 
 
 @dataclass(frozen=True)
@@ -181,17 +183,35 @@ def colour_boxes(arr: np.ndarray, background, text_boxes=()) -> list[Box]:
                                          corner_radius(_fill_holes(own)) * step)))
                 continue
             solid = _fill_holes(own)
+            trimmed = False
             if solid.mean() >= SOLID_COVER:
-                parts = [(0, bh, 0, bw)]
+                parts = [_body(solid, -(-JUT // step))]
+                trimmed = parts[0] != (0, bh, 0, bw)
             else:  # an L or a T (a content card running into a sidebar): the rectangles it is made of
                 parts = _rectangles(solid)
             for y0, y1, x0, x1 in parts:
                 part = solid[y0:y1, x0:x1]
+                # (a body cut from its patch has its corners where something jutted or frayed: read square)
+                radius = 0 if trimmed else corner_radius(part)
                 out.append(((y1 - y0) * (x1 - x0), Box((x + x0) * step, (y + y0) * step, (x1 - x0) * step,
-                                                       (y1 - y0) * step, colour, None, corner_radius(part) * step)))
+                                                       (y1 - y0) * step, colour, None, radius * step)))
         if len(out) >= MAX_BOXES:
             break
     return [b for _, b in sorted(out, key=lambda t: -t[0])][:MAX_BOXES]
+
+
+def _body(solid: np.ndarray, jut: int) -> tuple[int, int, int, int]:
+    """(y0, y1, x0, x1): the rectangle of a solid patch without what juts `jut` or more from its sides, each side
+    then the outermost column (row) that at least EDGE_COVER of its rows (columns) reach. A blog's main panel
+    with a tab 20 px into the sidebar beside it ("»", page 13545) is the panel alone, so that the two stand side
+    by side."""
+    h, w = solid.shape
+    cols = np.flatnonzero(solid.mean(axis=0) >= EDGE_COVER)
+    rows = np.flatnonzero(solid.mean(axis=1) >= EDGE_COVER)
+    if not len(cols) or not len(rows):
+        return 0, h, 0, w
+    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    return (y0 if y0 >= jut else 0, y1 if h - y1 >= jut else h, x0 if x0 >= jut else 0, x1 if w - x1 >= jut else w)
 
 
 def _rectangles(solid: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -232,4 +252,8 @@ def corner_radius(own: np.ndarray) -> int:
     gap = next((i for i in range(n) if own[i, i]), None)
     if not gap:  # square, or the diagonal never meets the shape (a broken outline): no rounding read
         return 0
-    return min(n, int(round(gap / (1 - 2 ** -0.5))))
+    r = min(n, int(round(gap / (1 - 2 ** -0.5))))
+    # a large round corner's top edge starts about r in; a notch (a tab laid over the corner) leaves the
+    # diagonal's gap but starts its edge just past the notch (small corners are too few pixels to tell)
+    notch = r >= 8 and (not own[0].any() or own[0].argmax() < r / 2)
+    return 0 if notch else r
