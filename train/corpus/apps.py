@@ -20,24 +20,31 @@ _BAD = {"Refunded", "Overdue"}
 
 # ---------------------------------------------------------------- admin
 
-def admin(ctx: Ctx, body: list[str]) -> str:
+def admin(ctx: Ctx, body: list[str], top: bool = True) -> str:
     """Sidebar of grouped links (small uppercase group headings over their links; the link named
-    `ctx.title` is the current one, else the first) beside a main column holding `body`, the already-rendered parts."""
+    `ctx.title` is the current one, else the first) beside a main column holding `body`, the already-rendered parts.
+    `top` False: the frame as a band from the middle of its page shows it, no logo and the first group gone."""
     th = ctx.theme
     current = ctx.title or vocab.NAV_GROUPS[0][1][0]
-    logo_rule(ctx)
+    if top:
+        logo_rule(ctx)
     ctx.css.add(".admin", {"display": "grid", "grid-template-columns": "200px 1fr", "min-height": "100vh"})
     ctx.css.add(".rail", {"padding": "20px 12px", "font-size": "14px", "background": th.surface,
                           "border-right": f"1px solid {th.border}"})
     ctx.css.add(".rail h4", {"margin": "16px 8px 4px", "font-size": "11px", "text-transform": "uppercase",
                              "color": th.muted})
     ctx.css.add(".rail a", {"display": "block", "padding": "6px 8px", "border-radius": px(min(th.radius, 6))})
-    ctx.css.add(".rail .on", {"color": th.primary, "background": th.tint})
+    groups = vocab.NAV_GROUPS[:ctx.fit(len(vocab.NAV_GROUPS), 2)]
+    if not top:
+        groups = groups[1:]
+    if any(link == current for _, links in groups for link in links[:ctx.fit(len(links), 2)]):
+        ctx.css.add(".rail .on", {"color": th.primary, "background": th.tint})
     side = []
-    for name, links in vocab.NAV_GROUPS[:ctx.fit(len(vocab.NAV_GROUPS), 2)]:
+    for name, links in groups:
         side.append(f"<h4>{t(name)}</h4>" + "".join(
             f'<a{ON if link == current else ""} href="#">{t(link)}</a>' for link in links[:ctx.fit(len(links), 2)]))
-    return (f'<div class="admin"><aside class="rail"><b class="logo">{t(ctx.brand)}</b><nav>{"".join(side)}</nav></aside>'
+    logo = f'<b class="logo">{t(ctx.brand)}</b>' if top else ""
+    return (f'<div class="admin"><aside class="rail">{logo}<nav>{"".join(side)}</nav></aside>'
             f'<main>{"".join(body)}</main></div>')
 
 

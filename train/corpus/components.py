@@ -369,18 +369,25 @@ def footer(ctx: Ctx) -> str:
     return f'<footer class="foot"><p>© 2025 {t(ctx.brand)}</p><nav>{links}</nav></footer>'
 
 
-def dashboard(ctx: Ctx, body: list[str]) -> str:
-    """Sidebar + main column; `body` holds the already-rendered parts of the main column."""
+def dashboard(ctx: Ctx, body: list[str], top: bool = True) -> str:
+    """Sidebar + main column; `body` holds the already-rendered parts of the main column. `top` False: the frame
+    as a band from the middle of its page shows it, the sidebar's lower links beside a section, no logo, title or
+    current link."""
     th, rng = ctx.theme, ctx.rng
     ctx.css.add(".app", {"display": "grid", "grid-template-columns": "220px 1fr", "min-height": "100vh"})
     ctx.css.add(".side", {"display": "flex", "flex-direction": "column", "gap": "4px", "padding": "24px 16px",
                           "background": th.surface, "border-right": f"1px solid {th.border}"})
-    ctx.css.add(".side .logo", {"margin": "0 0 16px", "padding": "0 12px", "font-size": "20px",
-                                "color": th.primary})
+    if top:
+        ctx.css.add(".side .logo", {"margin": "0 0 16px", "padding": "0 12px", "font-size": "20px",
+                                    "color": th.primary})
     ctx.css.add(".side a", {"padding": "8px 12px", "color": th.muted, "border-radius": px(min(th.radius, 8))})
-    ctx.css.add(".side .on", {"color": th.primary, "background": th.tint})
-    ctx.css.add("main h1", {"padding": f"{px(th.pad_y // 2)} {px(th.pad_x)} 0", "font-size": px(th.h2_size + 4)})
+    if top:
+        ctx.css.add(".side .on", {"color": th.primary, "background": th.tint})
+        ctx.css.add("main h1", {"padding": f"{px(th.pad_y // 2)} {px(th.pad_x)} 0", "font-size": px(th.h2_size + 4)})
     links = vocab.sample(rng, vocab.SIDEBAR_LINKS, rng.randint(4, 6))
+    if not top:
+        side = "".join(f'<a href="#">{x}</a>' for x in links[2:])
+        return f'<div class="app"><aside class="side">{side}</aside><main>{"".join(body)}</main></div>'
     side = "".join(f'<a{ON if i == 0 else ""} href="#">{x}</a>' for i, x in enumerate(links))
     return (f'<div class="app"><aside class="side"><b class="logo">{t(ctx.brand)}</b>{side}</aside>'
             f"<main><h1>{t(links[0])}</h1>{''.join(body)}</main></div>")

@@ -8,7 +8,8 @@ Grammar (`plan_page`), by difficulty:
   1  one part: a content section, a modal, a header or footer alone (kind `band`: the first or last band of a
      page as `--bands` cuts it), or a phone screen with one list/section (or its app bar or tab bar alone)
   2  two to four parts: a nav bar and one or two sections (and maybe a footer), or a short phone screen; or
-     (kind `slice`) a sidebar frame around one section, as `--bands` cuts the top band off an app page
+     (kind `slice`) a sidebar frame around one section, as `--bands` cuts a band off an app page (its top, or
+     from its middle: the sidebar's lower links, no logo)
   3  whole pages, about half of them of the wider kinds (`WIDE_KINDS`):
      modern: landing (nav, hero, 2–4 sections, footer), dashboard (sidebar, stats, table/cards), blog,
        sign-in page, modal over a page, full phone app screen (app bar, content, tab bar)
@@ -31,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass, field
+from functools import partial
 
 from . import apps, legacy, longform, vocab
 from . import components as C
@@ -98,7 +100,9 @@ FRAME = {"nav": C.nav, "footer": C.footer, "modal": C.modal, "appbar": C.appbar,
          "settings": apps.settings, "storebar": apps.storebar, "shop": apps.shop,
          "tablelayout": legacy.tablelayout, "floatlayout": legacy.floatlayout}
 # A wrapper, when first, lays out the parts after it inside itself: (ctx, rendered parts) -> html.
-WRAPPERS = {"dashboard": C.dashboard, "docs": longform.docs, "admin": apps.admin}
+WRAPPERS = {"dashboard": C.dashboard, "docs": longform.docs, "admin": apps.admin,
+            # (a band from the middle of such a page: `slice` pages)
+            "dashboard-mid": partial(C.dashboard, top=False), "admin-mid": partial(apps.admin, top=False)}
 # Parts the size bound never drops (it shortens the lists inside them instead).
 FIXED = {"nav", "footer", "appbar", "tabbar", "modal", "hero", *WRAPPERS, "article", "doc", "records",
          "settings", "storebar", "shop", "tablelayout", "floatlayout"}
@@ -117,6 +121,7 @@ BAND_VIEWPORT_HEIGHT = 48  # px: below any header's height, so a band page's scr
 # column; no page was that before, and the sketch model wrote such bands as one narrow column of words.
 SLICE_SHARE = 0.15
 SLICE_SECTIONS = {"dashboard": ["stats", "table", "cards", "articles", "form"], "admin": ["table", "stats", "form"]}
+SLICE_MID = 0.5  # of slices: a band from the middle of the page (the sidebar's lower links, no logo or title)
 
 
 def _wide_parts(rng: random.Random, kind: str) -> list[str]:
@@ -167,7 +172,8 @@ def plan_page(rng: random.Random, difficulty: int, mobile: bool) -> tuple[str, l
             parts.append("footer")
         if rng.random() < SLICE_SHARE:  # (drawn last: the other pages of every seed stay as they were)
             frame = rng.choice(list(SLICE_SECTIONS))
-            return "slice", [frame, rng.choice(SLICE_SECTIONS[frame])]
+            section = rng.choice(SLICE_SECTIONS[frame])
+            return "slice", [frame + ("-mid" if rng.random() < SLICE_MID else ""), section]
         return "section", parts
     kinds = {**MODERN_KINDS, **WIDE_KINDS}
     kind = rng.choices(list(kinds), weights=list(kinds.values()))[0]
