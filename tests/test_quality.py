@@ -258,3 +258,15 @@ def test_the_scored_text_blocks_and_the_quality_measures_read_the_same_visible_t
     texts = [b.text for b in shot.blocks]
     assert "Seen here" in texts and not any("ghost" in t or "hidden" in t or "code" in t for t in texts)
     assert got.chars == len("Seenhere")
+
+
+def test_class_reuse_is_the_share_of_classed_elements_whose_class_another_also_carries(renderer):
+    # 6 classed elements: "card" ×3 and "b a" / "a b" (one class list, in either order) share; "lone" does not
+    page = HEAD + ('<body><div class="card">1</div><div class="card">2</div><div class="card">3</div>'
+                   '<p class="a b">x</p><p class="b a">y</p><p class="lone">z</p><p>no class</p></body></html>')
+    assert layout(renderer, page, 800).class_reuse == pytest.approx(5 / 6)
+    one_off = HEAD + '<body><p class="t1">a</p><p class="t2">b</p></body></html>'
+    assert layout(renderer, one_off, 800).class_reuse == 0.0
+    got = measure(renderer, one_off, page, 800, 600)
+    assert got.class_reuse == pytest.approx(5 / 6) and got.ref_class_reuse == 0.0
+    assert got.as_dict()["class_reuse"] == pytest.approx(0.8333, abs=1e-4)

@@ -54,7 +54,7 @@ METRICS = ("block_match", "text", "position", "color", "visual", "overall")
 # The quality measures of each row (app.scoring.quality.Quality.as_dict), booleans averaged as shares.
 QUALITY = ("abs_text_share", "overlap_page", "overlap_390", "overlap_page_beyond", "overlap_390_beyond",
            "sideways_390", "sideways_390_beyond", "d2c_768", "d2c_390", "ref_abs_text_share", "ref_overlap_page",
-           "ref_overlap_390", "ref_sideways_390", "height_fit")
+           "ref_overlap_390", "ref_sideways_390", "height_fit", "class_reuse", "ref_class_reuse")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -348,8 +348,8 @@ def record(report: dict, results: Path = ROOT / "bench" / "RESULTS.md") -> None:
         "",
         "| page | abs. positioned text | overlap, page width | overlap, 390 px | overlap beyond ref., page "
         "| overlap beyond ref., 390 px | scrolls sideways at 390 px beyond ref. | D2C mean, 768 px "
-        "| D2C mean, 390 px | model share |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| D2C mean, 390 px | height fit | class reuse (ref.) | model share |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
         _quality_row("handed over", s, s.get("model_share")),
     ]
     if "model_page" in report:
@@ -361,7 +361,8 @@ def record(report: dict, results: Path = ROOT / "bench" / "RESULTS.md") -> None:
 def _quality_row(label: str, s: dict, model_share) -> str:
     return (f"| {label} | {s['abs_text_share']:.3f} | {s['overlap_page']:.3f} | {s['overlap_390']:.3f} "
             f"| {s['overlap_page_beyond']:.3f} | {s['overlap_390_beyond']:.3f} | {100 * s['sideways_390_beyond']:.0f}% "
-            f"| {s['d2c_768']:.3f} | {s['d2c_390']:.3f} | {_num(model_share)} |")
+            f"| {s['d2c_768']:.3f} | {s['d2c_390']:.3f} | {s['height_fit']:.3f} "
+            f"| {s['class_reuse']:.2f} ({s['ref_class_reuse']:.2f}) | {_num(model_share)} |")
 
 
 def main(argv=None) -> int:

@@ -15,6 +15,9 @@ layout as Chromium lays it out (`QUALITY_JS`, run by `Renderer.probe` after a re
                   `MAX_HEIGHT`): 1 when the page is as tall as the reference. Design2Code's scores match text
                   blocks wherever they lie, so a narrow column of the right words, four times the reference's
                   height, can score 0.6 and more; this shows it
+  class_reuse     share of the body's elements with a class whose class attribute another element also carries:
+                  repeated parts sharing a class, as people write them (a page of one-off classes scores 0);
+                  at the page's width, from the DOM (`ref_class_reuse`: the reference's)
   d2c_768, d2c_390  Design2Code's mean (`app.scoring.fidelity.score_renders(...).overall`) with the reference and the
                   candidate both rendered full page (at most `MAX_HEIGHT` px) at 768 and at 390 px wide
 
@@ -43,9 +46,17 @@ MAX_HEIGHT = 4096  # px: full-page screenshots are cut here, as `uicode eval` do
 # → {chars, abs_chars, nodes, overlapping, scroll_width}: one pass over the visible text nodes, then a sweep
 # over their line boxes sorted by top edge (pairs of boxes of the same node are not compared).
 QUALITY_JS = "(minShare) => {" + VISIBLE_TEXT_JS + r"""
-  const out = {chars: 0, abs_chars: 0, nodes: 0, overlapping: 0, scroll_width: 0};
+  const out = {chars: 0, abs_chars: 0, nodes: 0, overlapping: 0, scroll_width: 0, classed: 0, shared: 0};
   if (!document.body) return out;
   out.scroll_width = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
+  const byClass = new Map();
+  for (const el of document.body.querySelectorAll('[class]')) {
+    const c = (el.getAttribute('class') || '').trim().split(/\s+/).sort().join(' ');
+    if (!c) continue;
+    out.classed += 1;
+    byClass.set(c, (byClass.get(c) || 0) + 1);
+  }
+  for (const n of byClass.values()) if (n > 1) out.shared += n;
   const absCache = new Map();
   const placed = (el) => {
     if (!el) return false;
@@ -97,6 +108,12 @@ class Layout:
     nodes: int  # visible text nodes
     overlapping: int  # of them, overlapping another
     scroll_width: int  # px, the larger of the document's and the body's
+    classed: int = 0  # elements of the body with a class
+    shared: int = 0  # of them, those whose class another element also carries
+
+    @property
+    def class_reuse(self) -> float:
+        return self.shared / self.classed if self.classed else 0.0
 
     @property
     def abs_text_share(self) -> float:
@@ -117,7 +134,7 @@ def render_and_read(renderer, html: str | Path, width: int, height: int, max_hei
     res = renderer.render(html, width=width, height=height, full_page=True, max_height=max_height)
     got = renderer.probe(QUALITY_JS, OVERLAP_MIN)
     return res, Layout(width=width, **{k: int(got[k]) for k in ("chars", "abs_chars", "nodes", "overlapping",
-                                                                 "scroll_width")})
+                                                                 "scroll_width", "classed", "shared")})
 
 
 @dataclass(frozen=True)
@@ -138,6 +155,8 @@ class Quality:
     ref_overlap_390: float
     ref_sideways_390: bool
     height_fit: float
+    class_reuse: float
+    ref_class_reuse: float
     page_scores: object = field(default=None, repr=False, compare=False)
     candidate_render: object = field(default=None, repr=False, compare=False)
 
@@ -157,7 +176,8 @@ class Quality:
         out = {}
         for k in ("abs_text_share", "overlap_page", "overlap_390", "overlap_page_beyond", "overlap_390_beyond",
                   "sideways_390", "sideways_390_beyond", "d2c_768", "d2c_390", "ref_abs_text_share",
-                  "ref_overlap_page", "ref_overlap_390", "ref_sideways_390", "height_fit"):
+                  "ref_overlap_page", "ref_overlap_390", "ref_sideways_390", "height_fit", "class_reuse",
+                  "ref_class_reuse"):
             v = getattr(self, k)
             out[k] = v if isinstance(v, bool) else round(float(v), 4)
         return out
@@ -182,4 +202,5 @@ def measure(renderer, reference: str | Path, candidate: str | Path, width: int, 
                    ref_abs_text_share=ref_page.abs_text_share, ref_overlap_page=ref_page.overlap_share,
                    ref_overlap_390=ref_phone.overlap_share, ref_sideways_390=ref_phone.sideways,
                    height_fit=min(ref_png.height, cand_png.height) / max(1, ref_png.height, cand_png.height),
+                   class_reuse=cand_page.class_reuse, ref_class_reuse=ref_page.class_reuse,
                    page_scores=page_scores, candidate_render=cand_png)
