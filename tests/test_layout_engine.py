@@ -265,7 +265,8 @@ def test_a_sidebar_beside_an_article_with_a_tab_stands_beside_it_and_stacks_no_t
     (sx, sy, sw, sh), (px_, py, pw, ph) = renderer.probe(probe, classes)
     assert sx >= px_ + pw - 4 and sy < py + ph, str(r)  # beside the article, not under it
     renderer.render(r.html, width=390, height=H)
-    (sx, sy, sw, sh), _ = renderer.probe(probe, classes)
+    (sx, sy, sw, sh), (px_, py, pw, ph) = renderer.probe(probe, classes)
+    assert sw >= pw - 4 and sy >= py + ph - 4, str(r)  # stacked under the article, as wide as it
     assert sh <= 240, (sh, str(r))  # three short lines and padding, not the article's height
 
 

@@ -41,6 +41,7 @@ PHONE = 640  # px: at most this wide, grids fall to one column and rows wrap
 NEAR = 6     # px: placements this close count as aligned
 PHONE_TYPE, PHONE_TYPE_MIN = 0.6, 28  # on a phone, text larger than 28 px is set at 60% of its size (≥ 28 px)
 PHONE_SIDE = 16  # px: on a phone, a container's side padding is at most this
+PHONE_BLOCK = 200  # px: a painted block of a row at least this wide takes a phone's full width when its row wraps
 STRETCH = 48  # px: a block in a row padded this much more below its content than its neighbour is stretched instead
 
 
@@ -413,6 +414,8 @@ class _Writer:
             own.append(f"padding:{_px(t)} {_px(min(r, 64))} {_px(b)} {_px(min(l, 64))}")
             if max(r, l) > PHONE_SIDE:  # a phone's width is not spent on a card's sides
                 phone = phone + [f"padding-right:{_px(min(r, PHONE_SIDE))}", f"padding-left:{_px(min(l, PHONE_SIDE))}"]
+        if any(p.startswith("flex:0 1") for p in place) and f"width:{n.w}px" in place and n.w >= PHONE_BLOCK:
+            phone = phone + ["flex-basis:100%", "width:100%"]  # a block of a row (a sidebar, a card): stacked, full width
         base = {"nav": "nav", "card": "card", "aside": "sidebar", "main-column": "content", "dialog": "dialog"}.get(n.role) or (
             {"grid": "grid", "row": "row"}.get(n.kind, "stack"))
         cls = self._cls(base, own, template, path, phone)
