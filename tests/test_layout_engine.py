@@ -450,3 +450,20 @@ def test_a_large_title_is_set_smaller_on_a_phone_and_its_word_stays_whole(render
     renderer.render(html, width=390, height=400)
     rows, size = renderer.probe(lines)
     assert rows == 1 and size < 53, (rows, size, html)
+
+
+def test_a_row_whose_items_stand_apart_keeps_its_span(renderer):
+    """Real page 13545: its nav links at the left and a search field 700 px to their right, in a row that does not
+    fill the page's frame. Shrunk to its content, the row closed them up; it keeps its span instead."""
+    from app.layout.tree import Node
+
+    links = Node("text", 96, 178, 135, 23, text="Blog | Archives",
+                 style={"size": 19, "lh": 23, "lines": 1, "colour": "#6b6b6b", "weight": 400})
+    search = Node("input", 938, 176, 214, 24, text="Search", style={"border": "#cccccc", "size": 17, "colour": "#757575"})
+    title = Node("text", 40, 100, 1200, 40, role="h1", text="Scratchings",
+                 style={"size": 33, "lh": 40, "lines": 1, "colour": "#222222", "weight": 400})
+    band = Node("column", 40, 100, 1200, 102, [title, Node("row", 96, 176, 1056, 25, [links, search])])
+    html = write_page(Node("page", 0, 0, 1280, 400, [band]))
+    renderer.render(html, width=1280, height=400)
+    left = renderer.probe("() => document.querySelector('input').getBoundingClientRect().left")
+    assert abs(left - 938) <= 24, (left, html)

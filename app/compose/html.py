@@ -123,6 +123,12 @@ class _Writer:
         out = []
         if c.w >= fw - NEAR:
             return self._width(c) if c.kind == "text" else out
+        if c.kind == "row" and not painted(c) and _spread(c):
+            # a row whose items stand apart (`_row` pushes them apart in its own box) keeps its span: shrunk to its
+            # content, its items would close up (a search field beside a page's nav links, 700 px apart)
+            left, right = 100 * max(0, c.x - x0) / fw, 100 * max(0, x1 - c.right) / fw
+            return ([f"margin-left:{left:.1f}%"] if left >= 0.5 else []) + (
+                [f"margin-right:{right:.1f}%"] if right >= 0.5 else [])
         if c.x - x0 <= NEAR:  # at the frame's left: the common case, and the safe one when a child nearly fills it
             out.append("align-self:flex-start")
         elif abs((c.x + c.w / 2) - (x0 + x1) / 2) <= NEAR:
@@ -526,6 +532,12 @@ class Written:
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                 f"<title>{html.escape(self.title)}</title>\n<style>\n{css}\n</style>\n</head>\n<body>\n"
                 + "\n".join(self.parts if parts is None else parts) + "\n</body>\n</html>\n")
+
+
+def _spread(row: Node) -> bool:
+    """Whether some of a row's items stand further apart than a row keeps them (`_row`'s least gap, 24 px)."""
+    kids = row.children
+    return len(kids) >= 2 and max(kids[k + 1].x - kids[k].right for k in range(len(kids) - 1)) > 24
 
 
 def _median(values) -> int:
