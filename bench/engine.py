@@ -88,6 +88,9 @@ def main(argv=None) -> int:
         ap.error("--pages must be at least 1 and --rounds at least 0")
     if not args.pages_dir.is_dir() or not any(args.pages_dir.glob("*.png")):
         ap.error(f"--pages-dir {args.pages_dir}: no folder of NAME.png pages")
+    for flag, path in (("--write", args.write), ("--ocr-cache", args.ocr_cache)):
+        if path is not None and path.exists() and not path.is_dir():
+            ap.error(f"{flag} {path}: not a folder")
     if not args.image.is_file():
         ap.error(f"--image {args.image}: no such file")
     rows = engine_times(args.pages_dir, args.pages, args.write, args.ocr_cache)

@@ -62,3 +62,17 @@ def test_precision_counts_the_read_words_that_are_on_the_page():
 
     assert precision("Sign up today", "Sign up (") == pytest.approx(2 / 3)
     assert precision("a b", "") == 1.0
+
+
+@pytest.mark.parametrize("flag", ["--write", "--ocr-cache"])
+def test_the_engine_benchmark_refuses_a_file_where_a_folder_goes(tmp_path, capsys, flag):
+    from bench.engine import main
+
+    afile = tmp_path / "notes.txt"
+    afile.write_text("mine")
+    with pytest.raises(SystemExit) as e:
+        main([flag, str(afile), "--rounds", "0", "--no-append"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "not a folder" in err and "Traceback" not in err
+    assert afile.read_text() == "mine"

@@ -39,7 +39,7 @@ import numpy as np
 from app.layout import groups, regions
 from app.layout.typeset import typeset
 from app.layout.tree import CONTAINERS, Node, bounds
-from app.perceive.boxes import Box, colour_boxes, common_colour, find_boxes, hex_colour
+from app.perceive.boxes import Box, colour_boxes, common_colour, find_boxes, hex_colour, near_colours
 from app.perceive.labels import read_buttons, relabel
 from app.perceive.overlay import ALPHA, behind_pixels, card_pixels, find_dialog, on_card, split_lines
 from app.perceive.pixels import distance
@@ -298,9 +298,7 @@ def _box_node(area: _Area, arr: np.ndarray) -> Node | None:
 def _near(a: str | None, b: str | None, within: int = 40) -> bool:
     """Whether two "#rrggbb" colours differ by at most `within`, summed over channels (a white margin on a
     #f6f6f6 page)."""
-    if not (a and b and a.startswith("#") and b.startswith("#")):
-        return False
-    return sum(abs(int(a[i:i + 2], 16) - int(b[i:i + 2], 16)) for i in (1, 3, 5)) <= within
+    return near_colours(a, b, within)
 
 
 def _text_style(t: Node) -> dict:

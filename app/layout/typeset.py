@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from statistics import median
 
 from app.layout.tree import Node
+from app.perceive.boxes import near_colours
 
 COLOUR_NEAR = 30     # summed over channels: colours this close are one
 PITCH_SPREAD = 0.2   # the pitches of one size agree when all lie within this share of their median
@@ -38,27 +39,18 @@ def typeset(page: Node) -> None:
     _measures(page)
 
 
-def _rgb(c: str) -> tuple[int, int, int] | None:
-    if not (isinstance(c, str) and c.startswith("#") and len(c) == 7):
-        return None
-    return int(c[1:3], 16), int(c[3:5], 16), int(c[5:7], 16)
-
-
 def _colours(texts: list[Node]) -> None:
     weight = Counter()
     for t in texts:
         weight[t.style.get("colour")] += max(1, len(t.text))
-    reps: list[tuple[str, tuple]] = []
+    reps: list[str] = []
     to: dict[str, str] = {}
     for colour, _ in weight.most_common():
-        rgb = _rgb(colour)
-        if rgb is None:
-            continue
-        near = next((c for c, r in reps if sum(abs(a - b) for a, b in zip(rgb, r)) <= COLOUR_NEAR), None)
-        if near is None:
-            reps.append((colour, rgb))
-        else:
+        near = next((c for c in reps if near_colours(colour, c, COLOUR_NEAR)), None)
+        if near is not None:
             to[colour] = near
+        elif near_colours(colour, colour, 0):  # a "#rrggbb" colour: a representative of its own
+            reps.append(colour)
     for t in texts:
         t.style["colour"] = to.get(t.style.get("colour"), t.style.get("colour"))
 

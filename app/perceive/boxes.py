@@ -59,6 +59,15 @@ def hex_colour(rgb) -> str:
     return "#%02x%02x%02x" % tuple(int(v) for v in rgb)
 
 
+def near_colours(a: str | None, b: str | None, within: int) -> bool:
+    """Whether two "#rrggbb" colours differ by at most `within`, summed over channels (False for anything else:
+    a gradient, None)."""
+    if not (isinstance(a, str) and isinstance(b, str) and a.startswith("#") and b.startswith("#")
+            and len(a) == len(b) == 7):
+        return False
+    return sum(abs(int(a[i:i + 2], 16) - int(b[i:i + 2], 16)) for i in (1, 3, 5)) <= within
+
+
 def common_colour(pixels: np.ndarray) -> np.ndarray:
     """The most common colour of `pixels [..., 3]` (uint8), to 4 levels per channel, as its members' median."""
     flat = pixels.reshape(-1, 3)
