@@ -7,18 +7,19 @@
 # A further run from the last run's committed state, on a new schedule and 3,000 new pages (--seed: the first page
 # seed), as mini-sketch6 was run from mini-sketch5's state:
 #   ./scripts/train_mini.sh --prompt sketch --init train/checkpoints/mini-sketch6.pt --run mini-sketch7 \
-#     --seed 1600000 --minutes 60 --out runs/mini-sketch7/export
+#     --seed 1600000 --lr 2e-4 --minutes 75 --out runs/mini-sketch7/export
+# (--lr: the fine-tune's peak; run 6's 5e-4 rewarm doubled its training loss before it recovered)
 # Every step is resumable: re-running skips finished pages/packs and resumes training from the run's state.pt, or
 # on a fresh machine from train/checkpoints/RUN.pt (committed; `--stop-minutes M` ends this call early, on schedule).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEVICE=cpu; MINUTES=180; PAGES=; HELDOUT=200; SIZE=base; PROMPT=ocr; INIT=; OUT=assets/mini; STOP=; NAME=; SEED=1000000
+DEVICE=cpu; MINUTES=180; PAGES=; HELDOUT=200; SIZE=base; PROMPT=ocr; INIT=; OUT=assets/mini; STOP=; NAME=; SEED=1000000; LR=5e-4
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) DEVICE=$2; shift 2;; --minutes) MINUTES=$2; shift 2;;
     --pages) PAGES=$2; shift 2;; --size) SIZE=$2; shift 2;;
     --prompt) PROMPT=$2; shift 2;; --init) INIT=$2; shift 2;; --out) OUT=$2; shift 2;;
-    --stop-minutes) STOP=$2; shift 2;; --run) NAME=$2; shift 2;; --seed) SEED=$2; shift 2;;
+    --stop-minutes) STOP=$2; shift 2;; --run) NAME=$2; shift 2;; --seed) SEED=$2; shift 2;; --lr) LR=$2; shift 2;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
@@ -56,7 +57,7 @@ else
   [ -f $D/heldout-sketch.pack ] || $PY -m train.prepare pack $D/heldout $D/heldout-sketch.pack --sketch
   [ -f $S.pack ] || $PY -m train.prepare pack $S $S.pack --sketch
   TRAIN=$S.pack; HELD=$D/heldout-sketch.pack; DEFAULT_RUN=runs/mini-sketch
-  TUNE="--lr 5e-4 --warmup 10 --save-every 10 --eval-every 40"  # a fine-tune of a few hundred steps
+  TUNE="--lr $LR --warmup 20 --save-every 10 --eval-every 40"  # a fine-tune of a few hundred steps
 fi
 # 4. train and export (a run started from another run's state, a .pt file, keeps the shipped tokenizer it used)
 RUN=${NAME:+runs/$NAME}; RUN=${RUN:-$DEFAULT_RUN}

@@ -130,10 +130,24 @@ def test_an_attribute_value_is_short_and_a_class_list_holds_class_names_only():
     assert g.feed_text(HEAD + b'<p class="card is-open grid_2" title="Any: words, here.">')
     assert not g.feed_text(b'<p class="down you can add,')   # run 4's words, then CSS, in a class value
     assert not g.feed_text(b"<p class=a;b>")                  # unquoted as quoted
-    assert not g.feed_text(b'<p class="' + b"a" * 41)         # past CLASS_BYTES
+    assert not g.feed_text(b'<p class="' + b"a" * 25)         # past CLASS_BYTES
+    assert not g.feed_text(b'<p class="cost teams min read')  # past CLASS_NAMES (run 6's denied words)
     assert not g.feed_text(b'<p title="two\nlines">')            # any value: one line,
     assert not g.feed_text(b'<p title="' + b"a" * 121)        # of at most VALUE_BYTES
-    assert g.feed_text(b'<p class="' + b"a" * 40 + b'" title="' + b"a b, " * 24 + b'">Open API</p>')
+    assert g.feed_text(b'<p class="' + b"a" * 24 + b'" title="' + b"a b, " * 24 + b'">Open API</p>')
+    assert g.feed_text(b'<p class=" x  y z ">')                # spaces around names are not names
+
+
+def test_names_are_lower_case_and_an_attribute_comes_once():
+    g = machine("Open API")
+    assert g.feed_text(b"```html\n<!DOCTYPE html>\n<html><head></head><body>")  # a declaration as written
+    assert not g.feed_text(b"<Div>")                            # run 6's `</bODY   >`
+    assert not g.feed_text(b"<br Class>")                       # and `<br Class reqUired>`
+    assert not g.feed_text(b'<p class="a" title="b" class="c">')
+    assert not g.feed_text(b"<input required required>")
+    assert g.feed_text(b'<svg viewBox="0 0 24 24"></svg><svg viewbox="0 0 9 9"></svg><input required>')
+    assert not g.feed_text(b'<svg viewBoX="0">')
+    assert g.feed_text(b"<p>Open API</p>")
 
 
 def test_no_markup_inside_a_tag():

@@ -41,6 +41,13 @@ def test_a_further_sketch_run_whose_packs_travelled_renders_nothing_and_starts_f
     assert train[train.index("--run") + 1] == "runs/mini-gpu"
     assert train[train.index("--portable") + 1] == "train/checkpoints/mini-gpu.pt"
     assert train[train.index("--init") + 1] == "train/checkpoints/mini-sketch3.pt"
+    assert train[train.index("--lr") + 1] == "5e-4"  # the fine-tune's peak unless told
+
+
+def test_a_sketch_runs_peak_learning_rate_is_an_option(sandbox):
+    calls = _run(sandbox, "--prompt", "sketch", "--init", "train/checkpoints/mini-sketch6.pt", "--lr", "2e-4")
+    train = calls[-1].split()
+    assert train[train.index("--lr") + 1] == "2e-4" and train[train.index("--warmup") + 1] == "20"
 
 
 def test_a_fresh_sketch_run_renders_and_packs_its_pages_first(sandbox):

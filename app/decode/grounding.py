@@ -12,12 +12,13 @@ the sketch's nodes, in order, so it cannot wander off into another page.
 It follows the output byte by byte through a small HTML tokenizer:
 - outside text nodes the text is free: attribute values, `<style>` and `<script>` contents, the `<title>`
   before `<body>` (a mockup rarely shows it), comments in the head, the code fence before the first tag;
-- the tags nest (`app.decode.nesting`): element and attribute names are HTML's, the page's frame comes in
+- the tags nest (`app.decode.nesting`): element and attribute names are HTML's, written lower-case (in the
+  body; SVG's `viewBox` as SVG spells it), an attribute once in a tag, the page's frame comes in
   order, an end tag closes the innermost open element, and inside the body no `<!DOCTYPE>`, `<html>`,
   `<head>`, `<body>` or head element (a lost model restarts the page), nor a comment (a lost model writes on
   inside one, free of the OCR text); no `<` inside a tag, quoted or not (a lost model's
   `<h3 class="x</p><div">`); an attribute's value is one line of at most VALUE_BYTES, and a class list
-  holds class names only, of at most CLASS_BYTES (run 4 wrote its band's words, then CSS, into
+  holds at most CLASS_NAMES class names in at most CLASS_BYTES (run 4 wrote its band's words, then CSS, into
   `<p class="down you can add to know they need,.6 min read…`);
 - a stylesheet holds no markup: outside a CSS string, `<` only begins its `</style>` (a lost model opened a
   second `<style>` in it, or wrote its body's tags into it); it ends at the first rule's end past STYLE_BYTES,
@@ -64,6 +65,7 @@ BACK, AHEAD = 6, 4  # a text node starts in lines [last - BACK, last + AHEAD] of
 SPACE = frozenset(b" \t\n\r\f")
 OUT, TAG, DATA, RAW, COMMENT, END = range(6)
 LT, GT, SLASH, BACKTICK = ord("<"), ord(">"), ord("/"), ord("`")
+UPPER_A, UPPER_Z = ord("A"), ord("Z")
 TAIL = b"\n```\n"  # what may follow </html>
 LBRACE, RBRACE = ord("{"), ord("}")
 # A stylesheet longer than this is a model going round in it (2,200 corpus pages: median 1,145 bytes, longest
@@ -73,7 +75,9 @@ LBRACE, RBRACE = ord("{"), ord("}")
 # open rules are closed and the sheet ends there.
 STYLE_BYTES, STYLE_TOKENS = 2400, 800
 VALUE_BYTES = 120  # an attribute value's longest (the corpus's: 47, an icon's path; no value spans lines)
-CLASS_BYTES = 40  # a class list's longest (the corpus's: 13 bytes, "grid cols-4"-like names)
+# A class list's longest and most names (the corpus's: 13 bytes and 2 names, "grid cols-4"; run 6 wrote the words it
+# was denied into 40-byte lists, `class="cost teamses0 min read the d in half Dec"`)
+CLASS_BYTES, CLASS_NAMES = 24, 3
 CLASS_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_ ")
 QUOTES = b"\"'"
 
@@ -90,7 +94,7 @@ class _State:
     """Where the output stands; cheap to copy, so a token can be tried without changing the real state."""
 
     __slots__ = ("mode", "buf", "quote", "raw", "started", "space", "cands", "cursor", "written", "body", "last",
-                 "stack", "named", "attr", "value", "css", "vattr", "vlen")
+                 "stack", "named", "attr", "value", "css", "vattr", "vlen", "vnames", "vprev", "seen")
 
     def __init__(self, n_lines: int):
         self.mode = OUT
@@ -111,6 +115,9 @@ class _State:
         self.css = (0, 0, 0, 0)  # RAW in <style>: (braces open, bytes, the open string's quote or 0, tokens)
         self.vattr = None       # TAG: the last attribute name written, whose value comes after `=`
         self.vlen = 0           # TAG: bytes of that value so far
+        self.vnames = 0         # TAG: words begun in that value (a class list's names)
+        self.vprev = 0          # TAG: that value's last byte, 0 at its start
+        self.seen = ()          # TAG: the attribute names the tag has
 
     def copy(self) -> "_State":
         s = _State.__new__(_State)
@@ -118,7 +125,8 @@ class _State:
         s.started, s.space, s.cands, s.cursor = self.started, self.space, self.cands, self.cursor
         s.written, s.body, s.last = self.written, self.body, self.last
         s.stack, s.named, s.attr, s.value, s.css = self.stack, self.named, self.attr, self.value, self.css
-        s.vattr, s.vlen = self.vattr, self.vlen
+        s.vattr, s.vlen, s.seen = self.vattr, self.vlen, self.seen
+        s.vnames, s.vprev = self.vnames, self.vprev
         return s
 
 
@@ -265,13 +273,13 @@ class HtmlTextGrounding:
             return len(s.buf) <= len(TAIL) and (b in SPACE or b == BACKTICK)
         if s.mode == OUT:
             if b == LT:
-                s.mode, s.buf, s.quote, s.named, s.attr, s.value = TAG, b"", 0, False, None, 0
+                s.mode, s.buf, s.quote, s.named, s.attr, s.value, s.seen = TAG, b"", 0, False, None, 0, ()
         elif s.mode == RAW:
             if s.raw == b"</style" and not self._style_byte(s, b):
                 return False
             s.buf = (s.buf + bytes([b]))[-len(s.raw):]
             if s.buf.lower() == s.raw:
-                s.mode, s.buf, s.quote, s.named, s.attr, s.value = TAG, s.raw[1:], 0, False, None, 0
+                s.mode, s.buf, s.quote, s.named, s.attr, s.value, s.seen = TAG, s.raw[1:], 0, False, None, 0, ()
         elif s.mode == COMMENT:
             s.buf = (s.buf + bytes([b]))[-3:]
             if s.buf == b"-->":
@@ -289,6 +297,8 @@ class HtmlTextGrounding:
             return self._value_byte(s, b)
         ends_name = b == GT or b in SPACE or (b == SLASH and s.buf and s.buf[:1] != b"/")
         if not s.named:
+            if UPPER_A <= b <= UPPER_Z and s.body:
+                return False  # in the body a name is lower-case, as on every page learnt from (`</bODY   >`)
             if ends_name:
                 if not name_fits(s.stack, s.body, s.buf.lower(), complete=True):
                     return False
@@ -355,7 +365,7 @@ class HtmlTextGrounding:
             s.value = 2
             return b not in b"=`\"'" and HtmlTextGrounding._value_byte(s, b)
         if b == GT or b in SPACE or b == SLASH:
-            if s.attr is not None and not attribute_fits(s.attr, complete=True):
+            if s.attr is not None and not HtmlTextGrounding._attribute_ends(s):
                 return False
             if b in SPACE:  # after `=` a value may still come; after a name, its `=`
                 s.value = 1 if s.value == 1 else 3 if s.attr is not None or s.value == 3 else 0
@@ -364,15 +374,17 @@ class HtmlTextGrounding:
             s.attr = None
             return True
         if b == ord("="):
-            if s.value != 3 and (s.attr is None or not attribute_fits(s.attr, complete=True)):
+            if s.value != 3 and (s.attr is None or not HtmlTextGrounding._attribute_ends(s)):
                 return False
-            s.attr, s.value, s.vlen = None, 1, 0
+            s.attr, s.value, s.vlen, s.vnames, s.vprev = None, 1, 0, 0, 0
             return True
         if b in (0x22, 0x27):
             if s.value != 1:
                 return False
-            s.quote, s.value, s.vlen = b, 0, 0
+            s.quote, s.value, s.vlen, s.vnames, s.vprev = b, 0, 0, 0, 0
             return True
+        if UPPER_A <= b <= UPPER_Z and ((s.attr or b"") + bytes([b]))[:5] != b"viewB":
+            return False  # names are lower-case (`<br Class reqUired>`); SVG's `viewBox` is written as SVG spells it
         s.value = 0
         name = (s.attr or b"") + bytes([b]).lower()
         if not attribute_fits(name, complete=False):
@@ -381,14 +393,25 @@ class HtmlTextGrounding:
         return True
 
     @staticmethod
+    def _attribute_ends(s: _State) -> bool:
+        """An attribute's name has ended: one HTML knows, and not one the tag has already (the browser keeps
+        the first; a lost model wrote `width` three times)."""
+        if not attribute_fits(s.attr, complete=True) or s.attr in s.seen:
+            return False
+        s.seen += (s.attr,)
+        return True
+
+    @staticmethod
     def _value_byte(s: _State, b: int) -> bool:
-        """A byte of an attribute's value: on one line, at most VALUE_BYTES, and in a class list class names
-        (letters, digits, `-`, `_`, spaces) of at most CLASS_BYTES (a lost model wrote its page's words, and
-        then CSS, into values, where the OCR text does not hold them)."""
+        """A byte of an attribute's value: on one line, at most VALUE_BYTES, and in a class list at most
+        CLASS_NAMES class names (letters, digits, `-`, `_`) in at most CLASS_BYTES (a lost model wrote its page's
+        words, and then CSS, into values, where the OCR text does not hold them)."""
         s.vlen += 1
+        begins = b not in SPACE and (s.vprev == 0 or s.vprev in SPACE)
+        s.vnames, s.vprev = s.vnames + begins, b
         if b in b"\r\n" or s.vlen > VALUE_BYTES:
             return False
-        return s.vattr != b"class" or (b in CLASS_CHARS and s.vlen <= CLASS_BYTES)
+        return s.vattr != b"class" or (b in CLASS_CHARS and s.vlen <= CLASS_BYTES and s.vnames <= CLASS_NAMES)
 
     def _data(self, s: _State, b: int) -> bool:
         text = self.lines.text
@@ -399,7 +422,7 @@ class HtmlTextGrounding:
                     return False
                 used = min(ends, key=lambda c: (c[2] != len(text[c[1]]), c[1]))
                 s.cursor, s.last = _commit(s.cursor, used, text), used[1]
-            s.mode, s.buf, s.quote, s.named, s.attr, s.value = TAG, b"", 0, False, None, 0
+            s.mode, s.buf, s.quote, s.named, s.attr, s.value, s.seen = TAG, b"", 0, False, None, 0, ()
             return True
         if b in SPACE:
             if s.started and not s.space:
