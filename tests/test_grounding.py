@@ -145,6 +145,8 @@ def test_names_are_lower_case_and_an_attribute_comes_once():
     assert not g.feed_text(b"<br Class>")                       # and `<br Class reqUired>`
     assert not g.feed_text(b'<p class="a" title="b" class="c">')
     assert not g.feed_text(b"<input required required>")
+    assert not g.feed_text(b"<header hidden hid")               # refused as it begins: no dead end at its end
+    assert g.feed_text(b"<header hidden height=1 data-a=1></header>")
     assert g.feed_text(b'<svg viewBox="0 0 24 24"></svg><svg viewbox="0 0 9 9"></svg><input required>')
     assert not g.feed_text(b'<svg viewBoX="0">')
     assert g.feed_text(b"<p>Open API</p>")

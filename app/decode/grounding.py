@@ -57,7 +57,7 @@ import html
 import weakref
 from typing import Sequence
 
-from app.decode.nesting import VOID, attribute_fits, name_fits
+from app.decode.nesting import ATTRIBUTES, FREE_ATTRIBUTES, VOID, attribute_fits, name_fits
 
 RAW_TAGS = {b"style", b"script"}
 FALLBACK_SCAN = 512  # the model's best tokens the fallback looks at
@@ -88,6 +88,14 @@ class _Lines:
     def __init__(self, lines: Sequence[str]):
         texts = (" ".join(str(t).split()) for t in lines)
         self.text = [html.escape(t, quote=False).encode("utf-8") for t in texts if t]
+
+
+def _unwritten(prefix: bytes, seen: tuple) -> bool:
+    """Whether an attribute name begun as `prefix` can still end as one its tag does not have yet (a name
+    refused only at its end left a lost model no way on: `<header hidden hidden`)."""
+    if not seen or prefix.startswith(FREE_ATTRIBUTES) or any(f.startswith(prefix) for f in FREE_ATTRIBUTES):
+        return True
+    return any(n.startswith(prefix) and n not in seen for n in ATTRIBUTES)
 
 
 class _State:
@@ -387,7 +395,7 @@ class HtmlTextGrounding:
             return False  # names are lower-case (`<br Class reqUired>`); SVG's `viewBox` is written as SVG spells it
         s.value = 0
         name = (s.attr or b"") + bytes([b]).lower()
-        if not attribute_fits(name, complete=False):
+        if not attribute_fits(name, complete=False) or not _unwritten(name, s.seen):
             return False
         s.attr = s.vattr = name
         return True
