@@ -467,3 +467,23 @@ def test_a_row_whose_items_stand_apart_keeps_its_span(renderer):
     renderer.render(html, width=1280, height=400)
     left = renderer.probe("() => document.querySelector('input').getBoundingClientRect().left")
     assert abs(left - 938) <= 24, (left, html)
+
+
+def test_a_column_of_links_between_rules_keeps_its_spacing_without_negative_margins(renderer):
+    """Real page 13545's sidebar: a link, its date 20 px under it, a rule 3 px under the date, the next link 20 px
+    under the rule. With the median spacing as the column's gap, every rule was pulled up by `margin-top:-17px`;
+    the least spacing is the gap instead, and what stands further apart gets a positive margin."""
+    from app.layout.tree import Node
+
+    style = {"size": 15, "lh": 21, "lines": 1, "colour": "#4b4b4b", "weight": 400}
+    kids, y = [], 100
+    for k in range(4):
+        kids += [Node("text", 100, y, 200, 21, role="a", text=f"Archive {k + 1}", style=style),
+                 Node("text", 100, y + 41, 200, 21, text=f"May {k + 1}", style=style),
+                 Node("divider", 100, y + 65, 200, 1, style={"colour": "#e0e0e0"})]
+        y += 86
+    html = write_page(Node("page", 0, 0, 1000, 500, [Node("column", 100, 100, 200, y - 100, kids)]))
+    assert not re.search(r"margin(-top)?:-", html), html
+    renderer.render(html, width=1000, height=500)
+    tops = renderer.probe("() => [...document.querySelectorAll('hr')].map(e => e.getBoundingClientRect().top)")
+    assert [round(t) for t in tops] == [165, 251, 337, 423], (tops, html)

@@ -192,7 +192,10 @@ class _Writer:
             return self._row(n, frame)
         # column (and page wraps, lists' items)
         gaps = [max(0, kids[k + 1].y - kids[k].bottom) for k in range(len(kids) - 1)]
+        # the median spacing, or the least where some are closer (a rule under its text): what differs is a
+        # child's margin-top, never a negative one
         gap = _median(gaps)
+        gap = gap if gap - min(gaps, default=0) <= 3 else min(gaps)
         decls = ["display:flex", "flex-direction:column"] + ([f"gap:{_px(gap)}"] if gap else [])
         places = []
         for k, c in enumerate(kids):
