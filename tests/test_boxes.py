@@ -2,7 +2,7 @@
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from app.perceive.boxes import find_boxes
+from app.perceive.boxes import find_boxes, page_colour
 
 WHITE = (255, 255, 255)
 
@@ -46,3 +46,19 @@ def test_a_region_of_its_background_colour_or_only_text_has_no_boxes():
     assert find_boxes(arr, (0, 0, 640, 60), WHITE, texts) == []
     assert find_boxes(arr, (0, 400, 640, 480), (15, 23, 42), texts) == []
     assert find_boxes(arr, (10, 10, 10, 10), WHITE) == []
+
+
+def test_a_framed_pages_colour_is_its_sides_not_its_commoner_white_column():
+    """Real page 13545: a white column 1200 px wide on a dark page 1280 px wide. White is the commoner colour,
+    but the page's colour is the dark at both its sides; a page whose sides differ (a dark sidebar at the left
+    only) or that has no sides of its own keeps its commonest colour."""
+    dark, white = (37, 37, 37), (248, 248, 248)
+    page = np.full((600, 1280, 3), dark, np.uint8)
+    page[:560, 40:1240] = white
+    assert tuple(page_colour(page).astype(int)) == dark
+    page[:40, :] = (51, 51, 51)  # a header band from edge to edge: the sides are still the page's for 87% of them
+    assert tuple(page_colour(page).astype(int)) == dark
+    sidebar = np.full((600, 1280, 3), white, np.uint8)
+    sidebar[:, :240] = dark
+    assert tuple(page_colour(sidebar).astype(int)) == white
+    assert tuple(page_colour(np.full((600, 1280, 3), white, np.uint8)).astype(int)) == white

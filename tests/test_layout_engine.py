@@ -487,3 +487,13 @@ def test_a_column_of_links_between_rules_keeps_its_spacing_without_negative_marg
     renderer.render(html, width=1000, height=500)
     tops = renderer.probe("() => [...document.querySelectorAll('hr')].map(e => e.getBoundingClientRect().top)")
     assert [round(t) for t in tops] == [165, 251, 337, 423], (tops, html)
+
+
+def test_a_white_column_on_a_dark_page_is_written_on_the_dark_page():
+    """Real page 13545's frame: before, the page was written white (its commoner colour) and its dark sides lost."""
+    arr = np.full((500, 1280, 3), 37, np.uint8)
+    arr[:460, 40:1240] = 248
+    arr[100:300, 200:600] = (30, 90, 200)  # a picture in the column
+    html = write_page(infer(arr, []))
+    assert "body{background:#252525}" in html, html
+    assert "background:#f8f8f8" in html, html

@@ -39,7 +39,7 @@ import numpy as np
 from app.layout import groups, regions
 from app.layout.typeset import typeset
 from app.layout.tree import CONTAINERS, Node, bounds
-from app.perceive.boxes import Box, colour_boxes, common_colour, find_boxes, hex_colour, near_colours
+from app.perceive.boxes import Box, colour_boxes, find_boxes, hex_colour, near_colours, page_colour
 from app.perceive.labels import read_buttons, relabel
 from app.perceive.overlay import ALPHA, behind_pixels, card_pixels, find_dialog, on_card, split_lines
 from app.perceive.pixels import distance
@@ -89,7 +89,7 @@ def infer(arr: np.ndarray, ocr_lines: Sequence) -> Node:
 def _page(arr: np.ndarray, ocr_lines: Sequence) -> Node:
     """The layout tree of a page with no overlay."""
     h, w = arr.shape[:2]
-    bg = common_colour(arr) if arr.size else np.array([255, 255, 255])
+    bg = page_colour(arr) if arr.size else np.array([255, 255, 255])
     ocr_lines = [ln for ln in ocr_lines if is_text(arr, ln)]
     # each line's columns blanked, not its whole box: a line Tesseract reads across a row of cards would cut
     # the cards between its columns into strips

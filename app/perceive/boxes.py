@@ -16,6 +16,9 @@ of at least MIN_W × MIN_H px is
   input): its border colour is the ring's median;
 anything else (icons, illustrations, glyphs of a line Tesseract missed) is left out.
 
+`page_colour(arr)` is the colour boxes are found against: the page's sides' when both are one colour (a framed
+page), else its commonest.
+
 Not here: what a box is for (`app.layout.infer`), the text on it (`app.perceive.text`).
 """
 from __future__ import annotations
@@ -75,6 +78,24 @@ def common_colour(pixels: np.ndarray) -> np.ndarray:
     keys = (q[:, 0] << 12) | (q[:, 1] << 6) | q[:, 2]
     values, counts = np.unique(keys, return_counts=True)
     return np.median(flat[keys == values[np.argmax(counts)]], axis=0)
+
+
+EDGE_STRIP, EDGE_SHARE = 4, 0.8  # px of each side looked at; how much of its height one colour must fill
+
+
+def page_colour(pixels: np.ndarray) -> np.ndarray:
+    """The page's own colour in a screenshot `pixels [h, w, 3]` (uint8): the colour of both of its sides where
+    one colour fills EDGE_SHARE of each side's height (a framed page: a white column on a dark page, whose white
+    is the commoner colour), else its commonest colour."""
+    common = common_colour(pixels)
+    if pixels.shape[1] < 8 * EDGE_STRIP:
+        return common
+    sides = [pixels[:, :EDGE_STRIP].reshape(-1, 3), pixels[:, -EDGE_STRIP:].reshape(-1, 3)]
+    colours = [np.median(s, axis=0) for s in sides]
+    if (distance(colours[0], colours[1]) <= 24 < distance(colours[0], common)
+            and all((distance(s, c) <= 24).mean() >= EDGE_SHARE for s, c in zip(sides, colours))):
+        return colours[0]
+    return common
 
 
 def centre_within(xywh, box) -> bool:
