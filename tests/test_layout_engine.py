@@ -497,3 +497,23 @@ def test_a_white_column_on_a_dark_page_is_written_on_the_dark_page():
     html = write_page(infer(arr, []))
     assert "body{background:#252525}" in html, html
     assert "background:#f8f8f8" in html, html
+
+
+def test_paragraphs_a_few_px_apart_from_the_usual_share_one_class_beside_a_rule_under_a_title():
+    """Real page 13545's post: a rule 3 px under its title, then paragraphs 17 to 22 px apart. The least spacing is
+    the column's gap; the paragraphs take one margin, the usual spacing, and so one class."""
+    from app.layout.tree import Node
+
+    style = {"size": 18, "lh": 30, "lines": 1, "colour": "#282828", "weight": 400}
+    kids = [Node("text", 100, 100, 400, 56, role="h1", text="Revenge",
+                 style={"size": 47, "lh": 56, "lines": 1, "colour": "#282828", "weight": 700}),
+            Node("divider", 100, 159, 600, 1, style={"colour": "#e0e0e0"})]
+    y = 160
+    for k, g in enumerate((20, 18, 22, 17, 21)):
+        y += g
+        kids.append(Node("text", 100, y, 600, 30, text=f"Paragraph number {k + 1}.", style=style))
+        y += 30
+    html = write_page(Node("page", 0, 0, 1000, 600, [Node("column", 100, 100, 600, y - 100, kids)]))
+    assert not re.search(r"margin(-top)?:-", html), html
+    classes = re.findall(r'<p class="([^"]+)">Paragraph', html)
+    assert len(classes) == 5 and len(set(classes[1:])) == 1, html

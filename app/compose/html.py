@@ -196,12 +196,14 @@ class _Writer:
         # child's margin-top, never a negative one
         gap = _median(gaps)
         gap = gap if gap - min(gaps, default=0) <= 3 else min(gaps)
+        # the spacing most of the others keep, for each child near it (paragraphs 17 to 22 px apart share one)
+        wide = _median([g for g in gaps if g - gap > 3])
         decls = ["display:flex", "flex-direction:column"] + ([f"gap:{_px(gap)}"] if gap else [])
         places = []
         for k, c in enumerate(kids):
             p = self._in_column(c, (x0, x1))
             if k and abs(gaps[k - 1] - gap) > 3:
-                p.append(f"margin-top:{_px(gaps[k - 1] - gap)}")
+                p.append(f"margin-top:{_px((wide if abs(gaps[k - 1] - wide) <= 3 else gaps[k - 1]) - gap)}")
             places.append(p)
         if kids and kids[0].y - y0 > 3 and not n.style.get("pad"):
             places[0].append(f"margin-top:{_px(kids[0].y - y0)}")
