@@ -126,7 +126,7 @@ def test_attribute_names_are_htmls():
 
 
 def test_an_attribute_value_is_short_and_a_class_list_holds_class_names_only():
-    g = machine("Open API", "More")
+    g = machine("Open API")
     assert g.feed_text(HEAD + b'<p class="card is-open grid_2" title="Any: words, here.">')
     assert not g.feed_text(b'<p class="down you can add,')   # run 4's words, then CSS, in a class value
     assert not g.feed_text(b"<p class=a;b>")                  # unquoted as quoted
@@ -377,17 +377,3 @@ def test_a_slot_is_filled_past_what_ocr_read_from_an_icon(tok):
     assert g.feed_text(HEAD + b"<h1>")
     hiring = tok.encode("Hiring")[0]
     assert g.fallback([tok.encode("Fast")[0], hiring]) == hiring
-
-
-def test_once_the_text_is_used_only_void_elements_and_icons_open_and_nothing_opens_too_deep():
-    """Run 7 wrote its held-out pages' words, then went on opening empty elements, each inside the last, until its
-    1,536 tokens ran out (`<nav><a><footer><a><nav><a><h1>…`): after the last word only an end tag, a void element or
-    an icon may come, and at any time no element opens deeper than MAX_DEPTH in the body."""
-    g = machine("Open API", "~")
-    assert g.feed_text(HEAD + b"<main><p>Open API</p>")
-    assert not g.feed_text(b"<p>") and not g.feed_text(b"<nav") and not g.feed_text(b"<sp")
-    assert g.feed_text(b'<img src="a.png"><hr><svg viewBox="0 0 24 24"><path d="M0 0"></path></svg></main></body></html>')
-    deep = machine("Open API")
-    assert deep.feed_text(HEAD + b"<div>" * 12)
-    assert not deep.feed_text(b"<div>") and deep.feed_text(b"<br>")
-    assert deep.feed_text(b"</div><p>Open API</p>")

@@ -54,7 +54,6 @@ deciding when a conversion is grounded (`app.pipeline`).
 from __future__ import annotations
 
 import html
-import re
 import weakref
 from typing import Sequence
 
@@ -75,9 +74,6 @@ LBRACE, RBRACE = ord("{"), ord("}")
 # tokens, the sheet ends at the next rule's end; past a third more (a model writing `{` it never closes), the
 # open rules are closed and the sheet ends there.
 STYLE_BYTES, STYLE_TOKENS = 2400, 800
-MAX_DEPTH = 12  # elements open in the body at most (the corpus's deepest: 10)
-AFTER_TEXT = VOID | {b"svg", b"path"}  # what may open once every word of the text is used: void elements, icons
-_ALNUM = re.compile(rb"[0-9A-Za-z\x80-\xff]")  # a word still to write has a letter or digit (not OCR's "~")
 VALUE_BYTES = 120  # an attribute value's longest (the corpus's: 47, an icon's path; no value spans lines)
 # A class list's longest and most names (the corpus's: 13 bytes and 2 names, "grid cols-4"; run 6 wrote the words it
 # was denied into 40-byte lists, `class="cost teamses0 min read the d in half Dec"`)
@@ -311,8 +307,6 @@ class HtmlTextGrounding:
         if not s.named:
             if UPPER_A <= b <= UPPER_Z and s.body:
                 return False  # in the body a name is lower-case, as on every page learnt from (`</bODY   >`)
-            if s.body and not self._may_open(s, s.buf if ends_name else s.buf + bytes([b]), ends_name):
-                return False
             if ends_name:
                 if not name_fits(s.stack, s.body, s.buf.lower(), complete=True):
                     return False
@@ -405,18 +399,6 @@ class HtmlTextGrounding:
             return False
         s.attr = s.vattr = name
         return True
-
-    def _may_open(self, s: _State, name: bytes, complete: bool) -> bool:
-        """Whether a tag of the body named `name` so far may be written: an end tag always; an element opens
-        at most MAX_DEPTH deep in the body, and once every word of the text is used only a void one or an icon
-        opens (a lost model went on opening empty elements, each in the last, until its tokens ran out)."""
-        name = name.lower()
-        if name[:1] in (b"/", b"!") or not name:
-            return True
-        if len(s.stack) - 2 < MAX_DEPTH and any(c < len(t) and _ALNUM.search(t, c) for c, t in zip(s.cursor, self.lines.text)):
-            return True
-        names = VOID if len(s.stack) - 2 >= MAX_DEPTH else AFTER_TEXT
-        return name in names if complete else any(n.startswith(name) for n in names)
 
     @staticmethod
     def _attribute_ends(s: _State) -> bool:
