@@ -24,6 +24,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$PROMPT" in ocr|sketch) ;; *) echo "--prompt must be ocr or sketch" >&2; exit 2;; esac
+[[ "$LR" =~ ^[0-9]*\.?[0-9]+([eE]-?[0-9]+)?$ ]] || { echo "--lr must be a number, e.g. 2e-4" >&2; exit 2; }
 PAGES=${PAGES:-$([ "$PROMPT" = ocr ] && echo 6000 || echo 3000)}
 PY=.venv/bin/python
 D=data/mini

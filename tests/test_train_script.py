@@ -64,3 +64,10 @@ def test_an_unknown_option_is_one_line_and_exit_2(sandbox):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stderr.strip() == "unknown option --pages-seed"
     assert not (sandbox / "calls.txt").exists()
+
+
+def test_a_learning_rate_that_is_no_number_is_one_line_and_exit_2_before_anything_runs(sandbox):
+    done = subprocess.run(["bash", str(sandbox / "scripts" / "train_mini.sh"), "--prompt", "sketch", "--lr", "fast"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.strip() == "--lr must be a number, e.g. 2e-4"
+    assert not (sandbox / "calls.txt").exists()
