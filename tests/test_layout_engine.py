@@ -517,3 +517,29 @@ def test_paragraphs_a_few_px_apart_from_the_usual_share_one_class_beside_a_rule_
     assert not re.search(r"margin(-top)?:-", html), html
     classes = re.findall(r'<p class="([^"]+)">Paragraph', html)
     assert len(classes) == 5 and len(set(classes[1:])) == 1, html
+
+
+def test_a_row_at_the_right_of_its_column_stays_on_a_phone_screen(renderer):
+    """Real page 10824: its article and sidebar, a row at the right of the page's frame (`align-self:flex-end`),
+    were wider than a phone and overflowed past the screen's left edge, where no scrolling reaches: the
+    article's first words were cut off. The row is at most its column's width, and its items shrink."""
+    from app.layout.tree import Node
+
+    def para(x, y, w, text):
+        return Node("text", x, y, w, 36, role="p", text=text,
+                    style={"size": 15, "lh": 18, "lines": 2, "colour": "#393939", "weight": 400})
+
+    card = Node("column", 240, 120, 620, 120, [para(280, 140, 560, "Manko, Gold, Katcher and Fox " * 4)],
+                style={"bg": "#ffffff"})
+    article = Node("column", 240, 120, 680, 200, [card, para(240, 260, 600, "View the full release " * 3)])
+    sidebar = Node("column", 920, 120, 300, 200, [para(940, 140, 260, "Press releases and events")],
+                   style={"bg": "#f4f4f4"})
+    title = Node("text", 40, 40, 400, 40, role="h1", text="Law firm",
+                 style={"size": 33, "lh": 40, "lines": 1, "colour": "#222222", "weight": 700})
+    band = Node("column", 40, 40, 1180, 280, [title, Node("row", 240, 120, 980, 200, [article, sidebar])])
+    html = write_page(Node("page", 0, 0, 1280, 400, [band], style={"bg": "#2a3a47"}))
+    left = """() => Math.min(...[...document.querySelectorAll('p')].map((p) => p.getBoundingClientRect().left))"""
+    renderer.render(html, width=1280, height=400)
+    assert renderer.probe(left) >= 200, html  # the row at the right of its column
+    renderer.render(html, width=390, height=400)
+    assert renderer.probe(left) >= 0, html

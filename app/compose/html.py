@@ -141,8 +141,12 @@ class _Writer:
             # what is left of the frame beside the margin, at most: nothing pushed past its edge
             return out + [d for d in self._width(c) if not d.startswith("max-width:100%")] + [
                 f"max-width:calc(100% - {margin:.1f}%)"]
-        out += self._width(c)
-        return out
+        width = self._width(c)
+        if out[0] != "align-self:flex-start" and not any(d.startswith("max-width") for d in width):
+            # centred or at the right, a box wider than a phone would overflow past the screen's left edge, where
+            # no scrolling reaches (real page 10824's article and sidebar): at most its column's width
+            width.append("max-width:100%")
+        return out + width
 
     def _width(self, c: Node) -> list[str]:
         if c.kind == "text":
