@@ -109,7 +109,7 @@ def test_html_escaping_of_the_ocr_text():
 
 
 def test_a_quote_opens_a_value_only_after_an_equals_sign():
-    g = machine("Open API")
+    g = machine("Open API", "More")
     assert not g.feed_text(HEAD + b'<span class=icon"x>')     # the browser would read `icon"x` as the value
     assert not g.feed_text(HEAD + b'<span "class">')
     assert g.feed_text(HEAD + b'<span title = "a > b" data-id=7 hidden><a href=/docs>')
@@ -126,7 +126,7 @@ def test_attribute_names_are_htmls():
 
 
 def test_an_attribute_value_is_short_and_a_class_list_holds_class_names_only():
-    g = machine("Open API")
+    g = machine("Open API", "More")
     assert g.feed_text(HEAD + b'<p class="card is-open grid_2" title="Any: words, here.">')
     assert not g.feed_text(b'<p class="down you can add,')   # run 4's words, then CSS, in a class value
     assert not g.feed_text(b"<p class=a;b>")                  # unquoted as quoted
@@ -139,7 +139,7 @@ def test_an_attribute_value_is_short_and_a_class_list_holds_class_names_only():
 
 
 def test_names_are_lower_case_and_an_attribute_comes_once():
-    g = machine("Open API")
+    g = machine("Open API", "More")
     assert g.feed_text(b"```html\n<!DOCTYPE html>\n<html><head></head><body>")  # a declaration as written
     assert not g.feed_text(b"<Div>")                            # run 6's `</bODY   >`
     assert not g.feed_text(b"<br Class>")                       # and `<br Class reqUired>`
@@ -153,7 +153,7 @@ def test_names_are_lower_case_and_an_attribute_comes_once():
 
 
 def test_no_markup_inside_a_tag():
-    g = machine("Open API")
+    g = machine("Open API", "More")
     assert g.feed_text(HEAD + b'<h3 class="icon')
     assert not g.feed_text(b"</h3>") and not g.feed_text(b'"<p>')
     assert g.feed_text(b'">Open API</h3>')
@@ -377,3 +377,13 @@ def test_a_slot_is_filled_past_what_ocr_read_from_an_icon(tok):
     assert g.feed_text(HEAD + b"<h1>")
     hiring = tok.encode("Hiring")[0]
     assert g.fallback([tok.encode("Fast")[0], hiring]) == hiring
+
+
+def test_once_every_word_is_written_only_void_elements_and_icons_open():
+    g = machine("Hello world", "~")
+    assert g.feed_text(HEAD + b"<main><div>")            # words are left: anything opens
+    assert g.feed_text(b"<p>Hello world</p>")
+    for lost in (b"<div", b"<section>", b"<a href", b"<li"):  # (`<li` could only grow into `<link>`)
+        assert not g.feed_text(lost)                     # a lost model's empty elements, each inside the last
+    assert g.feed_text(b'<br><img src="a.png"><svg><path d="M0 0"></path></svg>')  # OCR's "~" is no word
+    assert g.feed_text(b"</div></main></body></html>")

@@ -34,7 +34,10 @@ It follows the output byte by byte through a small HTML tokenizer:
 - a node starts in a line near the last one used (BACK lines before it to AHEAD after it, in reading order)
   or in the first line not used up: the model walks down the page instead of jumping to its end;
 - when a node ends, the words it used are consumed: a text is copied once (a repeated label is repeated
-  in the OCR, so repeats stay possible).
+  in the OCR, so repeats stay possible);
+- once every word with a letter or digit is used, only void elements and an icon's `svg`/`path` open in the
+  body: the page's content is written, and a lost model went on opening empty elements, each inside the last,
+  until its tokens ran out.
 OCR text is matched in its HTML-escaped form (`&amp;`, `&lt;`, `&gt;`). The stop tokens are refused inside a
 text node's words (a model denied the word it wanted would otherwise stop there, mid-page, when the stop
 token ranks above the allowed continuation) and while an element is open (the reply ends with its page
@@ -54,6 +57,7 @@ deciding when a conversion is grounded (`app.pipeline`).
 from __future__ import annotations
 
 import html
+import re
 import weakref
 from typing import Sequence
 
@@ -74,6 +78,10 @@ LBRACE, RBRACE = ord("{"), ord("}")
 # tokens, the sheet ends at the next rule's end; past a third more (a model writing `{` it never closes), the
 # open rules are closed and the sheet ends there.
 STYLE_BYTES, STYLE_TOKENS = 2400, 800
+# once every word of the text is used, only these open in the body (void elements, an icon's parts): a lost
+# model went on opening empty elements, each inside the last, until its tokens ran out
+AFTER_TEXT = VOID | {b"svg", b"path"}
+_ALNUM = re.compile(rb"[0-9A-Za-z\x80-\xff]")  # a word still to write has a letter or digit (not OCR's "~")
 VALUE_BYTES = 120  # an attribute value's longest (the corpus's: 47, an icon's path; no value spans lines)
 # A class list's longest and most names (the corpus's: 13 bytes and 2 names, "grid cols-4"; run 6 wrote the words it
 # was denied into 40-byte lists, `class="cost teamses0 min read the d in half Dec"`)
@@ -152,6 +160,7 @@ class HtmlTextGrounding:
         self.specials = frozenset(specials)
         self.stops = tuple(specials)
         self.state = _State(len(self.lines.text))
+        self._left: tuple = (None, True)  # (a cursor, whether a word is left to write at it)
         self._tried: dict[int, _State | None] = {}
 
     @classmethod
@@ -307,6 +316,8 @@ class HtmlTextGrounding:
         if not s.named:
             if UPPER_A <= b <= UPPER_Z and s.body:
                 return False  # in the body a name is lower-case, as on every page learnt from (`</bODY   >`)
+            if s.body and not self._may_open(s, s.buf if ends_name else s.buf + bytes([b]), ends_name):
+                return False
             if ends_name:
                 if not name_fits(s.stack, s.body, s.buf.lower(), complete=True):
                     return False
@@ -399,6 +410,24 @@ class HtmlTextGrounding:
             return False
         s.attr = s.vattr = name
         return True
+
+    def _may_open(self, s: _State, name: bytes, complete: bool) -> bool:
+        """Whether a tag of the body named `name` so far may be written: an end tag always, an element while
+        a word of the text is still to be written, and after that only an element of AFTER_TEXT."""
+        name = name.lower()
+        if not name or name[:1] in (b"/", b"!") or self._words_left(s):
+            return True
+        if complete:
+            return name in AFTER_TEXT
+        # a name begun must be able to end as one that may open here (`<li` grows only into `<link>`, which the
+        # body refuses: a model that began it would be left with no token)
+        return any(n.startswith(name) and name_fits(s.stack, True, n, complete=True) for n in AFTER_TEXT)
+
+    def _words_left(self, s: _State) -> bool:
+        """Whether a word with a letter or digit is still to be written (kept per cursor: asked per name byte)."""
+        if self._left[0] is not s.cursor:
+            self._left = (s.cursor, any(c < len(t) and _ALNUM.search(t, c) for c, t in zip(s.cursor, self.lines.text)))
+        return self._left[1]
 
     @staticmethod
     def _attribute_ends(s: _State) -> bool:
