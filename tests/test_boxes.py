@@ -62,3 +62,16 @@ def test_a_framed_pages_colour_is_its_sides_not_its_commoner_white_column():
     sidebar[:, :240] = dark
     assert tuple(page_colour(sidebar).astype(int)) == white
     assert tuple(page_colour(np.full((600, 1280, 3), white, np.uint8)).astype(int)) == white
+
+
+def test_a_picture_larger_than_any_band_is_not_the_pages_colour():
+    """Real page 1519: a blue picture 980 x 1080 px on a dark top band, a white band under it. Blue was the
+    commonest colour, so the page was read as blue and the picture vanished into it; the page is the colour
+    its sides show most (dark), the picture a box on it."""
+    dark, white, blue = (37, 36, 34), (255, 255, 255), (0, 0, 254)
+    page = np.full((1530, 1280, 3), white, np.uint8)
+    page[:1116] = dark
+    page[16:1096, 150:1130] = blue
+    assert tuple(page_colour(page).astype(int)) == dark
+    boxes = find_boxes(page, (0, 0, 1280, 1530), page_colour(page))
+    assert any(b.w == 980 and b.h == 1080 for b in boxes), boxes

@@ -81,12 +81,14 @@ def common_colour(pixels: np.ndarray) -> np.ndarray:
 
 
 EDGE_STRIP, EDGE_SHARE = 4, 0.8  # px of each side looked at; how much of its height one colour must fill
+EDGE_MIN = 0.2  # the least share of the sides the commonest colour fills when it is the page's
 
 
 def page_colour(pixels: np.ndarray) -> np.ndarray:
     """The page's own colour in a screenshot `pixels [h, w, 3]` (uint8): the colour of both of its sides where
     one colour fills EDGE_SHARE of each side's height (a framed page: a white column on a dark page, whose white
-    is the commoner colour), else its commonest colour."""
+    is the commoner colour), else its commonest colour, unless that fills less than EDGE_MIN of its sides (a
+    picture larger than any band, real page 1519's: the page is the sides' commonest colour)."""
     common = common_colour(pixels)
     if pixels.shape[1] < 8 * EDGE_STRIP:
         return common
@@ -95,6 +97,9 @@ def page_colour(pixels: np.ndarray) -> np.ndarray:
     if (distance(colours[0], colours[1]) <= 24 < distance(colours[0], common)
             and all((distance(s, c) <= 24).mean() >= EDGE_SHARE for s, c in zip(sides, colours))):
         return colours[0]
+    edges = np.concatenate(sides)
+    if (distance(edges, common) <= 24).mean() < EDGE_MIN:
+        return common_colour(edges)
     return common
 
 
