@@ -543,3 +543,21 @@ def test_a_row_at_the_right_of_its_column_stays_on_a_phone_screen(renderer):
     assert renderer.probe(left) >= 200, html  # the row at the right of its column
     renderer.render(html, width=390, height=400)
     assert renderer.probe(left) >= 0, html
+
+
+def test_a_child_of_a_wide_card_stays_where_the_card_has_it(renderer):
+    """Real page 3263: a white card 728 px wide whose title and its indented link end 479 px from its right edge.
+    The card's right padding is written as at most 64 px, but its children were placed in the frame of the
+    padding it had, where the link's right edge was the frame's: it was sent to the far right of the card."""
+    from app.layout.tree import Node
+
+    title = Node("text", 289, 126, 226, 46, role="h1", text="Did you mean:",
+                 style={"size": 38, "lh": 46, "lines": 1, "colour": "#363636", "weight": 400})
+    link = Node("text", 327, 183, 198, 22, role="a", text="apophthegm or apothegm",
+                style={"size": 18, "lh": 22, "lines": 1, "colour": "#4e97f2", "weight": 400})
+    card = Node("column", 276, 100, 728, 130, [title, link], role="card",
+                style={"bg": "#ffffff", "pad": [26, 479, 25, 13]})
+    html = write_page(Node("page", 0, 0, 1280, 400, [card], style={"bg": "#f1f2f7"}))
+    renderer.render(html, width=1280, height=400)
+    left = renderer.probe("() => document.querySelector('a').getBoundingClientRect().left")
+    assert abs(left - 327) <= 24, (left, html)

@@ -41,6 +41,7 @@ PHONE = 640  # px: at most this wide, grids fall to one column and rows wrap
 NEAR = 6     # px: placements this close count as aligned
 PHONE_TYPE, PHONE_TYPE_MIN = 0.6, 28  # on a phone, text larger than 28 px is set at 60% of its size (≥ 28 px)
 PHONE_SIDE = 16  # px: on a phone, a container's side padding is at most this
+SIDE = 64  # px: a container's side padding at most (the rest of a wide card's room is its content's)
 PHONE_BLOCK = 200  # px: a painted block of a row at least this wide takes a phone's full width when its row wraps
 STRETCH = 48  # px: a block in a row padded this much more below its content than its neighbour is stretched instead
 
@@ -171,9 +172,10 @@ class _Writer:
 
     # -- containers
     def _inner(self, n: Node) -> tuple[int, int, int, int]:
-        """(x0, y0, x1, y1) of `n`'s content box: its box less its padding."""
+        """(x0, y0, x1, y1) of `n`'s content box: its box less its padding as written (sides at most SIDE: a card
+        728 px wide whose text ends 479 px from its right edge has its children placed in the room that is left)."""
         t, r, b, l = n.style.get("pad", (0, 0, 0, 0))
-        return n.x + l, n.y + t, n.right - r, n.bottom - b
+        return n.x + min(l, SIDE), n.y + t, n.right - min(r, SIDE), n.bottom - b
 
     def _layout(self, n: Node, frame: tuple[int, int, int, int]) -> tuple[list[str], list[str], list[list[str]]]:
         """(declarations of `n` as a container, its phone declarations, each child's placement)."""
@@ -426,7 +428,7 @@ class _Writer:
             t, r, b, l = pad
             if "align-self:stretch" in place:  # stretched to its row (`_row`): below its content, as above it
                 b = min(b, t)
-            own.append(f"padding:{_px(t)} {_px(min(r, 64))} {_px(b)} {_px(min(l, 64))}")
+            own.append(f"padding:{_px(t)} {_px(min(r, SIDE))} {_px(b)} {_px(min(l, SIDE))}")
             if max(r, l) > PHONE_SIDE:  # a phone's width is not spent on a card's sides
                 phone = phone + [f"padding-right:{_px(min(r, PHONE_SIDE))}", f"padding-left:{_px(min(l, PHONE_SIDE))}"]
         if any(p.startswith("flex:0 1") for p in place) and f"width:{n.w}px" in place and n.w >= PHONE_BLOCK:
