@@ -561,3 +561,20 @@ def test_a_child_of_a_wide_card_stays_where_the_card_has_it(renderer):
     renderer.render(html, width=1280, height=400)
     left = renderer.probe("() => document.querySelector('a').getBoundingClientRect().left")
     assert abs(left - 327) <= 24, (left, html)
+
+
+def test_headings_over_a_main_column_and_a_sidebar_stay_with_their_columns(renderer):
+    """Real page 14021: "Capacity Jokes" over its column of jokes and "Follow Joke Buddha" over its sidebar, one
+    line of headings over two tall columns. Read as a grid of two rows, the sidebar's heading came before the
+    jokes when a phone stacked the cells; each heading is its column's."""
+    jokes = "".join(f"<h3>Joke number {k}</h3><p>Picard asked the computer about the borg and the answer was long "
+                    f"enough to wrap</p>" for k in ("one", "two", "three", "four"))
+    page = drawn(
+        f"""<div class="wrap"><div class="main"><h2>Capacity jokes</h2><div class="box">{jokes}</div></div>
+<div class="side"><h2>Follow along</h2><p>Newsletter</p><p>Related topics</p><p>Storage units</p><p>Top authors</p><p>Recent comments</p></div></div>""",
+        """.wrap{display:flex;gap:18px;padding:40px 80px;height:720px}.main{width:620px}.side{width:300px}
+.box{border:1px solid #cccccc;padding:8px}
+h2{margin:0 0 40px;font-size:22px}h3{margin:0 0 8px;font-size:18px}p{margin:0 0 24px;font-size:15px;line-height:20px}""")
+    r = engine(renderer, page)
+    assert "capacity" not in words(text(innermost(r, "follow", "newsletter"))), r
+    assert "follow" not in words(text(innermost(r, "capacity", "picard"))), r

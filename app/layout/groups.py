@@ -18,6 +18,7 @@ from app.layout.tree import Node, bounds
 
 EQUAL = 0.15        # cells whose widths differ by at most this share are equal
 ALIGNED = 10        # px: cells starting this close are in one column
+TALL = 4            # a column under a heading this many times its height is the heading's (`_headed_columns`)
 LABEL_GAP = 20      # px: at most this between a label and its input
 LEAVES = {"text", "button", "input", "image", "icon", "divider"}
 
@@ -91,6 +92,16 @@ def _cells(n: Node) -> list[Node] | None:
     return None
 
 
+def _headed_columns(run: list[Node]) -> bool:
+    """Whether two rows of the same columns are a line of one-line texts over containers each at least TALL times
+    as tall as its heading."""
+    if len(run) != 2:
+        return False
+    heads, bodies = run[0].children, run[1].children
+    return (all(h.kind == "text" and h.style.get("lines", 1) == 1 for h in heads)
+            and all(b.kind in ("column", "list", "table", "grid") and b.h >= TALL * h.h for h, b in zip(heads, bodies)))
+
+
 def _same_columns(a: list[Node], b: list[Node]) -> bool:
     return len(a) == len(b) and all(abs(p.x - q.x) <= ALIGNED for p, q in zip(a, b))
 
@@ -101,7 +112,12 @@ def _stacked_grid(node: Node) -> Node:
     run: list[Node] = []
 
     def flush():
-        if len(run) >= 2:
+        if _headed_columns(run):
+            # a line of headings over tall columns (real page 14021's "Capacity Jokes" over its jokes, "Follow Joke
+            # Buddha" over its sidebar): each heading belongs to its column, and stays with it when a phone stacks them
+            cols = [Node("column", *bounds(list(cells)), children=list(cells)) for cells in zip(*(r.children for r in run))]
+            out.append(Node("row", *bounds(cols), children=cols))
+        elif len(run) >= 2:
             cells = [c for r in run for c in r.children]
             cols = len(run[0].children)
             text_only = all(c.kind == "text" and c.style.get("lines", 1) <= 2 for c in cells)
