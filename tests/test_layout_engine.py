@@ -569,12 +569,36 @@ def test_headings_over_a_main_column_and_a_sidebar_stay_with_their_columns(rende
     jokes when a phone stacked the cells; each heading is its column's."""
     jokes = "".join(f"<h3>Joke number {k}</h3><p>Picard asked the computer about the borg and the answer was long "
                     f"enough to wrap</p>" for k in ("one", "two", "three", "four"))
+    side = "".join(f"<p>{s}</p>" for s in ("Newsletter", "Related topics", "Storage units", "Top authors", "Comments"))
     page = drawn(
         f"""<div class="wrap"><div class="main"><h2>Capacity jokes</h2><div class="box">{jokes}</div></div>
-<div class="side"><h2>Follow along</h2><p>Newsletter</p><p>Related topics</p><p>Storage units</p><p>Top authors</p><p>Recent comments</p></div></div>""",
+<div class="side"><h2>Follow along</h2>{side}</div></div>""",
         """.wrap{display:flex;gap:18px;padding:40px 80px;height:720px}.main{width:620px}.side{width:300px}
 .box{border:1px solid #cccccc;padding:8px}
-h2{margin:0 0 40px;font-size:22px}h3{margin:0 0 8px;font-size:18px}p{margin:0 0 24px;font-size:15px;line-height:20px}""")
+h2{margin:0 0 40px;font-size:22px}h3{margin:0 0 8px;font-size:18px}
+p{margin:0 0 24px;font-size:15px;line-height:20px}""")
     r = engine(renderer, page)
     assert "capacity" not in words(text(innermost(r, "follow", "newsletter"))), r
     assert "follow" not in words(text(innermost(r, "capacity", "picard"))), r
+
+
+def test_a_grid_with_a_narrow_column_is_one_column_on_a_phone(renderer):
+    """Real page 3847: a grid of a 230 px column beside a 922 px one. Kept in its proportions on a phone, the
+    narrow column was 67 px wide and broke its words ("Newslett/er"); on a phone it is one column, and a picture
+    922 px wide in it does not widen that column past the screen."""
+    from app.layout.tree import Node
+
+    def text(x, y, w, s):
+        return Node("text", x, y, w, 24, role="p", text=s,
+                    style={"size": 18, "lh": 24, "lines": 1, "colour": "#222222", "weight": 400})
+
+    cells = [text(40, 40, 180, "Monthly Newsletter"), text(292, 40, 500, "Upcoming shows and press"),
+             text(40, 100, 180, "ALLTHETHINGS"), Node("image", 292, 100, 922, 240, style={"bg": "#0000fe"})]
+    grid = Node("grid", 40, 40, 1174, 300, cells, style={"cols": 2, "gap": 22, "row_gap": 36, "widths": [230, 922]})
+    html = write_page(Node("page", 0, 0, 1280, 400, [Node("column", 40, 40, 1174, 300, [grid])]))
+    tracks = "() => getComputedStyle(document.querySelector('p').parentElement).gridTemplateColumns.split(' ').length"
+    renderer.render(html, width=1280, height=400)
+    assert renderer.probe(tracks) == 2, html
+    renderer.render(html, width=390, height=400)
+    assert renderer.probe(tracks) == 1, html
+    assert renderer.probe("() => document.documentElement.scrollWidth") <= 390, html

@@ -41,6 +41,7 @@ PHONE = 640  # px: at most this wide, grids fall to one column and rows wrap
 NEAR = 6     # px: placements this close count as aligned
 PHONE_TYPE, PHONE_TYPE_MIN = 0.6, 28  # on a phone, text larger than 28 px is set at 60% of its size (≥ 28 px)
 PHONE_SIDE = 16  # px: on a phone, a container's side padding is at most this
+PHONE_SHOWN, PHONE_COLUMN = 390, 120  # px: a phone's width, and the narrowest grid column kept on it
 SIDE = 64  # px: a container's side padding at most (the rest of a wide card's room is its content's)
 PHONE_BLOCK = 200  # px: a painted block of a row at least this wide takes a phone's full width when its row wraps
 STRETCH = 48  # px: a block in a row padded this much more below its content than its neighbour is stretched instead
@@ -185,13 +186,18 @@ class _Writer:
             cols = max(1, n.style.get("cols", len(kids)))
             gap = n.style.get("gap", _median([kids[k + 1].x - kids[k].right for k in range(min(cols, len(kids)) - 1)]))
             widths = n.style.get("widths")
-            if widths and len(widths) == cols and max(widths) > (1 + EQUAL) * min(widths):
+            unequal = bool(widths) and len(widths) == cols and max(widths) > (1 + EQUAL) * min(widths)
+            if unequal:
                 template = " ".join(f"minmax(0,{w}fr)" for w in widths)  # columns of the measured proportions
             else:
                 template = f"repeat({cols},minmax(0,1fr))"
             decls = ["display:grid", f"grid-template-columns:{template}",
                      f"column-gap:{_px(max(0, gap))}", f"row-gap:{_px(max(0, n.style.get('row_gap', gap)))}"]
-            phone = ["grid-template-columns:1fr"] if cols > 1 and min(k.w for k in kids) >= 200 else (
+            # on a 390 px phone the narrowest column of measured proportions (3847's 230 : 922) is too narrow for
+            # its words ("Newslett/er"): one column
+            narrow = unequal and min(widths) / sum(widths) * (PHONE_SHOWN - 2 * PHONE_SIDE - gap) < PHONE_COLUMN
+            one = cols > 1 and (min(k.w for k in kids) >= 200 or narrow)
+            phone = ["grid-template-columns:minmax(0,1fr)"] if one else (  # (minmax: no cell widens it past the screen)
                 ["grid-template-columns:repeat(2,minmax(0,1fr))"] if cols > 2 else [])
             return decls, phone, [[] for _ in kids]
         if n.kind == "row":

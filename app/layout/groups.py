@@ -115,7 +115,8 @@ def _stacked_grid(node: Node) -> Node:
         if _headed_columns(run):
             # a line of headings over tall columns (real page 14021's "Capacity Jokes" over its jokes, "Follow Joke
             # Buddha" over its sidebar): each heading belongs to its column, and stays with it when a phone stacks them
-            cols = [Node("column", *bounds(list(cells)), children=list(cells)) for cells in zip(*(r.children for r in run))]
+            cols = [Node("column", *bounds(list(cells)), children=list(cells))
+                    for cells in zip(*(r.children for r in run))]
             out.append(Node("row", *bounds(cols), children=cols))
         elif len(run) >= 2:
             cells = [c for r in run for c in r.children]
