@@ -602,3 +602,20 @@ def test_a_grid_with_a_narrow_column_is_one_column_on_a_phone(renderer):
     renderer.render(html, width=390, height=400)
     assert renderer.probe(tracks) == 1, html
     assert renderer.probe("() => document.documentElement.scrollWidth") <= 390, html
+
+
+def test_a_phones_tab_bar_keeps_its_columns_on_a_phone(renderer):
+    """Our mobile inbox mockup, drawn 390 px wide: its tab bar is a grid of five columns 54 to 74 px wide. They are
+    as narrow in the picture as on a phone, so the bar is not stacked into one column (a first cut did, and the
+    page grew a third taller)."""
+    from app.layout.tree import Node
+
+    tabs = [Node("text", 16 + 94 * k, 780, 50, 16, role="p", text=name,
+                 style={"size": 12, "lh": 16, "lines": 1, "colour": "#414143", "weight": 400})
+            for k, name in enumerate(("Inbox", "Starred", "Sent", "Drafts", "More"))]
+    bar = Node("grid", 16, 780, 358, 16, tabs,
+               style={"cols": 5, "gap": 20, "row_gap": 0, "widths": [74, 74, 74, 74, 54]})
+    html = write_page(Node("page", 0, 0, 390, 844, [Node("column", 16, 780, 358, 16, [bar])]))
+    renderer.render(html, width=390, height=844)
+    tracks = "() => getComputedStyle(document.querySelector('p').parentElement).gridTemplateColumns.split(' ').length"
+    assert renderer.probe(tracks) > 1, html

@@ -194,8 +194,9 @@ class _Writer:
             decls = ["display:grid", f"grid-template-columns:{template}",
                      f"column-gap:{_px(max(0, gap))}", f"row-gap:{_px(max(0, n.style.get('row_gap', gap)))}"]
             # on a 390 px phone the narrowest column of measured proportions (3847's 230 : 922) is too narrow for
-            # its words ("Newslett/er"): one column
-            narrow = unequal and min(widths) / sum(widths) * (PHONE_SHOWN - 2 * PHONE_SIDE - gap) < PHONE_COLUMN
+            # its words ("Newslett/er"): one column; not where it is about as narrow in the picture (a phone's tab bar)
+            shown = min(widths) / sum(widths) * (PHONE_SHOWN - 2 * PHONE_SIDE - gap) if unequal else 0
+            narrow = unequal and shown < PHONE_COLUMN and shown < min(widths) / 2
             one = cols > 1 and (min(k.w for k in kids) >= 200 or narrow)
             phone = ["grid-template-columns:minmax(0,1fr)"] if one else (  # (minmax: no cell widens it past the screen)
                 ["grid-template-columns:repeat(2,minmax(0,1fr))"] if cols > 2 else [])
