@@ -144,7 +144,7 @@ class _Writer:
             return out + [d for d in self._width(c) if not d.startswith("max-width:100%")] + [
                 f"max-width:calc(100% - {margin:.1f}%)"]
         width = self._width(c)
-        if out[0] != "align-self:flex-start" and not any(d.startswith("max-width") for d in width):
+        if "align-self:flex-start" not in out and not any(d.startswith("max-width") for d in width):
             # centred or at the right, a box wider than a phone would overflow past the screen's left edge, where
             # no scrolling reaches (real page 10824's article and sidebar): at most its column's width
             width.append("max-width:100%")
@@ -175,8 +175,8 @@ class _Writer:
     def _inner(self, n: Node) -> tuple[int, int, int, int]:
         """(x0, y0, x1, y1) of `n`'s content box: its box less its padding as written (sides at most SIDE: a card
         728 px wide whose text ends 479 px from its right edge has its children placed in the room that is left)."""
-        t, r, b, l = n.style.get("pad", (0, 0, 0, 0))
-        return n.x + min(l, SIDE), n.y + t, n.right - min(r, SIDE), n.bottom - b
+        t, r, b, l = _written_pad(n)
+        return n.x + l, n.y + t, n.right - r, n.bottom - b
 
     def _layout(self, n: Node, frame: tuple[int, int, int, int]) -> tuple[list[str], list[str], list[list[str]]]:
         """(declarations of `n` as a container, its phone declarations, each child's placement)."""
@@ -432,10 +432,10 @@ class _Writer:
         own = list(place) + decls + _paint(n.style)
         pad = n.style.get("pad")
         if pad and any(pad):
-            t, r, b, l = pad
+            t, r, b, l = _written_pad(n)
             if "align-self:stretch" in place:  # stretched to its row (`_row`): below its content, as above it
                 b = min(b, t)
-            own.append(f"padding:{_px(t)} {_px(min(r, SIDE))} {_px(b)} {_px(min(l, SIDE))}")
+            own.append(f"padding:{_px(t)} {_px(r)} {_px(b)} {_px(l)}")
             if max(r, l) > PHONE_SIDE:  # a phone's width is not spent on a card's sides
                 phone = phone + [f"padding-right:{_px(min(r, PHONE_SIDE))}", f"padding-left:{_px(min(l, PHONE_SIDE))}"]
         if any(p.startswith("flex:0 1") for p in place) and f"width:{n.w}px" in place and n.w >= PHONE_BLOCK:
@@ -584,6 +584,12 @@ def _frame(page: Node) -> tuple[int, int]:
         return 0, page.w
     x0, x1 = min(c.x for c in spans), max(c.right for c in spans)
     return max(0, x0), min(page.w, max(x1, x0 + 1))
+
+
+def _written_pad(n: Node) -> tuple[int, int, int, int]:
+    """`n`'s padding (top, right, bottom, left) as the stylesheet writes it: its sides at most SIDE."""
+    t, r, b, l = n.style.get("pad", (0, 0, 0, 0))
+    return t, min(r, SIDE), b, min(l, SIDE)
 
 
 def _title(page: Node) -> str:
