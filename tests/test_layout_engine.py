@@ -619,3 +619,30 @@ def test_a_phones_tab_bar_keeps_its_columns_on_a_phone(renderer):
     renderer.render(html, width=390, height=844)
     tracks = "() => getComputedStyle(document.querySelector('p').parentElement).gridTemplateColumns.split(' ').length"
     assert renderer.probe(tracks) > 1, html
+
+
+def test_an_outlined_picture_with_its_caption_on_it_keeps_its_height(renderer):
+    """Real page 16401: a grid of outlined pictures, each blue, 136 px tall, with its caption at its top (those
+    Tesseract reads). The outline's box took the picture's box as its own and set its own 2 px padding in place of the
+    picture's: each picture became a strip as tall as its caption. The picture keeps its padding under the
+    caption, inside the outline."""
+    cells = "".join(f'<a class="cell"><div class="pic">{s}</div></a>' for s in ("Crop circle", "Wheat field", "Octopus"))
+    page = drawn(f'<div class="grid">{cells}</div>',
+                 """.grid{display:flex;gap:40px;padding:60px}.cell{border:2px solid #eaeaea}
+.pic{width:200px;height:136px;padding-top:8px;background:#1d1dd8;color:#ffffff;font-size:18px;font-weight:700;text-align:center}""")
+    r = engine(renderer, page)
+    renderer.render(r.html, width=W, height=H)
+    tall = renderer.probe("""() => [...document.querySelectorAll('div')].filter((d) => d.innerText.trim()
+        && getComputedStyle(d).backgroundColor === 'rgb(29, 29, 216)').map((d) => d.getBoundingClientRect().height)""")
+    assert tall and min(tall) >= 120, r
+
+
+def test_an_outlined_picture_of_one_colour_is_written_in_that_colour():
+    """Real page 16401: a picture Tesseract found no caption on, an outline round a flat blue, was written as a grey
+    placeholder among blue ones. A picture's placeholder takes the colour seen inside its outline."""
+    from app.layout.tree import Node
+
+    pic = Node("image", 40, 40, 204, 140, style={"border": "#eaeaea", "inner": ["#0000fe"]})
+    plain = Node("image", 300, 40, 204, 140)
+    html = write_page(Node("page", 0, 0, 1280, 400, [Node("row", 40, 40, 464, 140, [pic, plain])]))
+    assert "background:#0000fe" in html and "background:#d9d9d9" in html, html

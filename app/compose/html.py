@@ -300,8 +300,8 @@ class _Writer:
         if k in ("image", "icon"):
             s = n.style
             decls = place + _paint(s)
-            if not s.get("bg"):
-                decls.append("background:#d9d9d9")
+            if not s.get("bg"):  # a picture's placeholder grey, or the flat colour seen inside its outline
+                decls.append(f"background:{(s.get('inner') or ['#d9d9d9'])[0]}")
             if k == "icon":
                 decls += [f"width:{n.w}px", f"height:{n.h}px", "display:inline-block", "flex-shrink:0"]
                 cls = self._cls("icon", decls, template, path)

@@ -53,6 +53,8 @@ RULE_MIN = 60        # px: and at least this long
 DEPTH = 4            # levels of boxes looked for inside boxes
 DARK_PAGE = 40       # a "backdrop" darker than this in every channel, with nothing behind it, is a dark page
 OVERLAP = 2          # px two items may overlap and still be cut apart
+WRAPPED = {"text", "button", "input", "image", "icon", "divider", "table", "list", "field"}  # kinds a box wraps
+RING = 4             # px: an outline at most this far round the box inside it is that box's border
 
 
 def infer(arr: np.ndarray, ocr_lines: Sequence) -> Node:
@@ -284,10 +286,15 @@ def _box_node(area: _Area, arr: np.ndarray) -> Node | None:
     if not items:
         return Node("image", b.x, b.y, b.w, b.h, style=paint)
     content = arrange(items)
-    if content.kind in ("text", "button", "input", "image", "icon", "divider", "table", "list", "field"):
+    inner = content.style.get("pad")  # one box of its own inside (a picture with its caption in an outline)
+    if content.kind in WRAPPED or inner:
         content = Node("column", *bounds([content]), children=[content])
     cx, cy, cw, ch = content.x, content.y, content.w, content.h
     pad = [max(0, cy - b.y), max(0, b.x + b.w - (cx + cw)), max(0, b.y + b.h - (cy + ch)), max(0, cx - b.x)]
+    if inner and not b.fill and max(pad) <= RING:  # an outline hugging the box inside: one box, outlined
+        content = content.children[0]
+        pad = [p + q for p, q in zip(pad, inner)]
+        paint.pop("radius", None)
     content.x, content.y, content.w, content.h = b.x, b.y, b.w, b.h
     content.style.update(paint)
     content.style["pad"] = pad

@@ -22,7 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
-from app.perceive.boxes import hex_colour
+from app.perceive.boxes import common_colour, hex_colour
 from app.perceive.pixels import distance
 from vision.ocr import union_box
 
@@ -44,6 +44,8 @@ BULLET_GLYPHS = {"•", "·", "●", "○", "◦", "▪", "■", "□", "-", "�
 NUMBER = re.compile(r"^(\d{1,2}|[a-hA-H])[.)]$")
 SOLID_INK = 0.6           # a "line" whose box is inked more than this is a picture or a block of colour
 SAME_COLOUR = 80          # summed channel distance under which two texts are of one colour
+UNDERLINE = 0.8           # a row of a line's box inked across more than this share is an underline, not letters
+EDGE_ROWS = (-3, -2, 1, 3)  # rows a text's background is read from: above its box's top, below its bottom
 
 
 @dataclass(frozen=True)
@@ -90,24 +92,28 @@ class Block:
 
 
 def _letters(arr: np.ndarray, line, pad: int = 0):
-    """(`line`'s box in `arr`, `pad` px taller on each side, as int RGB; its background: the median of the
-    rows 2 px above and 1 px below the box), or (None, None) for a box outside the image."""
+    """(`line`'s box in `arr`, `pad` px taller on each side, as int RGB; its background), or (None, None) for a
+    box outside the image. The background is the commonest colour of rows just above and below the box
+    (EDGE_ROWS), which an underline fills only one of: the median of two rows took an underlined link's grey
+    for its background, and the page's colour for its letters'."""
     h, w = arr.shape[:2]
     x0, x1 = max(0, line.x), min(w, line.x + max(1, line.w))
     box = arr[max(0, line.y - pad):min(h, line.y + line.h + pad), x0:x1].astype(int)
     if box.size == 0:
         return None, None
-    edge = np.concatenate([arr[max(0, line.y - 2), x0:x1], arr[min(h - 1, line.y + line.h + 1), x0:x1]])
-    return box, np.median(edge, axis=0)
+    rows = [min(max(line.y + d, 0), h - 1) for d in EDGE_ROWS[:2]]
+    rows += [min(max(line.y + line.h + d, 0), h - 1) for d in EDGE_ROWS[2:]]
+    return box, common_colour(arr[rows, x0:x1]).astype(float)
 
 
 def inked_height(arr: np.ndarray, line) -> int:
-    """Rows of `line`'s box (2 px around it) holding a pixel far from its background: its letters' height,
-    which Tesseract's word boxes sometimes overstate."""
+    """Rows of `line`'s box (2 px around it) holding a pixel far from its background, but not inked across
+    (an underline): its letters' height, which Tesseract's word boxes sometimes overstate."""
     box, bg = _letters(arr, line, pad=2)
     if box is None:
         return line.h
-    rows = np.flatnonzero((distance(box, bg) > INK).any(axis=1))
+    ink = distance(box, bg) > INK
+    rows = np.flatnonzero(ink.any(axis=1) & (ink.mean(axis=1) < UNDERLINE))
     return int(rows[-1] - rows[0] + 1) if len(rows) else line.h
 
 
@@ -237,10 +243,14 @@ def _clean(line):
 def is_text(arr: np.ndarray, line) -> bool:
     """Whether `line`'s box holds letters, not a block of colour Tesseract read as glyphs ("oS", "6 6" on a
     picture): letters ink at most SOLID_INK of their box."""
-    box, bg = _letters(arr, line)
+    box, _ = _letters(arr, line)
     if box is None:
         return False
-    return float((distance(box, bg) > INK).mean()) <= SOLID_INK
+    # (against the median of the rows round it: a whole OCR line may run over several backgrounds, a sidebar's
+    # and a table's, and against one of them the rest of its box reads as ink)
+    h, x0, x1 = arr.shape[0], max(0, line.x), line.x + max(1, line.w)
+    edge = np.concatenate([arr[max(0, line.y - 2), x0:x1], arr[min(h - 1, line.y + line.h + 1), x0:x1]])
+    return float((distance(box, np.median(edge, axis=0)) > INK).mean()) <= SOLID_INK
 
 
 def read_lines(arr: np.ndarray, ocr_lines: Sequence) -> list[Line]:
