@@ -646,3 +646,18 @@ def test_an_outlined_picture_of_one_colour_is_written_in_that_colour():
     plain = Node("image", 300, 40, 204, 140)
     html = write_page(Node("page", 0, 0, 1280, 400, [Node("row", 40, 40, 464, 140, [pic, plain])]))
     assert "background:#0000fe" in html and "background:#d9d9d9" in html, html
+
+
+def test_a_sidebars_shaded_edge_is_not_a_column_of_pictures(renderer):
+    """Real page 11139: a blue sidebar whose right edge darkens (a shadow). Its colour crosses a level of the box
+    finder there, so the edge came apart from the sidebar into patches of nearly its colour, written as a
+    column of pictures beside it: blue and white stripes. An empty patch touching a larger box of nearly its
+    colour is that box's edge."""
+    links = "".join(f"<p>{s}</p>" for s in ("Introduction", "Installation", "Documentation", "Support"))
+    page = drawn(f'<div class="wrap"><div class="side">{links}</div><div class="main"><h1>Certificate system'
+                 '</h1><p>Selinux policies for the components of the system.</p></div></div>',
+                 """.wrap{display:flex;height:700px}.side{width:240px;padding:40px 16px;color:#ffffff;
+background:linear-gradient(to right,#385cb4 0,#385cb4 176px,#375bb4 177px,#375ab3 208px,#1b44a4 240px)}.main{padding:40px}
+p{margin:0 0 20px;font-size:18px}h1{margin:0 0 20px;font-size:30px}""")
+    r = engine(renderer, page)
+    assert 'role="img"' not in r.html, r

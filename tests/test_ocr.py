@@ -157,3 +157,15 @@ def test_a_second_pass_adds_what_the_first_missed_and_replaces_only_when_surer()
               OcrLine("(", 10, 400, 8, 20, 95.0)]                    # no letters
     got = [ln.text for ln in merge_passes(first, second)]
     assert got == ["Pricing", "Sign up", "Invite teammates"]
+
+
+def test_an_unsure_first_read_gives_way_to_sure_lines_with_fewer_words():
+    """Real page 11139: white links on a blue sidebar were read by the first pass as one unsure line of garbage
+    joined to the heading beside them; the second pass read each link, and the heading, as a sure line of its
+    own. Kept only when it held as many words, the garbage stayed and the links were lost."""
+    first = [OcrLine("aAb re Tee 8)) Certificate system", 22, 40, 520, 30, 34.0)]
+    second = [OcrLine("Certificate system", 280, 38, 260, 34, 93.0),
+              OcrLine("Introduction", 17, 45, 95, 18, 95.0),
+              OcrLine("Installation", 17, 85, 90, 18, 96.0)]
+    got = [ln.text for ln in merge_passes(first, second)]
+    assert got == ["Introduction", "Certificate system", "Installation"], got

@@ -55,6 +55,7 @@ DARK_PAGE = 40       # a "backdrop" darker than this in every channel, with noth
 OVERLAP = 2          # px two items may overlap and still be cut apart
 WRAPPED = {"text", "button", "input", "image", "icon", "divider", "table", "list", "field"}  # kinds a box wraps
 RING = 4             # px: an outline at most this far round the box inside it is that box's border
+SHADE = 12           # summed channel distance: an empty patch this near a larger box's colour, touching it, is its edge
 
 
 def infer(arr: np.ndarray, ocr_lines: Sequence) -> Node:
@@ -242,10 +243,27 @@ def _paint(box: Box) -> dict:
 
 def _items(area: _Area, arr: np.ndarray) -> list[Node]:
     """The nodes directly in `area`: its child boxes as leaves or containers, its text blocks, its rules."""
-    out = [_box_node(k, arr) for k in area.kids]
+    out = [_box_node(k, arr) for k in area.kids if not _edge_shade(k, area.kids)]
     out += [text_node(b) for b in blocks(area.lines)]
     out += area.rules
     return [n for n in out if n is not None]
+
+
+def _edge_shade(k: _Area, kids: list[_Area]) -> bool:
+    """Whether `k` is an empty patch touching a larger box of nearly its colour: that box's edge (a sidebar's
+    shadow, cut where its colour crosses a level of `colour_boxes`), not a picture of its own."""
+    b = k.box
+    if k.kids or k.lines or b.border or not b.fill:
+        return False
+    return any(o is not k and o.box.fill and o.box.w * o.box.h > b.w * b.h and _near(b.fill, o.box.fill, SHADE)
+               and _touching(b, o.box) for o in kids)
+
+
+def _touching(a, b, gap: int = 4) -> bool:
+    """Whether boxes `a` and `b` meet (at most `gap` px apart) along a side they share."""
+    across = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
+    down = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
+    return (across > 0 and -gap <= down <= 0) or (down > 0 and -gap <= across <= 0)
 
 
 def _box_node(area: _Area, arr: np.ndarray) -> Node | None:
