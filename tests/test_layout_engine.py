@@ -661,3 +661,18 @@ background:linear-gradient(to right,#385cb4 0,#385cb4 176px,#375bb4 177px,#375ab
 p{margin:0 0 20px;font-size:18px}h1{margin:0 0 20px;font-size:30px}""")
     r = engine(renderer, page)
     assert 'role="img"' not in r.html, r
+
+
+def test_letters_of_the_colour_they_lie_on_are_not_written():
+    """Real pages 11979 and 1137: Tesseract read a blue picture's edges as "oS" and "6", and the page was written
+    with those words in blue on the blue picture, unseen but in the code. Letters of the colour they lie on are
+    not text; a line that can be seen, beside it, is kept."""
+    from vision.ocr import OcrLine
+
+    arr = np.full((400, 800, 3), 255, np.uint8)
+    arr[60:300, 400:700] = (0, 0, 254)                      # a picture of one colour
+    for sx in range(60, 300, 8):                            # dark strokes where a caption is read
+        arr[100:116, sx:sx + 3] = (40, 40, 40)
+    lines = [OcrLine("Harbour at dawn", 60, 100, 240, 16, 92.0), OcrLine("oS", 480, 150, 120, 90, 61.0)]
+    html = write_page(infer(arr, lines))
+    assert "Harbour" in html and "oS" not in html, html

@@ -55,6 +55,7 @@ DARK_PAGE = 40       # a "backdrop" darker than this in every channel, with noth
 OVERLAP = 2          # px two items may overlap and still be cut apart
 WRAPPED = {"text", "button", "input", "image", "icon", "divider", "table", "list", "field"}  # kinds a box wraps
 RING = 4             # px: an outline at most this far round the box inside it is that box's border
+UNSEEN = 24          # summed channel distance: a "text" this near the colour it lies on cannot be seen (OCR of a picture)
 SHADE = 12           # summed channel distance: an empty patch this near a larger box's colour, touching it, is its edge
 
 
@@ -108,7 +109,10 @@ def _page(arr: np.ndarray, ocr_lines: Sequence) -> Node:
         parent.kids.append(a)
         a.under = parent.box.fill if parent.box is not None else hex_colour(bg)
     for ln in lines:
-        _home(root, ln).lines.append(ln)
+        home = _home(root, ln)
+        behind = (home.box.fill if home.box is not None else None) or home.under or hex_colour(bg)
+        if not _near(ln.colour, behind, UNSEEN):  # letters of the colour they lie on: a picture's edges misread
+            home.lines.append(ln)
     for r in rules:
         _home(root, r).rules.append(r)
     items = _items(root, arr)
