@@ -676,3 +676,20 @@ def test_letters_of_the_colour_they_lie_on_are_not_written():
     lines = [OcrLine("Harbour at dawn", 60, 100, 240, 16, 92.0), OcrLine("oS", 480, 150, 120, 90, 61.0)]
     html = write_page(infer(arr, lines))
     assert "Harbour" in html and "oS" not in html, html
+
+
+def test_code_is_a_pre_in_a_monospace_font_that_keeps_its_lines_and_fits_a_phone(renderer):
+    """Code read off a screenshot (`app.perceive.text`: a block of monospace lines) is a `<pre><code>` in a
+    monospace font, its lines and indents as read, wrapping inside its column on a phone."""
+    from app.layout.tree import Node
+
+    code = 'const hook = await client.webhooks.create({\n  url: "https://example.com/hooks/ferrule",\n});'
+    pre = Node("text", 40, 40, 420, 63, role="pre", text=code,
+               style={"size": 14, "lh": 21, "lines": 3, "colour": "#e2e8f0", "weight": 400})
+    box = Node("column", 20, 20, 600, 103, [pre], role="card", style={"bg": "#0f172a", "pad": [20, 20, 20, 20]})
+    html = write_page(Node("page", 0, 0, 1280, 400, [box]))
+    assert "<pre" in html and "<code>" in html and '  url: "https://' in html, html
+    renderer.render(html, width=1280, height=400)
+    assert "mono" in renderer.probe("() => getComputedStyle(document.querySelector('pre')).fontFamily").lower()
+    renderer.render(html, width=390, height=400)
+    assert renderer.probe("() => document.documentElement.scrollWidth") <= 390, html

@@ -2,7 +2,7 @@
 colours are the ones painted."""
 import numpy as np
 
-from app.perceive.text import inked_height, text_colour
+from app.perceive.text import Line, blocks, inked_height, monospaced, text_colour
 from vision.ocr import OcrLine
 
 PAGE, INK = (236, 236, 231), (102, 102, 102)
@@ -32,3 +32,35 @@ def test_an_underline_is_not_part_of_the_letters_height():
     than the links beside it (16401's footer: 15 px among 13 px)."""
     line = OcrLine("Street view", 20, 24, 120, 9, 95.0)
     assert inked_height(underlined(20, 24, 120, 9), line) == 9 + 2  # the box's rows and the 2 px of pad above it
+
+
+def words_at(text: str, x: int, y: int, per_char) -> OcrLine:
+    """An OCR line whose words are `per_char(word)` px a character wide, a space of one character between."""
+    boxes, at = [], x
+    for t in text.split():
+        w = round(per_char(t) * len(t))
+        boxes.append((at, y, w, 14))
+        at += w + round(per_char(t))
+    return OcrLine(text, x, y, at - x, 14, 95.0, tuple(boxes))
+
+
+def test_a_line_whose_words_are_as_wide_per_character_is_monospace():
+    """Code in a screenshot (real pages 11139 and 7331, our docs mockup) was written as paragraphs of a
+    proportional font. A monospace font's words are as wide per character, about 0.6 of its size; Arial's vary."""
+    mono = words_at("const client = new Ferrule(process.env.KEY);", 40, 40, lambda t: 8.4)
+    arial = words_at("Register a webhook URL with the create call", 40, 40, lambda t: 6.0 + 2.2 * (t[0] in "Wwm"))
+    short = words_at("Copy code", 40, 40, lambda t: 8.4)
+    assert (monospaced(mono, 14), monospaced(arial, 14), monospaced(short, 14)) == (True, False, None)
+
+
+def test_lines_of_code_are_one_block_with_their_indents_and_blank_lines():
+    def line(text, x, y, mono=True):
+        return Line(text, x, y, 8 * len(text), 14, 14, False, "#e2e8f0", "", mono)
+
+    code = [line('import { Ferrule } from "ferrule";', 40, 79), line("const hook = await client.create({", 40, 100),
+            line('url: "https://example.com",', 57, 121, None), line("retries: 5,", 57, 142, None),
+            line("});", 40, 163, None), line("export default hook;", 40, 205, True)]
+    prose = [Line("Register a URL with the create call.", 40, 40, 300, 14, 14, False, "#334155", "", False)]
+    got = blocks(prose + code)
+    assert [b.code for b in got] == [False, True]
+    assert got[1].text == 'import { Ferrule } from "ferrule";\nconst hook = await client.create({\n  url: "https://example.com",\n  retries: 5,\n});\n\nexport default hook;'

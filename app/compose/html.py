@@ -3,7 +3,7 @@
 `write_page(page)` turns a `Node` tree (`app.layout.tree`) into a standalone HTML document:
 
 - **Elements.** Regions become header / nav / main > section / aside / footer; text by role h1–h4, p, a,
-  label, li in ul/ol; buttons `<button>`, inputs `<input>` with their `<label for>`, tables `<table>`,
+  label, li in ul/ol, code a `<pre><code>` in a monospace font; buttons `<button>`, inputs `<input>` with their `<label for>`, tables `<table>`,
   images a `role="img"` box of the measured size and aspect ratio, rules `<hr>`.
 - **Flow.** Columns are flex columns with a gap (a child whose gap differs gets a margin); rows are wrapping
   flex rows, pushed apart (`space-between`), centred or started where the input has them; grids are CSS
@@ -34,6 +34,7 @@ h1,h2,h3,h4,p,ul,ol,figure{margin:0}
 a{color:inherit;text-decoration:none}
 button,input,select,textarea{font:inherit}
 img{max-width:100%}"""
+MONO = '"DejaVu Sans Mono",Menlo,Consolas,monospace'
 NAMES = {"h1": "title", "h2": "heading", "h3": "subheading", "h4": "minor", "p": "text", "a": "link",
          "label": "label", "li": "item"}
 EQUAL = 0.15  # grid columns whose widths differ by at most this share are written equal
@@ -334,6 +335,12 @@ class _Writer:
 
     def _text(self, n: Node, place, template, path) -> str:
         role = n.role or "p"
+        if role == "pre":  # code: its lines as set, in a monospace font, as wide as its column (long lines wrap)
+            decls = [d for d in place if not d.startswith(("max-width:", "width:", "align-self:"))]
+            decls += _type(n.style) + ["margin:0", "font-family:" + MONO, "white-space:pre-wrap"]
+            cls = self._cls("code", decls, template, path, _phone_type(n.style))
+            return f'<pre class="{cls}"><code>{html.escape(n.text, quote=False)}</code></pre>'
+
         tag = {"a": "a", "label": "label", "li": "li"}.get(role, role if role in ("h1", "h2", "h3", "h4") else "p")
         decls = place + _type(n.style, role)
         cls = self._cls(NAMES.get(role, "text"), decls, template, path, _phone_type(n.style))

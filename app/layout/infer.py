@@ -225,10 +225,12 @@ def text_node(b: Block) -> Node:
     first = b.first
     n = len(b.lines)
     lh = round(b.pitch) if n > 1 else round(LINE_HEIGHT * first.size)
+    if b.code:  # its rows, blank ones too, at the step between its closest lines
+        n, lh = b.text.count("\n") + 1, b.row_step
     top = first.y - first.lift - (lh - first.size) / 2
     style = {"size": first.size, "weight": 700 if first.bold else 400, "colour": first.colour, "lh": lh,
              "align": b.align, "lines": n}
-    role = "li" if first.marker else ""
+    role = "li" if first.marker else ("pre" if b.code else "")
     if first.marker:
         style["marker"] = first.marker
     return Node("text", b.x, int(round(top)), b.w, n * lh, role=role, text=b.text, style=style)

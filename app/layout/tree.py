@@ -11,7 +11,7 @@ lengths in px):
 - leaves of a fixed size (image, icon, input): their box.
 
 `role` names what a node is for: header, nav, main, aside, footer, section, card (containers); h1–h4, p, a,
-li, label (text); the code writer maps roles to elements and class names.
+li, label, pre (text; a pre's text is code, line by line); the code writer maps roles to elements and class names.
 
 `sketch(node)` prints the tree as compact text with the OCR text in it (one node a line, indented): what a
 person reads when debugging, and what a model is given in its prompt; `tree_texts(node)` lists its texts in that
@@ -120,7 +120,7 @@ def _lines(node: Node, depth: int, scale) -> list[str]:
     if scale:
         box = (round(box[0] * scale[0]), round(box[1] * scale[1]), round(box[2] * scale[0]), round(box[3] * scale[1]))
     head = node.kind + (f".{node.role}" if node.role else "")
-    text = f' "{node.text}"' if node.text else ""
+    text = f' "{" ".join(node.text.split())}"' if node.text else ""  # (code's lines on one line)
     facts = _facts(node)
     out = ["  " * depth + f"{head} [{box[0]},{box[1]},{box[2]},{box[3]}]" + (f" {facts}" if facts else "") + text]
     for c in node.children:

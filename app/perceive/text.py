@@ -5,10 +5,12 @@ list number read from the screenshot's pixels; then lines joined into the blocks
   is cut into them (`pieces`); each piece gets a font size from the height its letters fill (`font_px`),
   bold when its strokes are thick (`is_bold`), the colour of its letters (`text_colour`), and a list marker
   when one starts it: a bullet Tesseract read as a glyph ("•", "e", "«"…) or left out (a small blob of ink
-  left of the line), or a number ("1.", "2)").
+  left of the line), or a number ("1.", "2)"), and whether it is set in a monospace font (`monospaced`).
 - `blocks(lines)` → `Block`s: lines that share a left edge (or a centre), size, weight and colour, each
   less than a line's height below the one before, are one paragraph that wraps; a list marker starts a
-  new block (a list item), and the lines under it that start where its text starts continue it.
+  new block (a list item), and the lines under it that start where its text starts continue it. Lines of
+  code (monospace) are one block with their indents, blank lines and highlighted words (`Block.code`), and
+  neither runs on into prose nor prose into them.
 
 Font metrics are Arial's (Liberation Sans here), the font the pages are written in.
 
@@ -44,6 +46,10 @@ BULLET_GLYPHS = {"•", "·", "●", "○", "◦", "▪", "■", "□", "-", "�
 NUMBER = re.compile(r"^(\d{1,2}|[a-hA-H])[.)]$")
 SOLID_INK = 0.6           # a "line" whose box is inked more than this is a picture or a block of colour
 SAME_COLOUR = 80          # summed channel distance under which two texts are of one colour
+# A monospace line: its words' widths per character agree (Arial's vary by a tenth or more between words) at
+# about 0.6 of the font size (DejaVu Sans Mono, Liberation Mono, Courier: 0.6; Arial's lower case: about 0.47).
+MONO_ADVANCE, MONO_MIN, MONO_EVEN, MONO_WORDS = 0.6, 0.53, 0.06, 4
+CODE_STEP = 3.4  # a line of code goes on at most this many × its line's step (or size) below the last: a blank line
 UNDERLINE = 0.8           # a row of a line's box inked across more than this share is an underline, not letters
 EDGE_ROWS = (-3, -2, 1, 3)  # rows a text's background is read from: above its box's top, below its bottom
 
@@ -62,6 +68,7 @@ class Line:
     bold: bool
     colour: str
     marker: str = ""
+    mono: bool | None = None  # set in a monospace font (`monospaced`); None: too few words to tell
 
     @property
     def lift(self) -> float:
@@ -83,8 +90,43 @@ class Block:
     align: str
 
     @property
+    def code(self) -> bool:
+        """Whether the block is code: lines of a monospace font and none of another, two of them told by their
+        words or one among three lines or more (a command's continued lines are too short to tell), half of
+        them at least flush with its left edge."""
+        told = sum(ln.mono is True for ln in self.lines)
+        flush = sum(ln.x - self.x <= max(4, 0.3 * ln.size) for ln in self.lines)  # (not a centred tag cloud)
+        return (len(self.lines) >= 2 and (told >= 2 or (told and len(self.lines) >= 3))
+                and not any(ln.mono is False for ln in self.lines) and 2 * flush >= len(self.lines))
+
+    @property
+    def row_step(self) -> int:
+        """Px between the tops of its closest rows (pieces of one row, cut apart as columns, are one row)."""
+        return min((b.y - a.y for a, b in zip(self.lines, self.lines[1:]) if b.y - a.y > 3), default=0) or 1
+
+    @property
     def text(self) -> str:
-        return " ".join(ln.text for ln in self.lines)
+        """The lines' texts joined by spaces, or for code line by line, each indented as in the picture and
+        the blank lines between them kept."""
+        if not self.code:
+            return " ".join(ln.text for ln in self.lines)
+        rows: list[list[Line]] = []  # a row's pieces (cut where its words stand apart) side by side
+        for ln in self.lines:
+            if rows and abs(ln.y - rows[-1][0].y) <= 3:
+                rows[-1].append(ln)
+            else:
+                rows.append([ln])
+        step = self.row_step
+        out = []
+        for k, row in enumerate(rows):
+            if k:
+                out += [""] * max(0, round((row[0].y - rows[k - 1][0].y) / step) - 1)
+            text, end = "", self.x
+            for ln in sorted(row, key=lambda l: l.x):
+                text += " " * max(1 if text else 0, round((ln.x - end) / (MONO_ADVANCE * ln.size))) + ln.text
+                end = ln.x + ln.w
+            out.append(text)
+        return "\n".join(out)
 
     @property
     def first(self) -> Line:
@@ -240,6 +282,21 @@ def _clean(line):
     return replace(line, text=" ".join(texts[k] for k in keep))
 
 
+def monospaced(line, size: int) -> bool | None:
+    """Whether an OCR line is set in a monospace font, from its word boxes: the width per character of its
+    words of three characters or more, not capitals, agrees within MONO_EVEN (relative deviation) at MONO_MIN of
+    `size` or more. None when fewer than MONO_WORDS such words tell (a capitalised title, a short label)."""
+    texts = line.text.split()
+    if len(texts) != len(line.words) or size <= 0:
+        return None
+    per = [box[2] / len(t) for t, box in zip(texts, line.words) if len(t) >= 3 and not t.isupper()]
+    if len(per) < MONO_WORDS:
+        return None
+    mean = sum(per) / len(per)
+    spread = (sum((v - mean) ** 2 for v in per) / len(per)) ** 0.5 / mean
+    return mean >= MONO_MIN * size and spread <= MONO_EVEN
+
+
 def is_text(arr: np.ndarray, line) -> bool:
     """Whether `line`'s box holds letters, not a block of colour Tesseract read as glyphs ("oS", "6 6" on a
     picture): letters ink at most SOLID_INK of their box."""
@@ -267,7 +324,7 @@ def read_lines(arr: np.ndarray, ocr_lines: Sequence) -> list[Line]:
             marker, p = marker_of(arr, p)
             size = _size(arr, p)
             out.append(Line(p.text, p.x, p.y, max(1, p.w), max(1, p.h), size, is_bold(arr, p, size),
-                            text_colour(arr, p), marker))
+                            text_colour(arr, p), marker, monospaced(p, size)))
     return sorted(out, key=lambda ln: (ln.y, ln.x))
 
 
@@ -278,9 +335,21 @@ def _colour_distance(a: str, b: str) -> int:
 def _continues(block: list[Line], ln: Line) -> str | None:
     """How `ln` continues the block whose lines are `block` ("left", "center"), or None."""
     last, first = block[-1], block[0]
-    if ln.marker or abs(ln.size - last.size) > max(1, 0.12 * last.size) or ln.bold != last.bold:
+    if ln.marker or abs(ln.size - last.size) > max(1, 0.12 * last.size):
         return None
-    if _colour_distance(ln.colour, last.colour) > SAME_COLOUR:
+    if ln.mono is not None and any(b.mono is (not ln.mono) for b in block):
+        return None  # code does not run on into prose
+    told = sum(b.mono is True for b in block)
+    if told >= 2 or (told and ln.mono):  # code: indented lines, blank lines, highlighted (bold, coloured) words
+        step = ln.y - last.y
+        if abs(step) <= 3 and ln.x > last.x + last.w:  # the rest of its row (a comment cut off as a column)
+            return "left"
+        pitch = min((b.y - a.y for a, b in zip(block, block[1:]) if b.y - a.y > 3), default=None)
+        ratio = max(step, pitch) / max(1, min(step, pitch)) if pitch else 1.0  # whole rows, blank ones between
+        if (ln.x >= first.x - max(4, 0.6 * last.size) and 0 < step <= CODE_STEP * min(pitch or ln.size, ln.size * 2)
+                and abs(ratio - round(ratio)) <= 0.25):
+            return "left"
+    if ln.bold != last.bold or _colour_distance(ln.colour, last.colour) > SAME_COLOUR:
         return None
     gap = ln.y - (last.y + last.h)
     if gap < -2 or gap > 0.9 * last.size:
