@@ -5,9 +5,9 @@
 # lines, on pages of the widened corpus, fine-tuned from a checkpoint (2 CPU cores: --minutes 110):
 #   ./scripts/train_mini.sh --prompt sketch --init assets/mini --minutes 110 --out runs/mini-sketch/export
 # A further run from the last run's committed state, on a new schedule and 3,000 new pages (--seed: the first page
-# seed), as mini-sketch8 was run from mini-sketch7's state (--seed 1700000); the next:
-#   ./scripts/train_mini.sh --prompt sketch --init train/checkpoints/mini-sketch8.pt --run mini-sketch9 \
-#     --seed 1800000 --lr 2e-4 --minutes 95 --out runs/mini-sketch9/export
+# seed), as mini-sketch9 was run from mini-sketch8's state (--seed 1800000); the next:
+#   ./scripts/train_mini.sh --prompt sketch --init train/checkpoints/mini-sketch9.pt --run mini-sketch10 \
+#     --seed 1900000 --lr 2e-4 --minutes 95 --out runs/mini-sketch10/export
 # (--lr: the fine-tune's peak; run 6's 5e-4 rewarm doubled its training loss before it recovered)
 # Every step is resumable: re-running skips finished pages/packs and resumes training from the run's state.pt, or
 # on a fresh machine from train/checkpoints/RUN.pt (committed; `--stop-minutes M` ends this call early, on schedule).

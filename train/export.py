@@ -71,7 +71,7 @@ def export_checkpoint(model: nn.Module, config: dict, tokenizer_dir, out_dir, *,
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m train.export",
                                  description="export a run's portable state (.pt) as a K2.5-layout checkpoint")
-    ap.add_argument("state", type=Path, help="a run's portable state, e.g. train/checkpoints/mini-sketch8.pt")
+    ap.add_argument("state", type=Path, help="a run's portable state, e.g. train/checkpoints/mini-sketch9.pt")
     ap.add_argument("out", type=Path, help="the checkpoint directory to write")
     ap.add_argument("--tokenizer", type=Path, default=Path("assets/mini"), help="the run's tokenizer directory")
     ap.add_argument("--prompt", choices=("ocr", "sketch", "none"), default="ocr", help="what the run's prompts carried")
