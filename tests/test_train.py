@@ -317,6 +317,8 @@ def test_a_sketch_prompt_carries_the_engines_sketch_of_the_screenshot(tok, tmp_p
 
     img = Image.new("RGB", (640, 400), "white")
     img.paste((15, 118, 110), (0, 0, 640, 60))
+    for x in range(40, 340, 9):  # the line's letters (a line with no ink would be a misread, and left out)
+        img.paste((30, 30, 30), (x, 144, x + 3, 160))
     lines = [OcrLine("Sign in to continue", 40, 140, 300, 24, 90.0)]
     drawn = page_sketch(img, lines)
     assert drawn.startswith("page [0,0,100,100]") and '"Sign in to continue"' in drawn
