@@ -693,3 +693,20 @@ def test_code_is_a_pre_in_a_monospace_font_that_keeps_its_lines_and_fits_a_phone
     assert "mono" in renderer.probe("() => getComputedStyle(document.querySelector('pre')).fontFamily").lower()
     renderer.render(html, width=390, height=400)
     assert renderer.probe("() => document.documentElement.scrollWidth") <= 390, html
+
+
+def test_a_sidebar_as_tall_as_its_page_does_not_keep_its_empty_room_on_a_phone(renderer):
+    """Real page 11139: a blue sidebar 1,890 px tall whose links end 1,362 px above its bottom. Stacked on a phone,
+    it kept that room: 1,400 px of empty blue before the page's content."""
+    from app.layout.tree import Node
+
+    links = [Node("text", 16, 120 + 30 * k, 120, 18, role="a", text=f"Link {k}",
+                  style={"size": 15, "lh": 18, "lines": 1, "colour": "#ffffff", "weight": 400}) for k in range(5)]
+    side = Node("column", 0, 60, 176, 1890, links, role="card", style={"bg": "#385cb4", "pad": [60, 0, 1362, 16]})
+    main = Node("column", 266, 160, 1014, 400, [Node("text", 266, 160, 600, 31, role="h1", text="Package",
+                style={"size": 26, "lh": 31, "lines": 1, "colour": "#000000", "weight": 400})])
+    html = write_page(Node("page", 0, 0, 1280, 1950, [Node("row", 0, 60, 1280, 1890, [side, main])]))
+    renderer.render(html, width=1280, height=800)
+    assert renderer.probe("() => document.querySelector('h1').getBoundingClientRect().top") < 400, html
+    renderer.render(html, width=390, height=800)
+    assert renderer.probe("() => document.querySelector('h1').getBoundingClientRect().top") < 600, html

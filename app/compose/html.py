@@ -45,6 +45,7 @@ PHONE_SIDE = 16  # px: on a phone, a container's side padding is at most this
 PHONE_SHOWN, PHONE_COLUMN = 390, 120  # px: a phone's width, and the narrowest grid column kept on it
 SIDE = 64  # px: a container's side padding at most (the rest of a wide card's room is its content's)
 PHONE_BLOCK = 200  # px: a painted block of a row at least this wide takes a phone's full width when its row wraps
+PHONE_TAIL = 120  # px: on a phone, a container's room below its content beyond this (and twice its top) goes
 STRETCH = 48  # px: a block in a row padded this much more below its content than its neighbour is stretched instead
 
 
@@ -445,6 +446,8 @@ class _Writer:
             own.append(f"padding:{_px(t)} {_px(r)} {_px(b)} {_px(l)}")
             if max(r, l) > PHONE_SIDE:  # a phone's width is not spent on a card's sides
                 phone = phone + [f"padding-right:{_px(min(r, PHONE_SIDE))}", f"padding-left:{_px(min(l, PHONE_SIDE))}"]
+            if b > PHONE_TAIL and b > 2 * t:  # the room a tall column had below its content (a sidebar as tall as
+                phone = phone + [f"padding-bottom:{_px(t)}"]  # its page) is not kept once a phone stacks it
         if any(p.startswith("flex:0 1") for p in place) and f"width:{n.w}px" in place and n.w >= PHONE_BLOCK:
             phone = phone + ["flex-basis:100%", "width:100%"]  # a block of a row (a sidebar, a card): stacked, full width
         base = {"nav": "nav", "card": "card", "aside": "sidebar", "main-column": "content", "dialog": "dialog"}.get(n.role) or (
