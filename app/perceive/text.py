@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -89,7 +90,7 @@ class Block:
     pitch: float
     align: str
 
-    @property
+    @cached_property
     def code(self) -> bool:
         """Whether the block is code: lines of a monospace font and none of another, two of them told by their
         words or one among three lines or more (a command's continued lines are too short to tell), half of
@@ -102,9 +103,9 @@ class Block:
     @property
     def row_step(self) -> int:
         """Px between the tops of its closest rows (pieces of one row, cut apart as columns, are one row)."""
-        return min((b.y - a.y for a, b in zip(self.lines, self.lines[1:]) if b.y - a.y > 3), default=0) or 1
+        return _row_step(self.lines) or 1
 
-    @property
+    @cached_property
     def text(self) -> str:
         """The lines' texts joined by spaces, or for code line by line, each indented as in the picture and
         the blank lines between them kept."""
@@ -332,6 +333,12 @@ def _colour_distance(a: str, b: str) -> int:
     return sum(abs(int(a[i:i + 2], 16) - int(b[i:i + 2], 16)) for i in (1, 3, 5))
 
 
+def _row_step(lines: Sequence[Line]) -> int | None:
+    """Px between the tops of the closest of `lines`' rows, in order (pieces of one row, within 3 px, are one
+    row), or None for a single row."""
+    return min((b.y - a.y for a, b in zip(lines, lines[1:]) if b.y - a.y > 3), default=None)
+
+
 def _continues(block: list[Line], ln: Line) -> str | None:
     """How `ln` continues the block whose lines are `block` ("left", "center"), or None."""
     last, first = block[-1], block[0]
@@ -344,7 +351,7 @@ def _continues(block: list[Line], ln: Line) -> str | None:
         step = ln.y - last.y
         if abs(step) <= 3 and ln.x > last.x + last.w:  # the rest of its row (a comment cut off as a column)
             return "left"
-        pitch = min((b.y - a.y for a, b in zip(block, block[1:]) if b.y - a.y > 3), default=None)
+        pitch = _row_step(block)
         ratio = max(step, pitch) / max(1, min(step, pitch)) if pitch else 1.0  # whole rows, blank ones between
         if (ln.x >= first.x - max(4, 0.6 * last.size) and 0 < step <= CODE_STEP * min(pitch or ln.size, ln.size * 2)
                 and abs(ratio - round(ratio)) <= 0.25):
