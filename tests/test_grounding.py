@@ -15,7 +15,8 @@ from app.decode.grounding import HtmlTextGrounding
 from model.generate import SamplingParams, constrain, generate_text
 from model.tokenizer import Tokenizer, k25_tokenizer_config, write_tiktoken_model
 
-HEAD = b"```html\n<!DOCTYPE html>\n<html><head><style>p { color: #123; }</style></head><body>\n"
+CLASSES = b".byline, .card, .is-open, .grid_2, .icon, .x, .y, .z, .cost, .teams, .min, .read, ." + b"a" * 24 + b", ." + b"a" * 25
+HEAD = b"```html\n<!DOCTYPE html>\n<html><head><style>p { color: #123; } " + CLASSES + b" { margin: 0 }</style></head><body>\n"
 
 
 def machine(*lines):
@@ -130,8 +131,9 @@ def test_an_attribute_value_is_short_and_a_class_list_holds_class_names_only():
     assert g.feed_text(HEAD + b'<p class="card is-open grid_2" title="Any: words, here.">')
     assert not g.feed_text(b'<p class="down you can add,')   # run 4's words, then CSS, in a class value
     assert not g.feed_text(b"<p class=a;b>")                  # unquoted as quoted
-    assert not g.feed_text(b'<p class="' + b"a" * 25)         # past CLASS_BYTES
-    assert not g.feed_text(b'<p class="cost teams min read')  # past CLASS_NAMES (run 6's denied words)
+    assert not g.feed_text(b'<p class="' + b"a" * 25)         # past CLASS_BYTES (a name the sheet defines)
+    assert not g.feed_text(b'<p class="cost teams min read')  # past CLASS_NAMES (run 6's denied words, here
+                                                              # names the sheet defines)
     assert not g.feed_text(b'<p title="two\nlines">')            # any value: one line,
     assert not g.feed_text(b'<p title="' + b"a" * 121)        # of at most VALUE_BYTES
     assert g.feed_text(b'<p class="' + b"a" * 24 + b'" title="' + b"a b, " * 24 + b'">Open API</p>')
@@ -146,10 +148,71 @@ def test_names_are_lower_case_and_an_attribute_comes_once():
     assert not g.feed_text(b'<p class="a" title="b" class="c">')
     assert not g.feed_text(b"<input required required>")
     assert not g.feed_text(b"<header hidden hid")               # refused as it begins: no dead end at its end
-    assert g.feed_text(b"<header hidden height=1 data-a=1></header>")
+    assert g.feed_text(b"<header hidden title=1 data-a=1>More</header>")
     assert g.feed_text(b'<svg viewBox="0 0 24 24"></svg><svg viewbox="0 0 9 9"></svg><input required>')
     assert not g.feed_text(b'<svg viewBoX="0">')
     assert g.feed_text(b"<p>Open API</p>")
+
+
+def test_an_attribute_is_one_its_element_takes():
+    g = machine("Open API", "More")
+    assert g.feed_text(HEAD + b'<a href="#" target="_blank" class="x" role="link" data-id="3" aria-label="y">')
+    for lost in (b"<header points", b"<header sizes", b"<div required", b"<span colspan", b"<p href", b"<a src",
+                 b"<a aria-3", b"<a aria-stylenav"):
+        assert not g.feed_text(lost)          # run 9's `<header points="" sizes="" name="" required="">`
+    assert g.feed_text(b'<img src="a.png" alt="" width="20"><input type="checkbox" checked></a>')
+    assert g.feed_text(b'<svg viewBox="0 0 9 9" fill="none"><circle cx="4" cy="4" r="2"></circle></svg>')
+    assert g.feed_text(b'<table><tr><td colspan="2">Open API</td></tr></table>')
+
+
+def test_an_attribute_value_is_of_its_attributes_kind():
+    g = machine("Open API", "More")
+    assert g.feed_text(HEAD + b'<table><tr><td colspan="2" style="color: red; width: 50%" title="Any: words.">')
+    for lost in (b'<td colspan="mor lo', b'<td role="&gt;#272', b'<td style="a{', b'<td rowspan="1234567890123',
+                 b'<a href="mor lo', b'<a target="_blank;', b'<svg viewBox="0 0 5 team', b'<svg><path d="M0 0 new'):
+        assert not g.feed_text(lost)          # run 9's `colspan="mor lo), 10/loads 2025 · 3 min read.foot{…`
+    assert g.feed_text(b'<a href="/docs?a=1&amp;b=2" target="_blank" rel="noopener noreferrer">Open API</a>')
+    assert g.feed_text(b'<svg viewBox="0 0 24 24"><path d="M3 4h2l3 11h10l3-8H7M9 20h1" transform="rotate(45)">')
+
+
+def test_svg_shapes_open_only_in_an_svg_and_only_they_open_there():
+    g = machine("Open API", "More")
+    assert g.feed_text(HEAD + b"<footer>")
+    for lost in (b"<path", b"<circle", b"<g>", b"<rect"):
+        assert not g.feed_text(lost)          # run 9's `<footer class="foot"><path></path></footer>`, 23 times
+    assert g.feed_text(b'<svg><g><path d="M0 0"></path></g>')
+    assert not g.feed_text(b"<p>") and not g.feed_text(b"<div")  # an element of the page inside a drawing
+    assert g.feed_text(b"</svg><p>Open API</p></footer>")
+
+
+def test_a_class_name_in_the_body_is_one_the_stylesheet_defines():
+    g = machine("Open API", "More")
+    sheet = b"<style>.card{padding:1.5em} @media (max-width: 40.5em) { .grid.cols-3 > a { width: 0.5rem } }</style>"
+    assert g.feed_text(b"```html\n<!DOCTYPE html>\n<html><head>" + sheet + b"</head><body>")
+    assert g.feed_text(b'<div class="card grid cols-3"><section class="pricing">')   # and a section's landmark
+    for lost in (b'<p class="teamses0', b'<p class="cards2"', b'<p class="card cost', b'<p class="em"',
+                 b'<p class="5em"', b"<p class=car>"):
+        assert not g.feed_text(lost)          # run 9's `class="cost teamses0 minuds172a"`; `.5em` is no class
+    assert g.feed_text(b'<p class="card">Open API</p></section></div>')
+
+
+def test_an_element_pages_never_leave_empty_ends_only_after_its_content():
+    g = machine("Open API", "More")
+    assert g.feed_text(HEAD + b"<main><h2>")
+    assert not g.feed_text(b"</h2>")          # run 9's `<h2></h2><p></p><a href="#"></a>`
+    assert g.feed_text(b"Open API</h2><div></div><ul><li><svg></svg></li>")   # a box, an icon: content enough
+    assert not g.feed_text(b"<p></p>")
+    assert g.feed_text(b"</ul><p>More</p></main>")
+
+
+def test_a_pages_landmarks_open_once():
+    g = machine("Open API", "More", "Docs", "Home")
+    assert g.feed_text(HEAD + b"<header>Open API</header><main><h2>More</h2>")
+    for lost in (b"<header", b"<hea", b"<main>", b"<mai"):
+        assert not g.feed_text(lost)          # run 9's `<footer class="foot">…`, each inside the last, 23 times
+    assert g.feed_text(b"<footer>Docs</footer><h3>")            # `<h…` still opens a heading
+    assert not g.feed_text(b"<footer")
+    assert g.feed_text(b"Home</h3></main>")
 
 
 def test_no_markup_inside_a_tag():
@@ -370,6 +433,18 @@ def test_a_slot_whose_next_line_the_model_cannot_begin_is_left_empty(tok):
     close = next(i for i in range(tok.num_base_tokens) if tok.decode_bytes([i]) == b"</p>")
     order = [tok.encode("Fast")[0], ord("<"), close]  # "Hiring" is not among them
     assert g.fallback(order) == close                 # not a new element opened in the slot
+
+
+def test_a_slot_that_may_not_be_empty_takes_the_next_line_from_anywhere_in_the_ranking(tok):
+    g = HtmlTextGrounding.for_tokenizer(["Hiring made human"], tok)
+    assert g.feed_text(HEAD + b"<main><p>")
+    close = next(i for i in range(tok.num_base_tokens) if tok.decode_bytes([i]) == b"</p>")
+    hiring = tok.encode("Hiring")[0]
+    order = [tok.encode("Fast")[0], close] + [ord(c) for c in "xyz"] * 200 + [hiring]
+    assert g.fallback(order) == hiring       # ranked past FALLBACK_SCAN: still the slot's text, not `</`
+    g2 = HtmlTextGrounding.for_tokenizer(["Hiring made human"], tok)
+    assert g2.feed_text(HEAD + b"<main><p>")
+    assert g2.fallback([tok.encode("Fast")[0], close]) == close   # no token begins it: it may close empty
 
 
 def test_a_slot_is_filled_past_what_ocr_read_from_an_icon(tok):

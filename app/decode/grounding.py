@@ -12,14 +12,18 @@ the sketch's nodes, in order, so it cannot wander off into another page.
 It follows the output byte by byte through a small HTML tokenizer:
 - outside text nodes the text is free: attribute values, `<style>` and `<script>` contents, the `<title>`
   before `<body>` (a mockup rarely shows it), comments in the head, the code fence before the first tag;
-- the tags nest (`app.decode.nesting`): element and attribute names are HTML's, written lower-case (in the
-  body; SVG's `viewBox` as SVG spells it), an attribute once in a tag, the page's frame comes in
-  order, an end tag closes the innermost open element, and inside the body no `<!DOCTYPE>`, `<html>`,
-  `<head>`, `<body>` or head element (a lost model restarts the page), nor a comment (a lost model writes on
-  inside one, free of the OCR text); no `<` inside a tag, quoted or not (a lost model's
-  `<h3 class="x</p><div">`); an attribute's value is one line of at most VALUE_BYTES, and a class list
-  holds at most CLASS_NAMES class names in at most CLASS_BYTES (run 4 wrote its band's words, then CSS, into
-  `<p class="down you can add to know they need,.6 min read…`);
+- the tags nest (`app.decode.nesting`): element names are HTML's, SVG's shapes only in an `<svg>`, written
+  lower-case in the body, the page's frame comes in order, an end tag closes the innermost open element, and
+  inside the body no `<!DOCTYPE>`, `<html>`, `<head>`, `<body>` or head element (a lost model restarts the
+  page), nor a comment (a lost model writes on inside one, free of the OCR text); no `<` inside a tag, quoted
+  or not (a lost model's `<h3 class="x</p><div">`);
+- attributes (`app.decode.attributes`): names their element takes, once in a tag (SVG's `viewBox` as SVG
+  spells it, others lower-case), values of their attribute's kind, class names the reply's stylesheet
+  defines;
+- an element that pages never leave empty (a heading, a paragraph, a link, an item: all but MAY_BE_EMPTY)
+  ends only after its text or an element (run 9 wrote `<h2></h2><p></p><a href="#"></a>` where it wanted
+  words the page does not have), and a page's landmarks (ONCE: `main`, `header`, `footer`) open once (run 9
+  wrote `<footer class="foot">…` 23 times, each inside the last, until its tokens ran out);
 - a stylesheet holds no markup: outside a CSS string, `<` only begins its `</style>` (a lost model opened a
   second `<style>` in it, or wrote its body's tags into it); it ends at the first rule's end past STYLE_BYTES,
   longer than any the models learnt from (in bytes or in tokens), and a third further on its open rules are
@@ -45,11 +49,13 @@ closed); other special tokens are never allowed in the reply.
 
 When none of the model's best tokens is allowed it wants words the input does not have. Taking the likeliest
 allowed token instead (a stray OCR word it did not think of) derailed the markup that followed; `fallback`
-gives the slot the first OCR line not yet used (`fill`, the default), or leaves the element empty.
+gives the slot the first OCR line not yet used (`fill`, the default; for a slot that may not be left empty,
+from wherever the model ranks the line's beginning), or leaves the element empty.
 Each rule was kept because it scored higher on the first 40 held-out pages (`uicode eval`, mean of the five
 scores; free text: 0.630): empty slots 0.664, filled slots 0.703, + near lines and no page restart 0.719,
 + quotes read as the browser reads them 0.739, + nodes start at a line's first unused word (not any word)
-0.754. Whole runs: `bench/RESULTS.md`.
+0.754. With the layout-sketch model (run 9), attributes, no empty slots and landmarks once took Block-Match
+from 0.652 to 0.808 and well-formed replies from 82.5% to 97.5%. Whole runs: `bench/RESULTS.md`.
 
 Not here: the sampler that asks the constraint (`model.generate`), reading the OCR lines (`vision.ocr`),
 deciding when a conversion is grounded (`app.pipeline`).
@@ -61,7 +67,9 @@ import re
 import weakref
 from typing import Sequence
 
-from app.decode.nesting import ATTRIBUTES, FREE_ATTRIBUTES, VOID, attribute_fits, name_fits
+from app.decode.attributes import (CLASS_BYTES, CLASS_CHARS, CLASS_NAMES, LANDMARK_CLASSES, attribute_fits,
+                                   attribute_unwritten, defined_classes, value_fits)
+from app.decode.nesting import BODY_ELEMENTS, SVG_SHAPES, VOID, name_fits
 
 RAW_TAGS = {b"style", b"script"}
 FALLBACK_SCAN = 512  # the model's best tokens the fallback looks at
@@ -81,12 +89,15 @@ STYLE_BYTES, STYLE_TOKENS = 2400, 800
 # once every word of the text is used, only these open in the body (void elements, an icon's parts): a lost
 # model went on opening empty elements, each inside the last, until its tokens ran out
 AFTER_TEXT = VOID | {b"svg", b"path"}
+# A page's landmarks, each written once on every page learnt from (400 training pages): a lost model wrote
+# `<footer class="foot">…` again and again, each inside the last, until its tokens ran out (run 9, seed 152: 23 times)
+ONCE = frozenset({b"main", b"header", b"footer"})
+# The elements a page may leave empty: a box drawn by its style (a picture's place, a divider), an icon, a field,
+# a table's cell. The 400 training pages leave no other empty (no empty heading, paragraph, link or item); run 9
+# wrote `<h2></h2><p></p><a href="#"></a>` where it wanted words the page does not have.
+MAY_BE_EMPTY = frozenset({b"div", b"i", b"span", b"textarea", b"td", b"th", b"svg", b"canvas", b"video", b"audio",
+                          b"iframe", b"object", b"select", b"picture", b"figure"}) | SVG_SHAPES
 _ALNUM = re.compile(rb"[0-9A-Za-z\x80-\xff]")  # a word still to write has a letter or digit (not OCR's "~")
-VALUE_BYTES = 120  # an attribute value's longest (the corpus's: 47, an icon's path; no value spans lines)
-# A class list's longest and most names (the corpus's: 13 bytes and 2 names, "grid cols-4"; run 6 wrote the words it
-# was denied into 40-byte lists, `class="cost teamses0 min read the d in half Dec"`)
-CLASS_BYTES, CLASS_NAMES = 24, 3
-CLASS_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_ ")
 QUOTES = b"\"'"
 
 
@@ -98,19 +109,12 @@ class _Lines:
         self.text = [html.escape(t, quote=False).encode("utf-8") for t in texts if t]
 
 
-def _unwritten(prefix: bytes, seen: tuple) -> bool:
-    """Whether an attribute name begun as `prefix` can still end as one its tag does not have yet (a name
-    refused only at its end left a lost model no way on: `<header hidden hidden`)."""
-    if not seen or prefix.startswith(FREE_ATTRIBUTES) or any(f.startswith(prefix) for f in FREE_ATTRIBUTES):
-        return True
-    return any(n.startswith(prefix) and n not in seen for n in ATTRIBUTES)
-
-
 class _State:
     """Where the output stands; cheap to copy, so a token can be tried without changing the real state."""
 
     __slots__ = ("mode", "buf", "quote", "raw", "started", "space", "cands", "cursor", "written", "body", "last",
-                 "stack", "named", "attr", "value", "css", "vattr", "vlen", "vnames", "vprev", "seen")
+                 "stack", "named", "attr", "value", "css", "vattr", "vlen", "vnames", "vprev", "seen", "tag",
+                 "sheet", "classes", "vword", "empty", "opened")
 
     def __init__(self, n_lines: int):
         self.mode = OUT
@@ -134,6 +138,12 @@ class _State:
         self.vnames = 0         # TAG: words begun in that value (a class list's names)
         self.vprev = 0          # TAG: that value's last byte, 0 at its start
         self.seen = ()          # TAG: the attribute names the tag has
+        self.tag = b""          # TAG: the element's name (lower-case), once it has ended
+        self.sheet = b""        # RAW in <style>: the stylesheet so far
+        self.classes = LANDMARK_CLASSES  # the class names the body may use: the stylesheets' and landmarks'
+        self.vword = b""        # TAG: the class name being written in a class list
+        self.empty = False      # the innermost open element has no text or element in it yet
+        self.opened = frozenset()  # the elements of ONCE the body has opened
 
     def copy(self) -> "_State":
         s = _State.__new__(_State)
@@ -143,6 +153,8 @@ class _State:
         s.stack, s.named, s.attr, s.value, s.css = self.stack, self.named, self.attr, self.value, self.css
         s.vattr, s.vlen, s.seen = self.vattr, self.vlen, self.seen
         s.vnames, s.vprev = self.vnames, self.vprev
+        s.tag, s.sheet, s.classes, s.vword, s.empty = self.tag, self.sheet, self.classes, self.vword, self.empty
+        s.opened = self.opened
         return s
 
 
@@ -162,6 +174,7 @@ class HtmlTextGrounding:
         self.state = _State(len(self.lines.text))
         self._left: tuple = (None, True)  # (a cursor, whether a word is left to write at it)
         self._tried: dict[int, _State | None] = {}
+        self._may_empty = False  # the fallback found no token to fill a slot that may not be empty (`_unfilled`)
 
     @classmethod
     def for_tokenizer(cls, lines: Sequence[str], tokenizer, fill: bool = True) -> "HtmlTextGrounding":
@@ -180,7 +193,7 @@ class HtmlTextGrounding:
         state = self._try(token_id)
         if state is None:
             raise ValueError(f"token {token_id} is not allowed here")
-        self.state, self._tried = state, {}
+        self.state, self._tried, self._may_empty = state, {}, False
 
     def _try(self, token_id: int) -> _State | None:
         """The state after `token_id` (None if refused), remembered until the next `advance`: the sampler
@@ -228,6 +241,15 @@ class HtmlTextGrounding:
                 return t
             else:
                 quiet.append(t)
+        if fill is not None and self._unfilled(st):
+            # a slot that may not be left empty takes the next line from wherever the model ranks its beginning
+            for t in order[FALLBACK_SCAN:]:
+                data = self.token_bytes[t]
+                body = data.lstrip() if data is not None and t not in self.specials else b""
+                if body and fill.startswith(body) and self._try(t) is not None:
+                    return t
+            self._may_empty, self._tried = True, {}  # no token begins it: the slot may stay empty after all
+            return self.fallback(order)
         return close if close is not None else quiet[0] if quiet else None
 
     def dead_end(self) -> int | None:
@@ -249,7 +271,7 @@ class HtmlTextGrounding:
         state = self._run(data)
         if state is None:
             return False
-        self.state, self._tried = state, {}
+        self.state, self._tried, self._may_empty = state, {}, False
         return True
 
     def _starts(self, line: int, at: int) -> tuple[int, ...]:
@@ -296,6 +318,8 @@ class HtmlTextGrounding:
                 return False
             s.buf = (s.buf + bytes([b]))[-len(s.raw):]
             if s.buf.lower() == s.raw:
+                if s.raw == b"</style":
+                    s.classes, s.sheet = s.classes | defined_classes(s.sheet), b""
                 s.mode, s.buf, s.quote, s.named, s.attr, s.value, s.seen = TAG, s.raw[1:], 0, False, None, 0, ()
         elif s.mode == COMMENT:
             s.buf = (s.buf + bytes([b]))[-3:]
@@ -310,7 +334,7 @@ class HtmlTextGrounding:
         if s.quote:
             if b == s.quote:
                 s.quote = 0
-                return True
+                return self._class_ends(s)
             return self._value_byte(s, b)
         ends_name = b == GT or b in SPACE or (b == SLASH and s.buf and s.buf[:1] != b"/")
         if not s.named:
@@ -318,10 +342,12 @@ class HtmlTextGrounding:
                 return False  # in the body a name is lower-case, as on every page learnt from (`</bODY   >`)
             if s.body and not self._may_open(s, s.buf if ends_name else s.buf + bytes([b]), ends_name):
                 return False
+            if b == SLASH and not s.buf and s.body and self._unfilled(s):
+                return False  # an element pages never leave empty ends only after its text or an element
             if ends_name:
                 if not name_fits(s.stack, s.body, s.buf.lower(), complete=True):
                     return False
-                s.named = True
+                s.named, s.tag = True, s.buf.lower()
             elif not name_fits(s.stack, s.body, (s.buf + bytes([b])).lower(), complete=False):
                 return False
         elif s.buf[:1] == b"/":
@@ -337,11 +363,15 @@ class HtmlTextGrounding:
         name = s.buf.split(None, 1)[0].rstrip(b"/").lower()
         closing = s.buf.rstrip().endswith(b"/")
         if name.startswith(b"/"):
-            s.stack = s.stack[:-1]
+            s.stack, s.empty = s.stack[:-1], False
         elif not name.startswith(b"!") and name not in VOID:
             if closing:
                 return False  # `<div/>` opens a div the browser never closes
-            s.stack += (name,)
+            s.stack, s.empty = s.stack + (name,), True
+            if name in ONCE and s.body:
+                s.opened |= {name}
+        elif not name.startswith(b"!"):
+            s.empty = False  # a void element is its parent's content
         s.body = s.body or name == b"body"
         if name == b"/html":
             s.mode, s.buf = END, b""
@@ -359,6 +389,7 @@ class HtmlTextGrounding:
         depth, size, quote, tokens = s.css
         if quote:  # a CSS string ends at its quote or, unfinished, at the line's end
             s.css = (depth, size + 1, 0 if b in (quote, 0x0A) else quote, tokens)
+            s.sheet += bytes([b])
             return True
         at = s.buf.rfind(b"<")  # the end tag begun so far: its bytes since the last `<`, when they begin it
         begun = len(s.buf) - at if at >= 0 and s.raw.startswith(s.buf[at:].lower()) else 0
@@ -371,6 +402,7 @@ class HtmlTextGrounding:
         if (size >= STYLE_BYTES or tokens > STYLE_TOKENS) and depth <= 0 and not (b in SPACE or ending):
             return False
         s.css = (depth + (b == LBRACE) - (b == RBRACE), size + 1, b if b in QUOTES else 0, tokens)
+        s.sheet += bytes([b])
         return True
 
     @staticmethod
@@ -380,7 +412,7 @@ class HtmlTextGrounding:
         if s.value == 2 or (s.value == 1 and b not in (0x22, 0x27)):
             if b == GT or b in SPACE:  # an unquoted value ends
                 s.value = 1 if s.value == 1 and b in SPACE else 0
-                return True
+                return HtmlTextGrounding._class_ends(s)
             s.value = 2
             return b not in b"=`\"'" and HtmlTextGrounding._value_byte(s, b)
         if b == GT or b in SPACE or b == SLASH:
@@ -395,18 +427,18 @@ class HtmlTextGrounding:
         if b == ord("="):
             if s.value != 3 and (s.attr is None or not HtmlTextGrounding._attribute_ends(s)):
                 return False
-            s.attr, s.value, s.vlen, s.vnames, s.vprev = None, 1, 0, 0, 0
+            s.attr, s.value, s.vlen, s.vnames, s.vprev, s.vword = None, 1, 0, 0, 0, b""
             return True
         if b in (0x22, 0x27):
             if s.value != 1:
                 return False
-            s.quote, s.value, s.vlen, s.vnames, s.vprev = b, 0, 0, 0, 0
+            s.quote, s.value, s.vlen, s.vnames, s.vprev, s.vword = b, 0, 0, 0, 0, b""
             return True
         if UPPER_A <= b <= UPPER_Z and ((s.attr or b"") + bytes([b]))[:5] != b"viewB":
             return False  # names are lower-case (`<br Class reqUired>`); SVG's `viewBox` is written as SVG spells it
         s.value = 0
         name = (s.attr or b"") + bytes([b]).lower()
-        if not attribute_fits(name, complete=False) or not _unwritten(name, s.seen):
+        if not attribute_fits(s.tag, name, complete=False) or not attribute_unwritten(s.tag, name, s.seen):
             return False
         s.attr = s.vattr = name
         return True
@@ -415,13 +447,25 @@ class HtmlTextGrounding:
         """Whether a tag of the body named `name` so far may be written: an end tag always, an element while
         a word of the text is still to be written, and after that only an element of AFTER_TEXT."""
         name = name.lower()
-        if not name or name[:1] in (b"/", b"!") or self._words_left(s):
+        if not name or name[:1] in (b"/", b"!"):
+            return True
+        if any(n.startswith(name) for n in s.opened) and (complete or not any(
+                n.startswith(name) and n not in s.opened and name_fits(s.stack, True, n, True) for n in BODY_ELEMENTS)):
+            return False  # a page's landmark opens once
+        if self._words_left(s):
             return True
         if complete:
             return name in AFTER_TEXT
         # a name begun must be able to end as one that may open here (`<li` grows only into `<link>`, which the
         # body refuses: a model that began it would be left with no token)
         return any(n.startswith(name) and name_fits(s.stack, True, n, complete=True) for n in AFTER_TEXT)
+
+    def _unfilled(self, s: _State) -> bool:
+        """The innermost open element is empty and is not one pages leave empty (`MAY_BE_EMPTY`), while a word
+        is still to be written: it may not end yet."""
+        if not self.fill or self._may_empty:
+            return False
+        return s.empty and s.stack and s.stack[-1] not in MAY_BE_EMPTY and self._words_left(s)
 
     def _words_left(self, s: _State) -> bool:
         """Whether a word with a letter or digit is still to be written (kept per cursor: asked per name byte)."""
@@ -431,24 +475,37 @@ class HtmlTextGrounding:
 
     @staticmethod
     def _attribute_ends(s: _State) -> bool:
-        """An attribute's name has ended: one HTML knows, and not one the tag has already (the browser keeps
-        the first; a lost model wrote `width` three times)."""
-        if not attribute_fits(s.attr, complete=True) or s.attr in s.seen:
+        """An attribute's name has ended: one its element takes, and not one the tag has already (the browser
+        keeps the first; a lost model wrote `width` three times)."""
+        if not attribute_fits(s.tag, s.attr, complete=True) or s.attr in s.seen:
             return False
         s.seen += (s.attr,)
         return True
 
     @staticmethod
     def _value_byte(s: _State, b: int) -> bool:
-        """A byte of an attribute's value: on one line, at most VALUE_BYTES, and in a class list at most
-        CLASS_NAMES class names (letters, digits, `-`, `_`) in at most CLASS_BYTES (a lost model wrote its page's
-        words, and then CSS, into values, where the OCR text does not hold them)."""
+        """A byte of an attribute's value: on one line, at most VALUE_BYTES, of the bytes its attribute's kind
+        takes (`VALUE_KINDS`), and in a class list at most CLASS_NAMES class names (letters, digits, `-`, `_`)
+        in at most CLASS_BYTES (a lost model wrote its page's words, and then CSS, into values, where the OCR
+        text does not hold them)."""
         s.vlen += 1
         begins = b not in SPACE and (s.vprev == 0 or s.vprev in SPACE)
         s.vnames, s.vprev = s.vnames + begins, b
-        if b in b"\r\n" or s.vlen > VALUE_BYTES:
+        if s.vattr != b"class":
+            return value_fits(s.vattr, s.vlen, b)
+        if b not in CLASS_CHARS or s.vlen > CLASS_BYTES or s.vnames > CLASS_NAMES:
             return False
-        return s.vattr != b"class" or (b in CLASS_CHARS and s.vlen <= CLASS_BYTES and s.vnames <= CLASS_NAMES)
+        if b in SPACE:
+            return HtmlTextGrounding._class_ends(s)
+        s.vword += bytes([b])
+        return not s.body or any(n.startswith(s.vword) for n in s.classes)
+
+    @staticmethod
+    def _class_ends(s: _State) -> bool:
+        """A class list's name has ended (at a space or the value's end): in the body, one the stylesheet
+        defines or a landmark's (`LANDMARK_CLASSES`)."""
+        word, s.vword = s.vword, b""
+        return not word or not s.body or s.vattr != b"class" or word in s.classes
 
     def _data(self, s: _State, b: int) -> bool:
         text = self.lines.text
@@ -476,6 +533,7 @@ class HtmlTextGrounding:
                             for p in self._starts(i, s.cursor[i]) if text[i][p] == b)
             s.cands = tuple((i, j, p + 1) for i, j, p in s.cands)
             s.started = bool(s.cands)
+            s.empty = s.empty and not s.started
             s.written += 1
             return s.started
         moved = []
