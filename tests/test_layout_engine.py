@@ -710,3 +710,30 @@ def test_a_sidebar_as_tall_as_its_page_does_not_keep_its_empty_room_on_a_phone(r
     assert renderer.probe("() => document.querySelector('h1').getBoundingClientRect().top") < 400, html
     renderer.render(html, width=390, height=800)
     assert renderer.probe("() => document.querySelector('h1').getBoundingClientRect().top") < 600, html
+
+
+def test_lines_broken_by_hand_stay_lines_and_underlines_are_not_rules(renderer):
+    """Real pages 1519 and 14021. An address in a wide card ("NotaryFly.com / [ADDRESS REDACTED] / …") was
+    one paragraph wrapped at its widest line, and the browser's wider letters broke each line in two; a dialogue
+    whose lines end where its author broke them ran together; and the underlines of a list of links were
+    written as a stack of rules under it. Lines broken by hand are kept with `<br>`; an underline is its text's."""
+    dialogue = ["Picard: Have you had any success", "in finding a weakness in the Borg? And Mr. Data, have you been",
+                "able to reach their command pathways?", "Geordi: Yes, Captain."]
+    links = ["Senator talks to the bench about wildlife", "You have the chance to learn from home",
+             "Bell Labs shows the dark matter at home"]  # (no descenders: the underline lies below the letters' box)
+    page = drawn('<div class="card"><h2>Contact Us</h2><p>NotaryFly.com<br>[ADDRESS REDACTED]<br>[ADDRESS REDACTED]'
+                 f'</p><p>{"<br>".join(dialogue)}</p>'
+                 + "".join(f'<p class="l"><a>{t}</a> by Anonym</p>' for t in links) + "</div>",
+                 """.card{margin:30px;padding:20px;border:1px solid #ccc;width:900px}h2{font-size:24px;margin:0 0 16px}
+p{margin:0 0 16px;font-size:15px;line-height:20px}.l{margin:0 0 8px}a{color:#333;text-decoration:none;border-bottom:1px solid #555;padding-bottom:1px}""")
+    r = engine(renderer, page)
+    address = innermost(r, "NotaryFly.com")
+    assert "<br>" in r.html and "NotaryFly.com<br>[ADDRESS REDACTED]<br>[ADDRESS REDACTED]" in r.html, r
+    said = innermost(r, "Picard")
+    assert "success<br>in finding" in r.html and "Borg? And" in text(said), r  # a wrapped line is not broken
+    assert "<hr" not in r.html and "divider" not in r.html, r
+    renderer.render(r.html, width=W, height=H)
+    rows = renderer.probe("""() => { const p = [...document.querySelectorAll('p')].find((e) => e.textContent.includes('NotaryFly'));
+        const rg = document.createRange(); rg.selectNodeContents(p);
+        return new Set([...rg.getClientRects()].map((b) => Math.round(b.top))).size; }""")
+    assert rows == 3 and address is not None, (rows, str(r))

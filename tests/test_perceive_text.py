@@ -64,3 +64,16 @@ def test_lines_of_code_are_one_block_with_their_indents_and_blank_lines():
     got = blocks(prose + code)
     assert [b.code for b in got] == [False, True]
     assert got[1].text == 'import { Ferrule } from "ferrule";\nconst hook = await client.create({\n  url: "https://example.com",\n  retries: 5,\n});\n\nexport default hook;'
+
+
+def test_a_line_that_ends_where_the_next_lines_first_word_would_have_fitted_was_broken_by_hand():
+    """Real page 14021: a dialogue whose author broke its lines, run together into one paragraph. A line is
+    broken by hand when the next line's first word would have fitted after it within the block's widest line;
+    a wrapped line leaves no such room."""
+    def line(text, y):
+        return Line(text, 40, y, 7 * len(text), 11, 15, False, "#333333")
+
+    said = ["Picard: Have you had any success", "in finding a weakness in the Borg? And Mr. Data, have you been",
+            "able to reach their command pathways?", "Geordi: Yes, Captain."]
+    got = blocks([line(t, 40 + 20 * k) for k, t in enumerate(said)])
+    assert len(got) == 1 and got[0].hard_breaks == (True, False, True), got

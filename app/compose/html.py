@@ -102,6 +102,17 @@ def _phone_type(s: dict) -> list[str]:
     return [f"font-size:{size}px", f"line-height:{round(s['lh'] * size / s['size'])}px"]
 
 
+def _broken(n: Node) -> str:
+    """A text's HTML: its lines run together, with a `<br>` at each break made by hand (`style["hard"]`)."""
+    rows, hard = n.style.get("rows"), n.style.get("hard") or ()
+    if not rows or not any(hard):
+        return html.escape(n.text, quote=False)
+    out = html.escape(rows[0], quote=False)
+    for row, br in zip(rows[1:], hard):
+        out += ("<br>" if br else " ") + html.escape(row, quote=False)
+    return out
+
+
 def _type(s: dict, role: str = "") -> list[str]:
     out = [f"font-size:{s['size']}px", f"line-height:{s['lh']}px", f"color:{s['colour']}"]
     bold = s.get("weight", 400) >= 600
@@ -154,6 +165,8 @@ class _Writer:
 
     def _width(self, c: Node) -> list[str]:
         if c.kind == "text":
+            if c.style.get("hard") and all(c.style["hard"]):  # every line broken by hand: as wide as they are
+                return []
             measure = c.style.get("measure", c.w)  # (`app.layout.typeset`: one column's paragraphs wrap alike)
             return [f"max-width:{measure + c.style['size'] // 4}px"] if c.style.get("lines", 1) > 1 else []
         if c.kind in ("button", "icon") or (c.kind in ("row", "column", "grid", "list", "field", "table")
@@ -348,7 +361,7 @@ class _Writer:
         attrs = ' href="#"' if tag == "a" else ""
         if tag == "label" and n.style.get("for"):
             attrs = f' for="{n.style["for"]}"'
-        return f'<{tag} class="{cls}"{attrs}>{html.escape(n.text, quote=False)}</{tag}>'
+        return f'<{tag} class="{cls}"{attrs}>{_broken(n)}</{tag}>'
 
     def _button(self, n: Node, place, template, path) -> str:
         s = n.style

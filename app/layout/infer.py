@@ -37,7 +37,7 @@ from typing import Sequence
 import numpy as np
 
 from app.layout import groups, regions
-from app.layout.typeset import typeset
+from app.layout.typeset import BREAK_WORDS, typeset
 from app.layout.tree import CONTAINERS, Node, bounds
 from app.perceive.boxes import Box, colour_boxes, find_boxes, hex_colour, near_colours, page_colour
 from app.perceive.labels import read_buttons, relabel
@@ -50,6 +50,7 @@ BUTTON_H = (18, 72)  # a button's height range, px
 LINE_HEIGHT = 1.2    # of the font size, for a text of one line
 RULE_MAX = 3         # px: a rule (divider) is at most this thick
 RULE_MIN = 60        # px: and at least this long
+UNDERLINE_GAP = 4    # px: a rule at most this far under a text, within its span, is the text's underline
 DEPTH = 4            # levels of boxes looked for inside boxes
 DARK_PAGE = 40       # a "backdrop" darker than this in every channel, with nothing behind it, is a dark page
 OVERLAP = 2          # px two items may overlap and still be cut apart
@@ -202,7 +203,8 @@ def _overlap(a, b) -> float:
 
 def dividers(arr: np.ndarray, bg, text_boxes=()) -> list[Node]:
     """Thin horizontal rules: rows of at most RULE_MAX px of one colour, other than `bg`, at least RULE_MIN
-    px long, away from text."""
+    px long, away from text and not a text's underline (at most UNDERLINE_GAP px under a text's box and within
+    its span: real page 14021's underlined links became a stack of rules under their list)."""
     import cv2
 
     if arr.size == 0:
@@ -214,7 +216,9 @@ def dividers(arr: np.ndarray, bg, text_boxes=()) -> list[Node]:
     out = []
     for k in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[k])
-        if w >= RULE_MIN and h <= RULE_MAX and area >= 0.9 * w * h:
+        g = UNDERLINE_GAP
+        underline = any(0 <= y - (ty + th) <= g and tx - g <= x and x + w <= tx + tw + g for tx, ty, tw, th in text_boxes)
+        if w >= RULE_MIN and h <= RULE_MAX and area >= 0.9 * w * h and not underline:
             colour = hex_colour(np.median(arr[y:y + h, x:x + w].reshape(-1, 3), axis=0))
             out.append(Node("divider", x, y, w, h, style={"colour": colour}))
     return out[:64]
@@ -233,6 +237,11 @@ def text_node(b: Block) -> Node:
     role = "li" if first.marker else ("pre" if b.code else "")
     if first.marker:
         style["marker"] = first.marker
+    if any(b.hard_breaks):  # lines broken by hand, kept as lines (`app.compose.html`)
+        style["rows"], style["hard"] = [ln.text for ln in b.lines], list(b.hard_breaks)
+    elif not b.code and n > 1 and all(len(ln.text.split()) <= BREAK_WORDS for ln in b.lines):
+        # short lines, maybe broken by hand: so when far narrower than their column (`app.layout.typeset`)
+        style["rows"], style["hard"] = [ln.text for ln in b.lines], [False] * (n - 1)
     return Node("text", b.x, int(round(top)), b.w, n * lh, role=role, text=b.text, style=style)
 
 

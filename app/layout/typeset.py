@@ -13,6 +13,11 @@ difference. A designer set them as one style. `typeset(page)`, on the finished t
   taller box meets no other leaf;
 - **measures**: the wrapping paragraphs of one size stacked in one container wrap at one measure, the widest
   of theirs (`style["measure"]`, the width the code gives them).
+- **line breaks**: a text of short lines (`style["rows"]`, `app.layout.infer`) far narrower than the
+  column it stands in was broken by hand, not wrapped (an address: "NotaryFly.com / [ADDRESS REDACTED] /
+  [ADDRESS REDACTED]" in a card 948 px wide), though no line is short enough to show it
+  (`app.perceive.text.Block.hard_breaks`): each of its breaks is kept (`style["hard"]`). Wrapped at its
+  widest line's measure, a browser's wider letters broke each address line in two (real page 1519).
 
 Not here: reading the styles (`app.perceive.text`), writing them (`app.compose.html`).
 """
@@ -27,6 +32,8 @@ from app.perceive.boxes import near_colours
 COLOUR_NEAR = 30     # summed over channels: colours this close are one
 PITCH_SPREAD = 0.2   # the pitches of one size agree when all lie within this share of their median
 PITCH_RANGE = (1.0, 2.2)  # a pitch, in font sizes, that a one-line text may take
+BROKEN = 0.6         # a text of short lines at most this share of its column's width was broken by hand
+BREAK_WORDS = 5      # a short line: at most this many words (an address's, a contact's)
 
 
 def typeset(page: Node) -> None:
@@ -37,6 +44,7 @@ def typeset(page: Node) -> None:
     _colours(texts)
     _line_heights(page, texts)
     _measures(page)
+    _breaks(page)
 
 
 def _colours(texts: list[Node]) -> None:
@@ -94,3 +102,12 @@ def _measures(node: Node) -> None:
                 c.style["measure"] = measure
     for c in node.children:
         _measures(c)
+
+
+def _breaks(node: Node) -> None:
+    for c in node.children if node.kind not in ("row", "grid", "table") else ():
+        rows = c.style.get("rows") if c.kind == "text" else None
+        if rows and c.w < BROKEN * node.w and all(len(r.split()) <= BREAK_WORDS for r in rows):
+            c.style["hard"] = [True] * (len(rows) - 1)
+    for c in node.children:
+        _breaks(c)

@@ -53,6 +53,7 @@ MONO_ADVANCE, MONO_MIN, MONO_EVEN, MONO_WORDS = 0.6, 0.53, 0.06, 4
 CODE_STEP = 3.4  # a line of code goes on at most this many × its line's step (or size) below the last: a blank line
 UNDERLINE = 0.8           # a row of a line's box inked across more than this share is an underline, not letters
 EDGE_ROWS = (-3, -2, 1, 3)  # rows a text's background is read from: above its box's top, below its bottom
+SPACE_EM, SLACK_EM = 0.28, 0.5  # a space, and the room a hand-broken line leaves to spare, in font sizes
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,22 @@ class Block:
         flush = sum(ln.x - self.x <= max(4, 0.3 * ln.size) for ln in self.lines)  # (not a centred tag cloud)
         return (len(self.lines) >= 2 and (told >= 2 or (told and len(self.lines) >= 3))
                 and not any(ln.mono is False for ln in self.lines) and 2 * flush >= len(self.lines))
+
+    @cached_property
+    def hard_breaks(self) -> tuple[bool, ...]:
+        """Per break between its lines, whether it was made by hand rather than by wrapping: the line ends so
+        short that the next line's first word would have fitted after it, within the block's widest line
+        (real page 14021's dialogue and its list of links, run together into one paragraph, lost their lines).
+        Code's rows are its own; a line's first word is as wide as its share of the line's letters."""
+        if self.code or len(self.lines) < 2:
+            return ()
+        measure = max(ln.w for ln in self.lines)
+        out = []
+        for ln, nxt in zip(self.lines, self.lines[1:]):
+            first = nxt.text.split()[0] if nxt.text.split() else ""
+            word = len(first) * nxt.w / max(1, len(nxt.text))
+            out.append(ln.w + SPACE_EM * ln.size + word <= measure - SLACK_EM * ln.size)
+        return tuple(out)
 
     @property
     def row_step(self) -> int:
