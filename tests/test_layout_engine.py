@@ -737,3 +737,21 @@ p{margin:0 0 16px;font-size:15px;line-height:20px}.l{margin:0 0 8px}a{color:#333
         const rg = document.createRange(); rg.selectNodeContents(p);
         return new Set([...rg.getClientRects()].map((b) => Math.round(b.top))).size; }""")
     assert rows == 3 and address is not None, (rows, str(r))
+
+
+def test_a_paragraph_in_a_narrower_font_keeps_its_lines_when_set_in_arial(renderer):
+    """Real page 188: a footer's address, in a font narrower than Arial, was given a box as wide as its lines
+    in the picture; set in Arial each line took two. A paragraph's box holds its widest line as Arial sets it."""
+    para = ("Our studio makes quiet tools for people who build the web, from the first sketch to the page "
+            "that ships, and we answer every letter ourselves")
+    page = drawn(f'<div class="col"><h2>Letters from the studio, as they come in</h2><p>{para}</p></div>',
+                 """.col{margin:40px;width:700px}h2{margin:0 0 20px;font-size:32px}
+p{margin:0;width:330px;font:16px/22px 'Liberation Sans Narrow';color:#222}""")
+    count = """() => { const p = [...document.querySelectorAll('p')].find((e) => e.textContent.includes('studio'));
+        const rg = document.createRange(); rg.selectNodeContents(p);
+        return new Set([...rg.getClientRects()].map((b) => Math.round(b.top))).size; }"""
+    renderer.render(page, width=W, height=H)
+    want = renderer.probe(count)
+    r = engine(renderer, page)
+    renderer.render(r.html, width=W, height=H)
+    assert want >= 3 and renderer.probe(count) == want, (want, str(r))

@@ -177,7 +177,7 @@ class _Writer:
     def _in_row(self, c: Node) -> list[str]:
         if c.kind == "text":
             if c.style.get("lines", 1) > 1:
-                return [f"flex:0 1 {c.w + c.style['size'] // 4}px", "min-width:0"]
+                return [f"flex:0 1 {c.style.get('measure', c.w) + c.style['size'] // 4}px", "min-width:0"]
             return ["flex:0 1 auto"]
         if c.kind in ("button", "icon"):
             return ["flex:0 0 auto"]

@@ -37,7 +37,7 @@ from typing import Sequence
 import numpy as np
 
 from app.layout import groups, regions
-from app.layout.typeset import BREAK_WORDS, typeset
+from app.layout.typeset import typeset
 from app.layout.tree import CONTAINERS, Node, bounds
 from app.perceive.boxes import Box, colour_boxes, find_boxes, hex_colour, near_colours, page_colour
 from app.perceive.labels import read_buttons, relabel
@@ -237,11 +237,8 @@ def text_node(b: Block) -> Node:
     role = "li" if first.marker else ("pre" if b.code else "")
     if first.marker:
         style["marker"] = first.marker
-    if any(b.hard_breaks):  # lines broken by hand, kept as lines (`app.compose.html`)
+    if not b.code and n > 1:  # its lines (`app.layout.typeset`), with a `<br>` where broken by hand
         style["rows"], style["hard"] = [ln.text for ln in b.lines], list(b.hard_breaks)
-    elif not b.code and n > 1 and all(len(ln.text.split()) <= BREAK_WORDS for ln in b.lines):
-        # short lines, maybe broken by hand: so when far narrower than their column (`app.layout.typeset`)
-        style["rows"], style["hard"] = [ln.text for ln in b.lines], [False] * (n - 1)
     return Node("text", b.x, int(round(top)), b.w, n * lh, role=role, text=b.text, style=style)
 
 

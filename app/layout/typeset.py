@@ -11,8 +11,9 @@ difference. A designer set them as one style. `typeset(page)`, on the finished t
 - **line heights**: the texts of one size whose lines wrap give that size's pitch (their median, when they agree
   within PITCH_SPREAD); each text of that size takes it (its box kept centred), a one-line text only where its
   taller box meets no other leaf;
-- **measures**: the wrapping paragraphs of one size stacked in one container wrap at one measure, the widest
-  of theirs (`style["measure"]`, the width the code gives them).
+- **measures**: a wrapping paragraph's measure (`style["measure"]`, the width the code gives it) holds its
+  widest line as Arial sets it (`app.layout.metrics`; at most MEASURE_GROWTH wider than read), and the
+  wrapping paragraphs of one size stacked in one container wrap at one measure, the widest of theirs.
 - **line breaks**: a text of short lines (`style["rows"]`, `app.layout.infer`) far narrower than the
   column it stands in was broken by hand, not wrapped (an address: "NotaryFly.com / [ADDRESS REDACTED] /
   [ADDRESS REDACTED]" in a card 948 px wide), though no line is short enough to show it
@@ -26,6 +27,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from statistics import median
 
+from app.layout.metrics import line_width
 from app.layout.tree import Node
 from app.perceive.boxes import near_colours
 
@@ -34,6 +36,7 @@ PITCH_SPREAD = 0.2   # the pitches of one size agree when all lie within this sh
 PITCH_RANGE = (1.0, 2.2)  # a pitch, in font sizes, that a one-line text may take
 BROKEN = 0.6         # a text of short lines at most this share of its column's width was broken by hand
 BREAK_WORDS = 5      # a short line: at most this many words (an address's, a contact's)
+MEASURE_GROWTH = 1.25  # a paragraph's measure grows to hold its lines set in Arial, at most this much
 
 
 def typeset(page: Node) -> None:
@@ -90,16 +93,25 @@ def _meets(y: int, h: int, t: Node, o: Node) -> bool:
     return t.x < o.right and o.x < t.right and y < o.bottom and o.y < y + h
 
 
+def _measure(t: Node) -> int:
+    """The width `t`'s lines need: as read, or as Arial sets its widest line, at most MEASURE_GROWTH more."""
+    rows = t.style.get("rows") or ()
+    bold = t.style.get("weight", 400) >= 600
+    set_in_arial = max((line_width(r, t.style["size"], bold) for r in rows), default=0)
+    return int(round(min(max(t.w, set_in_arial), MEASURE_GROWTH * t.w)))
+
+
 def _measures(node: Node) -> None:
     by_size = defaultdict(list)
-    for c in node.children if node.kind not in ("row", "grid", "table") else ():
-        if c.kind == "text" and c.style.get("lines", 1) > 1:
-            by_size[c.style["size"]].append(c)
+    for c in node.children:
+        if c.kind == "text" and c.style.get("lines", 1) > 1 and c.role != "pre":
+            c.style["measure"] = _measure(c)
+            if node.kind not in ("row", "grid", "table"):
+                by_size[c.style["size"]].append(c)
     for group in by_size.values():
-        if len(group) > 1:
-            measure = max(c.w for c in group)
-            for c in group:
-                c.style["measure"] = measure
+        measure = max(c.style["measure"] for c in group)
+        for c in group:
+            c.style["measure"] = measure
     for c in node.children:
         _measures(c)
 
