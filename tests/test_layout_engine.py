@@ -755,3 +755,38 @@ p{margin:0;width:330px;font:16px/22px 'Liberation Sans Narrow';color:#222}""")
     r = engine(renderer, page)
     renderer.render(r.html, width=W, height=H)
     assert want >= 3 and renderer.probe(count) == want, (want, str(r))
+
+
+def test_a_navs_first_link_set_in_from_its_start_lends_its_margin_to_no_other_link(renderer):
+    """Real page 1405: a red nav bar whose four links begin a quarter of the way in. The links share their
+    class as repeated siblings do, and the first one's margin (27% of the bar) went to all four with it: at the
+    page's own width they wrapped onto two lines."""
+    from app.layout.tree import Node
+
+    def link(word, x):
+        return Node("text", x, 212, 14 * len(word), 29, role="a", text=word,
+                    style={"size": 24, "lh": 29, "lines": 1, "colour": "#ffffff", "weight": 700})
+
+    links = [link(w, x) for w, x in (("Home", 300), ("Blog", 420), ("Categories", 530), ("About", 740))]
+    nav = Node("row", 40, 200, 900, 53, links, role="nav", style={"bg": "#c40002", "pad": [12, 20, 12, 260]})
+    html = write_page(Node("page", 0, 0, 1000, 400, [nav]))
+    renderer.render(html, width=1000, height=400)
+    tops = renderer.probe("() => [...document.querySelectorAll('a')].map((a) => Math.round(a.getBoundingClientRect().top))")
+    assert len(tops) == 4 and len(set(tops)) == 1, (tops, html)
+
+
+def test_an_unsure_reading_of_a_row_of_icons_is_not_text():
+    """Real page 62: four small icons and "DE | EN" beside them, read by Tesseract as one unsure line, "O00 O oe
+    jen", written as a blue title with the icons stacked under it as a staircase. An unsure line across two
+    icons or more is their misreading, not text."""
+    from vision.ocr import OcrLine
+
+    arr = np.full((300, 800, 3), 255, np.uint8)
+    for x in (500, 534, 568, 602):  # outlined squares, as the page's
+        arr[98:118, x:x + 20] = (0, 0, 254)
+        arr[100:116, x + 2:x + 18] = 255
+    arr[200:216, 60:300:8] = (30, 30, 30)
+    lines = [OcrLine("O00 O oe jen", 496, 90, 160, 30, 53.7), OcrLine("Welcome to the project", 60, 200, 240, 16, 96.0)]
+    tree = infer(arr, lines)
+    html = write_page(tree)
+    assert "O00" not in html and "Welcome" in html, sketch(tree)

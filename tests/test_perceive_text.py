@@ -77,3 +77,16 @@ def test_a_line_that_ends_where_the_next_lines_first_word_would_have_fitted_was_
             "able to reach their command pathways?", "Geordi: Yes, Captain."]
     got = blocks([line(t, 40 + 20 * k) for k, t in enumerate(said)])
     assert len(got) == 1 and got[0].hard_breaks == (True, False, True), got
+
+
+def test_a_paragraph_goes_on_past_a_line_whose_size_was_misread():
+    """Real page 62: a paragraph's middle line, taller in Tesseract's box, was read at 15 px among lines of 17,
+    and the paragraph was cut in two there. A line goes on in a block when its size is any of the block's."""
+    def line(text, y, size):
+        return Line(text, 30, y, 8 * len(text), 17, size, False, "#1d1d1d")
+
+    para = [line("Against this backdrop, research within the project analyses the impact", 408, 17),
+            line("people and measures for child protection and risk prevention. The aim is", 430, 15),
+            line("rights in all aspects of life.", 454, 17)]
+    title = [line("Tax Formula", 520, 24)]
+    assert [len(b.lines) for b in blocks(para + title)] == [3, 1]

@@ -61,4 +61,30 @@ def test_stacked_paragraphs_wrap_at_the_widest_measure_but_columns_side_by_side_
     left = text(0, 0, 300, 58, "column one", lines=2, lh=29)
     right = text(400, 0, 500, 58, "column two", lines=2, lh=29)
     typeset(page(left, right, kind="row"))
-    assert "measure" not in left.style and "measure" not in right.style
+    assert (left.style["measure"], right.style["measure"]) == (300, 500)  # each its own
+
+
+def test_a_measure_holds_its_widest_line_set_in_arial_at_most_a_quarter_wider():
+    """Real page 188: a footer's address in a font narrower than Arial; in a box as wide as the picture's
+    lines, each line set in Arial took two. Arial's widths (`app.layout.metrics`): "[ADDRESS REDACTED]" at 13 px
+    is 145.2 px; at 26 px, 290.4, past a quarter more than 120."""
+    address = ["NotaryFly.com", "[ADDRESS REDACTED]", "[ADDRESS REDACTED]"]
+    narrow = text(0, 0, 130, 54, " ".join(address), size=13, lh=18, lines=3)
+    narrow.style["rows"] = address
+    wide = text(0, 100, 120, 54, " ".join(address), size=26, lh=30, lines=3)
+    wide.style["rows"] = address
+    typeset(Node("page", 0, 0, 1000, 400, [Node("row", 0, 0, 1000, 400, [narrow, Node("column", 500, 0, 120, 54, [wide])])]))
+    assert (narrow.style["measure"], wide.style["measure"]) == (145, 150)
+
+
+def test_short_lines_far_narrower_than_the_room_they_stand_in_were_broken_by_hand():
+    """Real pages 1519 and 777: an address, a byline and its date, each line at most BREAK_WORDS words, in a
+    column wrapped round it; the room it is narrow against is the page's, not the wrapper's."""
+    byline = text(166, 270, 214, 39, "Published: January 12, 2018 Effective: Pay Period 01, 2018", lines=2)
+    byline.style["rows"], byline.style["hard"] = ["Published: January 12, 2018", "Effective: Pay Period 01, 2018"], [False]
+    prose = text(166, 400, 300, 39, "a paragraph whose lines were wrapped by the column it stood in there", lines=2)
+    prose.style["rows"] = ["a paragraph whose lines were wrapped by", "the column it stood in there"]
+    prose.style["hard"] = [False]
+    wrapper = Node("column", 166, 270, 214, 39, [byline])
+    typeset(Node("page", 0, 0, 1000, 800, [Node("column", 0, 0, 1000, 800, [wrapper, prose])]))
+    assert byline.style["hard"] == [True] and prose.style["hard"] == [False]

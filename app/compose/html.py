@@ -475,7 +475,8 @@ class _Writer:
         first_of: dict[tuple, int] = {}
         repeat = n.kind == "grid" or n.role in ("nav", "header-nav")
         for k, (c, p) in enumerate(zip(n.children, places)):
-            sig = _shape(c)
+            # (placed alike too: a nav's first link, set in from the row's start, gave its margin to the rest)
+            sig = (_shape(c), tuple(p))
             if template is not None:
                 out.append(self.element(c, p, template, f"{path}.{k}"))
             elif repeat and sig in first_of:

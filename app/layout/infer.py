@@ -51,6 +51,7 @@ LINE_HEIGHT = 1.2    # of the font size, for a text of one line
 RULE_MAX = 3         # px: a rule (divider) is at most this thick
 RULE_MIN = 60        # px: and at least this long
 UNDERLINE_GAP = 4    # px: a rule at most this far under a text, within its span, is the text's underline
+ICON_READ = 60.0     # OCR confidence under which a line across icons is their misreading
 DEPTH = 4            # levels of boxes looked for inside boxes
 DARK_PAGE = 40       # a "backdrop" darker than this in every channel, with nothing behind it, is a dark page
 OVERLAP = 2          # px two items may overlap and still be cut apart
@@ -100,6 +101,7 @@ def _page(arr: np.ndarray, ocr_lines: Sequence) -> Node:
     # the cards between its columns into strips
     blank = [(p.x, p.y, p.w, p.h) for ln in ocr_lines for p in pieces(ln)]
     found = page_boxes(arr, bg, blank)
+    ocr_lines = [ln for ln in ocr_lines if not _reads_icons(ln, found)]
     # Tesseract reads a button's outline as letters or loses a label on a fill: each is read on its own
     lines = read_lines(arr, relabel(ocr_lines, read_buttons(arr, found)))
     rules = dividers(arr, bg, blank)
@@ -126,6 +128,17 @@ def _page(arr: np.ndarray, ocr_lines: Sequence) -> Node:
     typeset(page)
     regions.assign(page)
     return page
+
+
+def _reads_icons(line, found: list[Box]) -> bool:
+    """Whether an unsure OCR line (under ICON_READ confidence) lies across two icons or more: Tesseract's
+    reading of a row of icons ("O00 O oe jen", real page 62), written as a blue title with the icons stacked
+    under it as a staircase."""
+    if getattr(line, "conf", 100.0) >= ICON_READ:
+        return False
+    inside = [b for b in found if b.w < ICON and b.h < ICON and line.x <= b.x + b.w / 2 <= line.x + line.w
+              and line.y <= b.y + b.h / 2 <= line.y + line.h]
+    return len(inside) >= 2
 
 
 class _Area:

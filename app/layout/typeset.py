@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from statistics import median
 
+from app.layout.groups import painted
 from app.layout.metrics import line_width
 from app.layout.tree import Node
 from app.perceive.boxes import near_colours
@@ -47,7 +48,7 @@ def typeset(page: Node) -> None:
     _colours(texts)
     _line_heights(page, texts)
     _measures(page)
-    _breaks(page)
+    _breaks(page, page.w)
 
 
 def _colours(texts: list[Node]) -> None:
@@ -116,10 +117,13 @@ def _measures(node: Node) -> None:
         _measures(c)
 
 
-def _breaks(node: Node) -> None:
-    for c in node.children if node.kind not in ("row", "grid", "table") else ():
+def _breaks(node: Node, room: int) -> None:
+    """`room`: how wide `node`'s content may grow: its own width, or an unpainted column's parent's room (a
+    column wrapped round one address is not what the address is narrow against)."""
+    in_flow = node.kind not in ("row", "grid", "table")
+    for c in node.children if in_flow else ():
         rows = c.style.get("rows") if c.kind == "text" else None
-        if rows and c.w < BROKEN * node.w and all(len(r.split()) <= BREAK_WORDS for r in rows):
+        if rows and c.w < BROKEN * room and all(len(r.split()) <= BREAK_WORDS for r in rows):
             c.style["hard"] = [True] * (len(rows) - 1)
     for c in node.children:
-        _breaks(c)
+        _breaks(c, max(c.w, room) if in_flow and c.kind == "column" and not painted(c) else c.w)
