@@ -90,3 +90,44 @@ def test_a_paragraph_goes_on_past_a_line_whose_size_was_misread():
             line("rights in all aspects of life.", 454, 17)]
     title = [line("Tax Formula", 520, 24)]
     assert [len(b.lines) for b in blocks(para + title)] == [3, 1]
+
+
+def test_an_icon_read_as_a_first_letter_is_not_part_of_its_label():
+    """Real pages 1137 and 74: an icon and its label read as one line, "a Kyiv Tour", the icon's box taken for
+    a word three times as tall as the others. The label was written in the icon's blue, after a stray "a"."""
+    from app.perceive.text import read_lines
+
+    arr = np.full((60, 200, 3), 255, np.uint8)
+    arr[10:40, 20:50] = (0, 0, 254)                       # the icon
+    for sx in range(60, 120, 6):                          # the label's strokes
+        arr[28:40, sx:sx + 2] = (60, 60, 60)
+    line = OcrLine("a Kyiv Tour", 20, 10, 100, 30, 70.0, ((20, 10, 30, 30), (60, 28, 30, 12), (95, 28, 25, 12)))
+    got = read_lines(arr, [line])
+    assert [(ln.text, ln.x, ln.colour) for ln in got] == [("Kyiv Tour", 60, "#3c3c3c")], got
+
+
+def test_a_line_that_holds_a_link_is_in_its_texts_colour_and_its_paragraph_too():
+    """Real page 10792: "I've argued before that hours are not a measure of productivity", a dark paragraph whose
+    first line is mostly a red link. Read over the whole line its colour came out between the two, and the
+    paragraph took the first line's colour. A line's colours are its words', the commonest first, and a
+    paragraph is in the colour most of its characters are in."""
+    from app.perceive.text import inks
+
+    arr = np.full((40, 300, 3), 255, np.uint8)
+    words, boxes, x = [("I've", 1), ("argued", 1), ("hours", 0), ("are", 0), ("not", 0), ("a", 0), ("measure", 0)], [], 10
+    for word, dark in words:
+        w = 7 * len(word)
+        for sx in range(x, x + w, 4):
+            arr[12:22, sx:sx + 2] = (37, 37, 37) if dark else (128, 0, 0)
+        boxes.append((x, 12, w, 10))
+        x += w + 5
+    line = OcrLine(" ".join(w for w, _ in words), 10, 12, x - 15, 10, 95.0, tuple(boxes))
+    assert inks(arr, line) == ("#800000", "#252525"), inks(arr, line)
+
+    def text_line(text, y, colour, *more):
+        return Line(text, 10, y, 7 * len(text), 10, 14, False, colour, "", None, (colour, *more))
+
+    para = blocks([text_line("I've argued before that hours are not a measure of", 12, "#800000", "#252525"),
+                   text_line("productivity, but that's not Greg's claim in this post.", 32, "#252525"),
+                   text_line("He's saying, quite rightly, that working on your startup", 52, "#252525")])
+    assert len(para) == 1 and para[0].colour == "#252525", para

@@ -245,7 +245,7 @@ def text_node(b: Block) -> Node:
     if b.code:  # its rows, blank ones too, at the step between its closest lines
         n, lh = b.text.count("\n") + 1, b.row_step
     top = first.y - first.lift - (lh - first.size) / 2
-    style = {"size": first.size, "weight": 700 if first.bold else 400, "colour": first.colour, "lh": lh,
+    style = {"size": first.size, "weight": 700 if first.bold else 400, "colour": b.colour, "lh": lh,
              "align": b.align, "lines": n}
     role = "li" if first.marker else ("pre" if b.code else "")
     if first.marker:

@@ -14,11 +14,12 @@ difference. A designer set them as one style. `typeset(page)`, on the finished t
 - **measures**: a wrapping paragraph's measure (`style["measure"]`, the width the code gives it) holds its
   widest line as Arial sets it (`app.layout.metrics`; at most MEASURE_GROWTH wider than read), and the
   wrapping paragraphs of one size stacked in one container wrap at one measure, the widest of theirs.
-- **line breaks**: a text of short lines (`style["rows"]`, `app.layout.infer`) far narrower than the
-  column it stands in was broken by hand, not wrapped (an address: "NotaryFly.com / [ADDRESS REDACTED] /
-  [ADDRESS REDACTED]" in a card 948 px wide), though no line is short enough to show it
-  (`app.perceive.text.Block.hard_breaks`): each of its breaks is kept (`style["hard"]`). Wrapped at its
-  widest line's measure, a browser's wider letters broke each address line in two (real page 1519).
+- **line breaks**: a text of short lines (at most BREAK_WORDS words each, `style["rows"]`) at most BROKEN of
+  the room it stands in (its column's, or past a column wrapped round it, that column's parent's) was broken by
+  hand, not wrapped (an address: "NotaryFly.com / [ADDRESS REDACTED] / [ADDRESS REDACTED]" in a card 948 px
+  wide), though no line ends short enough to show it (`app.perceive.text.Block.hard_breaks`): each of its
+  breaks is kept (`style["hard"]`). Wrapped at its widest line's measure, a browser's wider letters broke each
+  address line in two (real page 1519).
 
 Not here: reading the styles (`app.perceive.text`), writing them (`app.compose.html`).
 """
@@ -35,7 +36,7 @@ from app.perceive.boxes import near_colours
 COLOUR_NEAR = 30     # summed over channels: colours this close are one
 PITCH_SPREAD = 0.2   # the pitches of one size agree when all lie within this share of their median
 PITCH_RANGE = (1.0, 2.2)  # a pitch, in font sizes, that a one-line text may take
-BROKEN = 0.6         # a text of short lines at most this share of its column's width was broken by hand
+BROKEN = 0.6         # a text of short lines at most this share of its room's width was broken by hand
 BREAK_WORDS = 5      # a short line: at most this many words (an address's, a contact's)
 MEASURE_GROWTH = 1.25  # a paragraph's measure grows to hold its lines set in Arial, at most this much
 

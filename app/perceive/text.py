@@ -2,12 +2,14 @@
 list number read from the screenshot's pixels; then lines joined into the blocks a page is written in.
 
 - `read_lines(arr, lines)` → `Line`s: a Tesseract line whose words lie in columns (a table row, a nav bar)
-  is cut into them (`pieces`); each piece gets a font size from the height its letters fill (`font_px`),
-  bold when its strokes are thick (`is_bold`), the colour of its letters (`text_colour`), and a list marker
-  when one starts it: a bullet Tesseract read as a glyph ("•", "e", "«"…) or left out (a small blob of ink
-  left of the line), or a number ("1.", "2)"), and whether it is set in a monospace font (`monospaced`).
-- `blocks(lines)` → `Block`s: lines that share a left edge (or a centre), size, weight and colour, each
-  less than a line's height below the one before, are one paragraph that wraps; a list marker starts a
+  is cut into them (`pieces`), less a first "word" that is an icon read as a letter (`_without_icon`); each
+  piece gets a font size from the height its letters fill (`font_px`), bold when its strokes are thick
+  (`is_bold`), the colour of its letters (`text_colour`), and a list marker when one starts it: a bullet
+  Tesseract read as a glyph ("•", "e", "«"…) or left out (a small blob of ink left of the line), or a number
+  ("1.", "2)"), and whether it is set in a monospace font (`monospaced`).
+- `blocks(lines)` → `Block`s: lines that share a left edge (or a centre), size (any of the block's lines'),
+  weight and colour, each less than a line's height below the one before, are one paragraph that wraps, broken
+  by hand where a line ends short of the next line's first word (`Block.hard_breaks`); a list marker starts a
   new block (a list item), and the lines under it that start where its text starts continue it. Lines of
   code (monospace) are one block with their indents, blank lines and highlighted words (`Block.code`), and
   neither runs on into prose nor prose into them.
@@ -54,6 +56,7 @@ CODE_STEP = 3.4  # a line of code goes on at most this many × its line's step (
 UNDERLINE = 0.8           # a row of a line's box inked across more than this share is an underline, not letters
 EDGE_ROWS = (-3, -2, 1, 3)  # rows a text's background is read from: above its box's top, below its bottom
 SPACE_EM, SLACK_EM = 0.28, 0.5  # a space, and the room a hand-broken line leaves to spare, in font sizes
+ICON_WORD = 1.8           # a first "word" this many times as tall as the line's others is an icon read as one
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class Line:
     colour: str
     marker: str = ""
     mono: bool | None = None  # set in a monospace font (`monospaced`); None: too few words to tell
+    inks: tuple[str, ...] = ()  # its words' colours, `colour` first (a link's too: `inks`)
 
     @property
     def lift(self) -> float:
@@ -100,6 +104,14 @@ class Block:
         flush = sum(ln.x - self.x <= max(4, 0.3 * ln.size) for ln in self.lines)  # (not a centred tag cloud)
         return (len(self.lines) >= 2 and (told >= 2 or (told and len(self.lines) >= 3))
                 and not any(ln.mono is False for ln in self.lines) and 2 * flush >= len(self.lines))
+
+    @cached_property
+    def colour(self) -> str:
+        """The colour most of its characters are in, line by line (a line mostly a link does not colour its
+        paragraph)."""
+        weight = [sum(len(o.text) for o in self.lines if _colour_distance(o.colour, ln.colour) <= SAME_COLOUR)
+                  for ln in self.lines]
+        return self.lines[weight.index(max(weight))].colour
 
     @cached_property
     def hard_breaks(self) -> tuple[bool, ...]:
@@ -199,7 +211,32 @@ def is_bold(arr: np.ndarray, line, size: int) -> bool:
 
 
 def text_colour(arr: np.ndarray, line) -> str:
-    """The colour of an OCR line's letters: the median of the tenth of its box's pixels farthest from the
+    """The colour of an OCR line's letters: the one most of its characters are in (`inks`)."""
+    return inks(arr, line)[0]
+
+
+def inks(arr: np.ndarray, line) -> tuple[str, ...]:
+    """The colours of an OCR line's words (`ink_colour`; colours within SAME_COLOUR as one), the one most of
+    its characters are in first. Read over the whole line, a line that holds a link came out between the two
+    (real page 10792: "I've argued before that hours are not a measure of" in #501d1e, between its text's
+    #252525 and its link's #800000)."""
+    texts, boxes = line.text.split(), line.words
+    if len(boxes) != len(texts) or len(texts) < 2:
+        return (ink_colour(arr, line),)
+    seen = [(ink_colour(arr, replace(line, text=t, x=b[0], y=b[1], w=b[2], h=b[3], words=())), len(t))
+            for t, b in zip(texts, boxes)]
+    out: list[list] = []  # [colour, characters]
+    for c, n in seen:
+        near = next((o for o in out if _colour_distance(o[0], c) <= SAME_COLOUR), None)
+        if near is None:
+            out.append([c, n])
+        else:
+            near[1] += n
+    return tuple(c for c, _ in sorted(out, key=lambda o: -o[1]))
+
+
+def ink_colour(arr: np.ndarray, line) -> str:
+    """The colour of the letters in `line`'s box: the median of the tenth of its pixels farthest from the
     background."""
     box, bg = _letters(arr, line)
     if box is None:
@@ -237,6 +274,22 @@ def _size(arr: np.ndarray, line) -> int:
     sizes = sorted(font_px(replace(line, text=t, x=b[0], y=b[1], w=b[2], h=b[3], words=()), arr)
                    for t, b in zip(texts, boxes))
     return min(font_px(line, arr), sizes[len(sizes) // 2])
+
+
+def _without_icon(line):
+    """`line` without a first "word" of at most 3 characters whose box is ICON_WORD times as tall as its other
+    words': an icon Tesseract read as a letter ("a Kyiv Tour", "is Chernobyl Helicopter", "Si Tutorials" on real
+    pages 1137 and 74), which set the label in the icon's colour, beside a stray letter. Its box is then the
+    words' own."""
+    texts, boxes = line.text.split(), line.words
+    if len(boxes) != len(texts) or len(texts) < 2 or len(texts[0]) > 3:
+        return line
+    rest = boxes[1:]
+    if boxes[0][3] < ICON_WORD * sorted(b[3] for b in rest)[len(rest) // 2]:
+        return line
+    x0, y0 = rest[0][0], min(b[1] for b in rest)
+    x1, y1 = max(b[0] + b[2] for b in rest), max(b[1] + b[3] for b in rest)
+    return replace(line, text=" ".join(texts[1:]), x=x0, y=y0, w=x1 - x0, h=y1 - y0, words=rest)
 
 
 def _drop_first_word(line):
@@ -337,12 +390,14 @@ def read_lines(arr: np.ndarray, ocr_lines: Sequence) -> list[Line]:
         if whole is None or whole.conf < MIN_CONF:
             continue
         for p in pieces(whole):
+            p = _without_icon(p)
             if not any(c.isalnum() for c in p.text):
                 continue
             marker, p = marker_of(arr, p)
             size = _size(arr, p)
+            colours = inks(arr, p)
             out.append(Line(p.text, p.x, p.y, max(1, p.w), max(1, p.h), size, is_bold(arr, p, size),
-                            text_colour(arr, p), marker, monospaced(p, size)))
+                            colours[0], marker, monospaced(p, size), colours))
     return sorted(out, key=lambda ln: (ln.y, ln.x))
 
 
@@ -374,8 +429,9 @@ def _continues(block: list[Line], ln: Line) -> str | None:
         if (ln.x >= first.x - max(4, 0.6 * last.size) and 0 < step <= CODE_STEP * min(pitch or ln.size, ln.size * 2)
                 and abs(ratio - round(ratio)) <= 0.25):
             return "left"
-    if ln.bold != last.bold or _colour_distance(ln.colour, last.colour) > SAME_COLOUR:
-        return None
+    if ln.bold != last.bold or not any(_colour_distance(a, b) <= SAME_COLOUR for a in ln.inks or (ln.colour,)
+                                       for b in last.inks or (last.colour,)):
+        return None  # (a colour of any of its words: a line that is mostly a link goes on in its paragraph)
     gap = ln.y - (last.y + last.h)
     if gap < -2 or gap > 0.9 * last.size:
         return None
