@@ -229,9 +229,10 @@ def dividers(arr: np.ndarray, bg, text_boxes=()) -> list[Node]:
     out = []
     for k in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[k])
+        if w < RULE_MIN or h > RULE_MAX or area < 0.9 * w * h:
+            continue
         g = UNDERLINE_GAP
-        underline = any(0 <= y - (ty + th) <= g and tx - g <= x and x + w <= tx + tw + g for tx, ty, tw, th in text_boxes)
-        if w >= RULE_MIN and h <= RULE_MAX and area >= 0.9 * w * h and not underline:
+        if not any(0 <= y - (ty + th) <= g and tx - g <= x and x + w <= tx + tw + g for tx, ty, tw, th in text_boxes):
             colour = hex_colour(np.median(arr[y:y + h, x:x + w].reshape(-1, 3), axis=0))
             out.append(Node("divider", x, y, w, h, style={"colour": colour}))
     return out[:64]
