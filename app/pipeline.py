@@ -243,7 +243,7 @@ class Pipeline:
                 break
             yield Status("generate", f"converting band {k + 1}/{len(cuts)} of the page", k / len(cuts))
             part = crop(image, (top, bottom))
-            lines_of.remember(part, [replace(ln, y=ln.y - top) for ln in lines if top <= ln.y + ln.h / 2 < bottom])
+            lines_of.remember(part, [ln.raised(top) for ln in lines if top <= ln.y + ln.h / 2 < bottom])
             sub = replace(request, media=(part,), target="html", split=False, engine=False)
             for ev in self.stream(sub, cancel, _lines=lines_of):
                 if isinstance(ev, Finished):

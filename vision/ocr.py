@@ -35,7 +35,7 @@ import os
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from uicode.errors import MediaError, OcrError
@@ -62,6 +62,10 @@ class OcrLine:
 
     def to_json(self) -> list:
         return [self.text, self.x, self.y, self.w, self.h, round(self.conf, 1)]
+
+    def raised(self, dy: int) -> "OcrLine":
+        """The line in an image cut `dy` px lower down (a band of a long page): its box and its words' boxes."""
+        return replace(self, y=self.y - dy, words=tuple((x, y - dy, w, h) for x, y, w, h in self.words))
 
     @classmethod
     def from_json(cls, row: list) -> "OcrLine":
