@@ -175,8 +175,6 @@ def test_a_line_raised_into_a_band_moves_its_words_with_it():
     """A long page is converted band by band with the whole page's OCR lines moved into each band. Their word
     boxes stayed where they were on the page, so a band's words were read (sizes, colours) from rows outside it:
     every line of the second and third bands of a test page took its background's colour and was left out."""
-    from vision.ocr import OcrLine
-
     line = OcrLine("Section 1 item 0", 41, 673, 188, 30, 95.0, ((41, 673, 100, 30), (150, 675, 79, 28)))
     up = line.raised(600)
     assert (up.y, up.words) == (73, ((41, 73, 100, 30), (150, 75, 79, 28))) and up.text == line.text
