@@ -196,7 +196,8 @@ class Pipeline:
         n = request.best_of
         temperature = request.temperature if n == 1 or request.temperature > 0 else BEST_OF_TEMPERATURE
         params = [GenParams(request.max_new_tokens, temperature, request.top_p,
-                            None if request.seed is None else request.seed + k, ground_text=ground)
+                            None if request.seed is None else request.seed + k, ground_text=ground,
+                            ground_whole=ground is not None and sketch_text is not None)
                   for k in range(n)]
         candidates: list[_Candidate] = []
         many = getattr(self.backend, "stream_many", None)

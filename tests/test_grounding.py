@@ -54,6 +54,32 @@ def test_a_merged_ocr_line_can_be_split_into_elements_in_its_order():
     assert g.feed_text(b"<a>Pricing</a><a>Blog</a>")
 
 
+def test_a_sketchs_text_is_written_whole():
+    # the sketch's texts are its elements' (a nav's links already apart): a node copies whole texts, so the
+    # model cannot scatter one heading over several elements ("The quiet" / "& LAND return of the")
+    g = HtmlTextGrounding(["The quiet return of the kitchen garden", "Food Land"], [bytes([i]) for i in range(256)],
+                          whole=True)
+    assert g.feed_text(HEAD + b"<h1>The quiet")
+    assert not g.feed_text(b"</h1>")
+    assert g.feed_text(b" return of the kitchen garden</h1><nav>")
+    assert not g.feed_text(b"<a>Food</a>")
+    assert g.feed_text(b"<a>Food Land</a>")
+
+
+def test_a_sketch_models_whitespace_runs_are_short():
+    g = HtmlTextGrounding(["A kitchen garden"], [bytes([i]) for i in range(256)], whole=True)
+    assert g.feed_text(HEAD + b"<p>\nA kitchen")
+    assert not g.feed_text(b"   ")           # a model denied its `<` floods the text with whitespace
+    assert g.feed_text(b" garden</p>\n")
+
+
+def test_a_form_feed_is_not_written_in_text():
+    g = machine("Food Land")
+    assert g.feed_text(HEAD + b"<p>")
+    assert not g.feed_text(b"\f")          # Chromium draws it as a box
+    assert g.feed_text(b"\n Food\tLand</p>")
+
+
 def test_a_paragraph_goes_on_into_the_next_line_with_any_whitespace():
     g = machine("A paragraph that wraps", "onto a second line.")
     assert g.feed_text(HEAD + b"<p>\n    A paragraph that\n      wraps onto a second line.\n</p>")

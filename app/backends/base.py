@@ -20,7 +20,8 @@ class GenParams:
     """Sampling settings shared by all backends. temperature 0 = greedy; seed None = fresh randomness.
 
     ground_text: the input's text lines (OCR) that the visible text of the generated HTML must be drawn
-    from (`app.decode.grounding`); honoured by the local backend, ignored by remote ones; None = free text."""
+    from (`app.decode.grounding`); honoured by the local backend, ignored by remote ones; None = free text.
+    ground_whole: those lines are a sketch's texts, each a whole element's: a text node copies whole ones."""
 
     max_new_tokens: int = 2048
     temperature: float = 0.0
@@ -28,6 +29,7 @@ class GenParams:
     seed: int | None = None
     stop: tuple[str, ...] = ()
     ground_text: tuple[str, ...] | None = None
+    ground_whole: bool = False
 
     def __post_init__(self):
         if self.max_new_tokens < 1:

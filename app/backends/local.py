@@ -166,7 +166,8 @@ class LocalBackend:
         if max_len is not None and len(ids) + longest > max_len:
             raise PromptTooLong(f"prompt of {len(ids)} tokens + max_new_tokens {longest} exceeds "
                                 f"the model's context of {max_len} tokens")
-        constraints = [None if p.ground_text is None else HtmlTextGrounding.for_tokenizer(p.ground_text, self.tokenizer)
+        constraints = [None if p.ground_text is None else
+                       HtmlTextGrounding.for_tokenizer(p.ground_text, self.tokenizer, whole=p.ground_whole)
                        for p in params]
         with self._gen_lock:
             try:

@@ -29,10 +29,14 @@ It follows the output byte by byte through a small HTML tokenizer:
   longer than any the models learnt from (in bytes or in tokens), and a third further on its open rules are
   closed first (run 3 wrote `{` it never closed until its tokens ran out); after `</html>` only the code
   fence's end;
-- in a text node (element content of the body), leading whitespace is free; the text must then follow one
-  OCR line from its first word not yet used, whitespace runs standing for one space; at the end of a line
-  it may go on into the next line (a paragraph wrapped over several OCR lines); the node can end (`<`) only
-  at the end of a word, so a line read as one ("Home About Pricing") can fill several elements in order;
+- in a text node (element content of the body), leading whitespace is free (but for a form feed, which
+  Chromium draws as a box); the text must then follow one OCR line from its first word not yet used,
+  whitespace runs standing for one space; at the end of a line it may go on into the next line (a paragraph
+  wrapped over several OCR lines); the node can end (`<`) only at the end of a word, so a line read as one
+  ("Home About Pricing") can fill several elements in order; with `whole` (the lines are a sketch's texts,
+  each already one element's) only at the end of a line, and it starts at a line's start: run 9, free to end
+  anywhere, scattered a heading over several elements ("The quiet" / "& LAND return of the"); with `whole`
+  a whitespace run is at most WS_RUN bytes;
 - a node may skip a line's first unused word when it has no letter or digit (OCR's reading of an icon or a
   bullet: "~ Tidewater");
 - a node starts in a line near the last one used (BACK lines before it to AHEAD after it, in reading order)
@@ -75,6 +79,11 @@ RAW_TAGS = {b"style", b"script"}
 FALLBACK_SCAN = 512  # the model's best tokens the fallback looks at
 BACK, AHEAD = 6, 4  # a text node starts in lines [last - BACK, last + AHEAD] of the last line used
 SPACE = frozenset(b" \t\n\r\f")
+FF = ord("\f")
+# with `whole` (the sketch model), whitespace in the body, between its elements and in its text, runs at most this
+# long: every page it learnt from has runs of one byte; run 9, denied the `<` it wanted inside a sketch's text,
+# wrote hundreds of bytes of it (a model that indents its markup is not held to it)
+WS_RUN = 2
 OUT, TAG, DATA, RAW, COMMENT, END = range(6)
 LT, GT, SLASH, BACKTICK = ord("<"), ord(">"), ord("/"), ord("`")
 UPPER_A, UPPER_Z = ord("A"), ord("Z")
@@ -114,7 +123,7 @@ class _State:
 
     __slots__ = ("mode", "buf", "quote", "raw", "started", "space", "cands", "cursor", "written", "body", "last",
                  "stack", "named", "attr", "value", "css", "vattr", "vlen", "vnames", "vprev", "seen", "tag",
-                 "sheet", "classes", "vword", "empty", "opened")
+                 "sheet", "classes", "vword", "empty", "opened", "ws")
 
     def __init__(self, n_lines: int):
         self.mode = OUT
@@ -144,6 +153,7 @@ class _State:
         self.vword = b""        # TAG: the class name being written in a class list
         self.empty = False      # the innermost open element has no text or element in it yet
         self.opened = frozenset()  # the elements of ONCE the body has opened
+        self.ws = 0             # DATA: bytes of the whitespace run so far
 
     def copy(self) -> "_State":
         s = _State.__new__(_State)
@@ -154,7 +164,7 @@ class _State:
         s.vattr, s.vlen, s.seen = self.vattr, self.vlen, self.seen
         s.vnames, s.vprev = self.vnames, self.vprev
         s.tag, s.sheet, s.classes, s.vword, s.empty = self.tag, self.sheet, self.classes, self.vword, self.empty
-        s.opened = self.opened
+        s.opened, s.ws = self.opened, self.ws
         return s
 
 
@@ -165,8 +175,10 @@ class HtmlTextGrounding:
     everywhere but inside a text node's words.
     """
 
-    def __init__(self, lines: Sequence[str], token_bytes: Sequence[bytes], specials=(), fill: bool = True):
+    def __init__(self, lines: Sequence[str], token_bytes: Sequence[bytes], specials=(), fill: bool = True,
+                 whole: bool = False):
         self.fill = fill
+        self.whole = whole
         self.lines = _Lines(lines)
         self.token_bytes = token_bytes
         self.specials = frozenset(specials)
@@ -177,9 +189,10 @@ class HtmlTextGrounding:
         self._may_empty = False  # the fallback found no token to fill a slot that may not be empty (`_unfilled`)
 
     @classmethod
-    def for_tokenizer(cls, lines: Sequence[str], tokenizer, fill: bool = True) -> "HtmlTextGrounding":
+    def for_tokenizer(cls, lines: Sequence[str], tokenizer, fill: bool = True,
+                      whole: bool = False) -> "HtmlTextGrounding":
         stops = [tokenizer.special_tokens[n] for n in ("<|im_end|>", "[EOS]") if n in tokenizer.special_tokens]
-        return cls(lines, _token_table(tokenizer), stops, fill=fill)
+        return cls(lines, _token_table(tokenizer), stops, fill=fill, whole=whole)
 
     # ---- the TokenConstraint protocol ----------------------------------------------------------------
     def allows(self, token_id: int) -> bool:
@@ -303,6 +316,8 @@ class HtmlTextGrounding:
         return s
 
     def _step(self, s: _State, b: int) -> bool:
+        if b not in SPACE:
+            s.ws = 0
         if s.mode == DATA:
             return self._data(s, b)
         if s.mode == TAG:
@@ -509,9 +524,11 @@ class HtmlTextGrounding:
 
     def _data(self, s: _State, b: int) -> bool:
         text = self.lines.text
+        if b == FF:
+            return False  # whitespace to HTML, but Chromium draws a form feed in text as a box (run 9 wrote 14)
         if b == LT:
             if s.started:
-                ends = [c for c in s.cands if c[2] == len(text[c[1]]) or text[c[1]][c[2]] == 0x20]
+                ends = [c for c in s.cands if c[2] == len(text[c[1]]) or (not self.whole and text[c[1]][c[2]] == 0x20)]
                 if not ends:
                     return False
                 used = min(ends, key=lambda c: (c[2] != len(text[c[1]]), c[1]))
@@ -519,6 +536,9 @@ class HtmlTextGrounding:
             s.mode, s.buf, s.quote, s.named, s.attr, s.value, s.seen = TAG, b"", 0, False, None, 0, ()
             return True
         if b in SPACE:
+            s.ws += 1
+            if s.ws > WS_RUN and s.body and self.whole:
+                return False
             if s.started and not s.space:
                 s.cands = tuple(c for c in s.cands if c[2] == len(text[c[1]]) or text[c[1]][c[2]] == 0x20)
                 if not s.cands:
