@@ -66,6 +66,15 @@ def test_a_sketchs_text_is_written_whole():
     assert g.feed_text(b"<a>Food Land</a>")
 
 
+def test_a_sketchs_texts_are_written_in_its_order():
+    g = HtmlTextGrounding(["Fieldnotes", "Food", "Land"], [bytes([i]) for i in range(256)], whole=True)
+    assert g.feed_text(HEAD + b"<h1>Fieldnotes</h1>")
+    assert not g.feed_text(b"<a>Land")     # the near-line window would take it: the sketch's order does not
+    assert g.feed_text(b"<a>Food</a><a>Land</a>")
+    g = machine("Fieldnotes", "Food", "Land")
+    assert g.feed_text(HEAD + b"<h1>Fieldnotes</h1><a>Land</a>")
+
+
 def test_a_sketch_models_whitespace_runs_are_short():
     g = HtmlTextGrounding(["A kitchen garden"], [bytes([i]) for i in range(256)], whole=True)
     assert g.feed_text(HEAD + b"<p>\nA kitchen")

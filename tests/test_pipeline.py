@@ -264,6 +264,14 @@ def test_previews_are_complete_when_app_render_screenshots():
             assert got.size == ref.size and ImageChops.difference(ref, got).getbbox() is None, target
 
 
+class _Seen(list):
+    """Each generation call's `ground_text`s; `params`: its samples' `GenParams`."""
+
+    def __init__(self):
+        super().__init__()
+        self.params = []
+
+
 @contextlib.contextmanager
 def ocr_prompted(tiny, prompt="ocr"):
     """A pipeline on the tiny model declared as trained with OCR prompts (or `prompt="sketch"`: the layout
@@ -274,11 +282,12 @@ def ocr_prompted(tiny, prompt="ocr"):
     try:
         backend = make_backend("local", checkpoint=tiny.checkpoint)
         backend.model, backend.tokenizer = tiny.model, tiny.tokenizer
-        seen = []
+        seen = _Seen()
         original = backend.generate_ids_many
 
         def recording(ids, media, params, cancel=None):
             seen.append([p.ground_text for p in params])
+            seen.params.append(list(params))
             return original(ids, media, params, cancel)
 
         backend.generate_ids_many = recording
@@ -300,6 +309,7 @@ def test_plain_conversions_of_ocr_prompted_models_are_grounded_in_the_ocr_lines(
         Pipeline(tiny).convert(ConvertRequest(media=(im,), max_new_tokens=2))  # no OCR in its prompt
     lines = seen[0][0]
     assert lines is not None and any("Pricing" in t for t in lines)
+    assert not seen.params[0][0].ground_whole  # OCR lines, which one element may split
     assert seen[1] == [lines, lines]
     assert seen[2] == [None] and seen[3] == [None]
     assert len(seen) == 4  # the plain backend's call was not recorded, and it has no OCR prompt anyway
@@ -327,6 +337,7 @@ def test_a_sketch_prompted_models_text_follows_the_sketchs_nodes_in_order(tiny):
     printed = [" ".join(t.split()) for t in re.findall(r'"(.*)"$', result.sketch, re.M)]
     assert seen[0][0] == tuple(printed) and len(printed) >= 4
     assert printed.index("Cancel any time") < printed.index("Yearly plans")  # down a column, not across
+    assert seen.params[0][0].ground_whole  # each text written whole (`app.decode.grounding`)
     assert seen[1] == [None]
     assert seen[2] == seen[0] and alone.model_share == 1.0  # the model still sees its sketch; the page is its own
 

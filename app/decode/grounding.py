@@ -34,13 +34,15 @@ It follows the output byte by byte through a small HTML tokenizer:
   whitespace runs standing for one space; at the end of a line it may go on into the next line (a paragraph
   wrapped over several OCR lines); the node can end (`<`) only at the end of a word, so a line read as one
   ("Home About Pricing") can fill several elements in order; with `whole` (the lines are a sketch's texts,
-  each already one element's) only at the end of a line, and it starts at a line's start: run 9, free to end
-  anywhere, scattered a heading over several elements ("The quiet" / "& LAND return of the"); with `whole`
-  a whitespace run is at most WS_RUN bytes;
+  each already one element's) only at the end of a line, it starts at the start of the first line not yet
+  used (the sketch's order, not the near-line window below), and a whitespace run is at most WS_RUN bytes:
+  run 9, free to end anywhere and to go back, scattered a heading over several elements ("The quiet" /
+  "& LAND return of the") and a paragraph's end before its start;
 - a node may skip a line's first unused word when it has no letter or digit (OCR's reading of an icon or a
   bullet: "~ Tidewater");
 - a node starts in a line near the last one used (BACK lines before it to AHEAD after it, in reading order)
-  or in the first line not used up: the model walks down the page instead of jumping to its end;
+  or in the first line not used up: the model walks down the page instead of jumping to its end (with
+  `whole`, in the first line not used up only);
 - when a node ends, the words it used are consumed: a text is copied once (a repeated label is repeated
   in the OCR, so repeats stay possible);
 - once every word with a letter or digit is used, only void elements and an icon's `svg`/`path` open in the
@@ -548,7 +550,10 @@ class HtmlTextGrounding:
         if not s.started:
             first = next((i for i, c in enumerate(s.cursor) if c < len(text[i])), len(text))
             near = range(max(0, s.last - BACK), min(len(text), s.last + AHEAD + 1))
-            lines = (*near, *(() if first in near or first == len(text) else (first,)))
+            if self.whole:  # the sketch's texts in its order
+                lines = () if first == len(text) else (first,)
+            else:
+                lines = (*near, *(() if first in near or first == len(text) else (first,)))
             s.cands = tuple((i, i, p) for i in lines if s.cursor[i] < len(text[i])
                             for p in self._starts(i, s.cursor[i]) if text[i][p] == b)
             s.cands = tuple((i, j, p + 1) for i, j, p in s.cands)
