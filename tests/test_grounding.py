@@ -73,6 +73,8 @@ def test_a_sketchs_texts_are_written_in_its_order():
     assert g.feed_text(b"<a>Food</a><a>Land</a>")
     g = machine("Fieldnotes", "Food", "Land")
     assert g.feed_text(HEAD + b"<h1>Fieldnotes</h1><a>Land</a>")
+    g = HtmlTextGrounding(["Fieldnotes", "| ~", "Food"], [bytes([i]) for i in range(256)], whole=True)
+    assert g.feed_text(HEAD + b"<h1>Fieldnotes</h1><a>Food</a>")  # past what OCR read from an icon
 
 
 def test_a_sketch_models_whitespace_runs_are_short():
