@@ -252,6 +252,20 @@ def test_a_pages_landmarks_open_once():
     assert g.feed_text(b"Home</h3></main>")
 
 
+def test_lists_tables_and_selects_hold_only_their_own_children():
+    g = machine("Zara Brown", "Refunded", "Home")
+    assert g.feed_text(HEAD + b"<table><tbody><tr>")
+    assert not g.feed_text(b"Zara")                 # text in a row, outside its cells
+    assert not g.feed_text(b"<div>")
+    assert g.feed_text(b"<td>Zara Brown<select>")
+    assert not g.feed_text(b"<section>")            # run 9: a section, a form and a list in a select
+    assert g.feed_text(b"<option>")
+    assert not g.feed_text(b"<b>")                   # an option holds text only
+    assert g.feed_text(b"Refunded</option></select></td></tr></tbody></table><ul>")
+    assert not g.feed_text(b"<a>")
+    assert g.feed_text(b"<li><a>Home</a></li></ul>")
+
+
 def test_no_markup_inside_a_tag():
     g = machine("Open API", "More")
     assert g.feed_text(HEAD + b'<h3 class="icon')

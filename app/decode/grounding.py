@@ -76,7 +76,7 @@ from typing import Sequence
 
 from app.decode.attributes import (CLASS_BYTES, CLASS_CHARS, CLASS_NAMES, LANDMARK_CLASSES, attribute_fits,
                                    attribute_unwritten, defined_classes, value_fits)
-from app.decode.nesting import BODY_ELEMENTS, SVG_SHAPES, VOID, name_fits
+from app.decode.nesting import BODY_ELEMENTS, NO_TEXT, SVG_SHAPES, VOID, name_fits
 
 RAW_TAGS = {b"style", b"script"}
 FALLBACK_SCAN = 512  # the model's best tokens the fallback looks at
@@ -561,6 +561,8 @@ class HtmlTextGrounding:
                 s.space = True
             return True
         if not s.started:
+            if s.body and s.stack and s.stack[-1] in NO_TEXT:
+                return False  # text in a list or a table, outside its items and cells
             first = next((i for i, c in enumerate(s.cursor) if c < len(text[i])), len(text))
             near = range(max(0, s.last - BACK), min(len(text), s.last + AHEAD + 1))
             if self.whole:  # the sketch's texts in its order, past those with no letter or digit
