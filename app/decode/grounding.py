@@ -36,9 +36,8 @@ It follows the output byte by byte through a small HTML tokenizer:
   ("Home About Pricing") can fill several elements in order; with `whole` (the lines are a sketch's texts,
   each already one element's) only at the end of a line, it starts at the start of the first line not yet
   used that has a letter or digit (the sketch's order, not the near-line window below), and a whitespace run
-  is at most WS_RUN bytes:
-  run 9, free to end anywhere and to go back, scattered a heading over several elements ("The quiet" /
-  "& LAND return of the") and a paragraph's end before its start;
+  is at most WS_RUN bytes: run 9, free to end anywhere and to go back, scattered a heading over several
+  elements ("The quiet" / "& LAND return of the") and wrote a paragraph's end before its start;
 - a node may skip a line's first unused word when it has no letter or digit (OCR's reading of an icon or a
   bullet: "~ Tidewater");
 - a node starts in a line near the last one used (BACK lines before it to AHEAD after it, in reading order)
@@ -275,8 +274,8 @@ class HtmlTextGrounding:
 
     def _next_line(self) -> bytes | None:
         """What is left of the first OCR line not used up (with `whole`, the first that has a letter or digit,
-        `_ahead`), past a first word OCR read from an icon (`_starts`); None when all are used. (The first after the last line used scored the same on 40 held-out pages: mean
-        0.717 against 0.719.)"""
+        `_ahead`), past a first word OCR read from an icon (`_starts`); None when all are used. (The first after
+        the last line used scored the same on 40 held-out pages: mean 0.717 against 0.719.)"""
         ahead = self._ahead(self.state.cursor) if self.whole else ()
         for i, t in enumerate(self.lines.text):
             if self.state.cursor[i] < len(t) and (not ahead or i == ahead[-1]):
@@ -481,7 +480,7 @@ class HtmlTextGrounding:
 
     def _ahead(self, cursor: tuple) -> tuple[int, ...]:
         """With `whole`, the lines a text node may start in: the first not yet used and, when it has no letter
-        or digit (a bullet, an arrow OCR read from an icon), the ones after it up to the first that has."""
+        or digit (`|` or `~`, OCR's reading of an icon or a bullet), the ones after it up to the first that has."""
         out = []
         for i, t in enumerate(self.lines.text):
             if cursor[i] < len(t):
@@ -543,7 +542,8 @@ class HtmlTextGrounding:
             return False  # whitespace to HTML, but Chromium draws a form feed in text as a box (run 9 wrote 14)
         if b == LT:
             if s.started:
-                ends = [c for c in s.cands if c[2] == len(text[c[1]]) or (not self.whole and text[c[1]][c[2]] == 0x20)]
+                ends = [c for c in s.cands
+                        if c[2] == len(text[c[1]]) or (not self.whole and text[c[1]][c[2]] == 0x20)]
                 if not ends:
                     return False
                 used = min(ends, key=lambda c: (c[2] != len(text[c[1]]), c[1]))
