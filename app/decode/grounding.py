@@ -563,11 +563,11 @@ class HtmlTextGrounding:
         if not s.started:
             if s.body and s.stack and s.stack[-1] in NO_TEXT:
                 return False  # text in a list or a table, outside its items and cells
-            first = next((i for i, c in enumerate(s.cursor) if c < len(text[i])), len(text))
-            near = range(max(0, s.last - BACK), min(len(text), s.last + AHEAD + 1))
             if self.whole:  # the sketch's texts in its order, past those with no letter or digit
                 lines = self._ahead(s.cursor)
             else:
+                first = next((i for i, c in enumerate(s.cursor) if c < len(text[i])), len(text))
+                near = range(max(0, s.last - BACK), min(len(text), s.last + AHEAD + 1))
                 lines = (*near, *(() if first in near or first == len(text) else (first,)))
             s.cands = tuple((i, i, p) for i in lines if s.cursor[i] < len(text[i])
                             for p in self._starts(i, s.cursor[i]) if text[i][p] == b)
