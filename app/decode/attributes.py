@@ -77,7 +77,9 @@ CLASS_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 # CSS into values (`colspan="mor lo), 10/loads 2025 · 3 min read.foot{display:flex;…`); values not named here
 # (`alt`, `title`, `placeholder`, `value`, `content`, `data-…`, `aria-…`) hold text.
 _DIGITS, _NAME = b"0123456789", b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
-_NUMBER = (frozenset(_DIGITS + b".-%"), 12)      # a count, a size, a coordinate, a date
+_NUMBER = (frozenset(_DIGITS + b".-%"), 12)      # a size, a coordinate, a date
+_COUNT = (frozenset(_DIGITS), 2)                  # rows, columns, cells spanned (run 9: `<textarea rows="121806-6-2-2">`,
+                                                  # a box 1.8 million pixels tall)
 _WORDS = (frozenset(_NAME + b" ."), 24)           # a keyword or two (`_blank`, `noopener noreferrer`, `utf-8`)
 _URL = (frozenset(range(0x21, 0x7F)) - frozenset(b"\"'<>{}`\\"), VALUE_BYTES)
 _COORDINATES = (frozenset(_DIGITS + b" ,.-"), VALUE_BYTES)  # points, a view box
@@ -85,8 +87,8 @@ _PATH = (frozenset(_DIGITS + b" ,.-MmLlHhVvCcSsQqTtAaZz"), VALUE_BYTES)  # a pat
 _TRANSFORM = (frozenset(_NAME + b" ,.()"), VALUE_BYTES)
 _STYLE = (frozenset(range(0x20, 0x7F)) - frozenset(b"{}<>"), VALUE_BYTES)  # declarations, not rules
 VALUE_KINDS = {k.encode(): kind for keys, kind in (
-    ("colspan rowspan span start cols rows size maxlength min max step width height x y x1 y1 x2 y2 cx cy r "
-     "tabindex stroke-width", _NUMBER),
+    ("colspan rowspan span cols rows size", _COUNT),
+    ("start maxlength min max step width height x y x1 y1 x2 y2 cx cy r tabindex stroke-width", _NUMBER),
     ("id role type target rel method autocomplete loading dir lang wrap for name charset fill stroke "
      "stroke-linecap stroke-linejoin xmlns", _WORDS),
     ("href src action cite poster srcset sizes datetime", _URL),

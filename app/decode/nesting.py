@@ -22,7 +22,9 @@ The rules:
   `option`), and no text (`NO_TEXT`); an `option` holds text only. Anything else the browser moves out of
   the table or drops, and the page no longer looks as written: run 9 opened a `<section>` with a form and a
   list inside an `<option>` of a `<select>` inside a `<code>` in a table cell. None of the 40 held-out pages'
-  lists, tables or selects holds anything else (51 list items, 159 cells).
+  lists, tables or selects holds anything else (51 list items, 159 cells);
+- and the other way round, an item, a row, a cell, an option, a figure's or a fieldset's caption (PARENTS)
+  opens only in its own parent: run 9 wrote `<col>` and `<track>` in a table cell's heading, `<li>` in a `<nav>`.
 
 Not a rule: the elements a browser closes on its own (a block in a `<p>`, `<a>` in `<a>`). Refusing them
 forced other names on a model that had begun one (`<p` in a paragraph became `<picture>`, again and again, on
@@ -58,6 +60,12 @@ CHILDREN = {k.encode(): frozenset(v.encode() for v in vs.split()) for k, vs in {
     "tfoot": "tr", "tr": "td th", "select": "option optgroup", "optgroup": "option", "colgroup": "col",
     "option": ""}.items()}
 NO_TEXT = frozenset(CHILDREN) - {b"option"}
+# the only parents these open in (an item outside its list, a cell outside its row, a caption outside its figure)
+PARENTS = {k.encode(): frozenset(v.encode() for v in vs.split()) for k, vs in {
+    "li": "ul ol menu", "tr": "table thead tbody tfoot", "td": "tr", "th": "tr", "option": "select optgroup datalist",
+    "optgroup": "select", "col": "colgroup", "colgroup": "table", "caption": "table", "thead": "table",
+    "tbody": "table", "tfoot": "table", "dt": "dl", "dd": "dl", "figcaption": "figure", "legend": "fieldset",
+    "summary": "details", "source": "picture audio video", "track": "audio video", "rt": "ruby", "rp": "ruby"}.items()}
 
 
 def _prefixes(names) -> frozenset:
@@ -65,8 +73,15 @@ def _prefixes(names) -> frozenset:
 
 
 BODY_ELEMENTS = ELEMENTS - HEAD_ONLY  # the elements a page's body may hold
-_BODY = (BODY_ELEMENTS - SVG_SHAPES, _prefixes(BODY_ELEMENTS - SVG_SHAPES))
 _IN_SVG = (SVG_SHAPES, _prefixes(SVG_SHAPES))
+
+
+@lru_cache(maxsize=128)
+def _body_names(parent: bytes | None) -> tuple[frozenset, frozenset]:
+    """The elements that open in the body under `parent` (None: at the body's top): any but an SVG shape,
+    and one of PARENTS only in its own parents."""
+    names = frozenset(n for n in BODY_ELEMENTS - SVG_SHAPES if n not in PARENTS or parent in PARENTS[n])
+    return names, _prefixes(names)
 
 
 IN_HEAD = frozenset({b"meta", b"title", b"style", b"link", b"script", b"base", b"noscript"})
@@ -103,6 +118,7 @@ def name_fits(stack: tuple, body: bool, name: bytes, complete: bool) -> bool:
         names = CHILDREN[stack[-1]]
         return name in names if complete else any(n.startswith(name) for n in names)
     else:
-        names, prefixes = (_IN_SVG if b"svg" in stack else _BODY) if body else _page_names(stack)
+        names, prefixes = ((_IN_SVG if b"svg" in stack else _body_names(stack[-1] if stack else None)) if body
+                           else _page_names(stack))
         return name in (names if complete else prefixes)
     return any(w == name if complete else w.startswith(name) for w in want)
