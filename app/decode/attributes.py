@@ -7,6 +7,8 @@ attributes that mean nothing on their element (`<header points="" sizes="" name=
 a table cell's span (`colspan="mor lo), 10/loads 2025 · 3 min read.foot{display:flex;…`). The rules:
 - an attribute's name is one its element takes (`ELEMENT_ATTRIBUTES`), a global one (with ARIA's common
   ones), or `data-…`; written once in a tag (`attribute_unwritten`);
+- in the body it has a value unless it is one of HTML's booleans (`BOOLEAN_ATTRIBUTES`), and a tag has at
+  most TAG_ATTRIBUTES of them;
 - its value is one line of at most VALUE_BYTES, of the bytes its attribute takes (`VALUE_KINDS`: a number, a
   keyword, a URL, a path, coordinates, declarations; else text);
 - a class list holds at most CLASS_NAMES names of CLASS_CHARS in at most CLASS_BYTES, and in the body each
@@ -67,6 +69,11 @@ ELEMENT_ATTRIBUTES = {k.encode(): frozenset(t.encode() for t in v.split()) for k
     ("use", "href x y"),
 ) for k in keys.split()}
 ATTRIBUTES = GLOBAL_ATTRIBUTES.union(*ELEMENT_ATTRIBUTES.values())  # every name, on some element
+# The attributes whose presence is their value: in the body any other is written with one (run 9 wrote
+# `<br class style id lang aria-selected title aria-live role tabindex="-4">` where it wanted words)
+BOOLEAN_ATTRIBUTES = frozenset(t.encode() for t in (
+    "autofocus checked controls disabled hidden multiple open readonly required selected").split())
+TAG_ATTRIBUTES = 4  # the most in one body tag (the 40 held-out pages' 1,452 body tags have at most 2)
 FREE_ATTRIBUTES = (b"data-",)  # any name after it (ARIA's are named: run 9 wrote `aria-3`, `aria-stylenav`)
 VALUE_BYTES = 120  # an attribute value's longest (the corpus's: 47, an icon's path; no value spans lines)
 # A class list's longest and most names (the corpus's: 13 bytes and 2 names, "grid cols-4"; run 6 wrote the words it

@@ -76,9 +76,9 @@ import re
 import weakref
 from typing import Sequence
 
-from app.decode.attributes import (CLASS_BYTES, CLASS_CHARS, CLASS_NAMES, LANDMARK_CLASSES, attribute_fits,
-                                   attribute_unwritten, defined_classes, value_fits)
-from app.decode.nesting import BODY_ELEMENTS, NO_TEXT, SVG_SHAPES, VOID, name_fits
+from app.decode.attributes import (BOOLEAN_ATTRIBUTES, CLASS_BYTES, CLASS_CHARS, CLASS_NAMES, LANDMARK_CLASSES,
+                                   TAG_ATTRIBUTES, attribute_fits, attribute_unwritten, defined_classes, value_fits)
+from app.decode.nesting import BODY_ELEMENTS, CHILDREN, NO_TEXT, SVG_SHAPES, VOID, name_fits
 
 RAW_TAGS = {b"style", b"script"}
 FALLBACK_SCAN = 512  # the model's best tokens the fallback looks at
@@ -440,6 +440,9 @@ class HtmlTextGrounding:
         if b == GT or b in SPACE or b == SLASH:
             if s.attr is not None and not HtmlTextGrounding._attribute_ends(s):
                 return False
+            if s.body and ((s.attr is not None and s.attr not in BOOLEAN_ATTRIBUTES)
+                           or (b in SPACE and len(s.seen) >= TAG_ATTRIBUTES)):
+                return False  # a valueless name that is no boolean; one attribute too many
             if b in SPACE:  # after `=` a value may still come; after a name, its `=`
                 s.value = 1 if s.value == 1 else 3 if s.attr is not None or s.value == 3 else 0
             else:
@@ -539,6 +542,8 @@ class HtmlTextGrounding:
         if b == FF:
             return False  # whitespace to HTML, but Chromium draws a form feed in text as a box (run 9 wrote 14)
         if b == LT:
+            if not s.started and s.stack and CHILDREN.get(s.stack[-1]) == frozenset() and self._unfilled(s):
+                return False  # an empty option: no element opens in it, and it may not end before its text
             if s.started:
                 ends = [c for c in s.cands
                         if c[2] == len(text[c[1]]) or (not self.whole and text[c[1]][c[2]] == 0x20)]
