@@ -50,7 +50,8 @@ It follows the output byte by byte through a small HTML tokenizer:
   ran out (run 9, after its dashboard's last text: `<hr><hr class="page item"><input class="page cards"><hr>…`);
   with `whole`, the other way round, the body ends only once every such word is written (run 9 closed a
   settings page after its first heading);
-- in the body a tag is written as every page learnt from writes one (`_written_as_learnt`);
+- in the body a tag is written as every page learnt from writes one (`_written_as_learnt`), an attribute
+  with a value unless it is a boolean, at most TAG_ATTRIBUTES in a tag (`app.decode.attributes`).
 OCR text is matched in its HTML-escaped form (`&amp;`, `&lt;`, `&gt;`). The stop tokens are refused inside a
 text node's words (a model denied the word it wanted would otherwise stop there, mid-page, when the stop
 token ranks above the allowed continuation) and while an element is open (the reply ends with its page
