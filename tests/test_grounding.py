@@ -90,6 +90,8 @@ def test_a_sketch_models_whitespace_runs_are_short():
     g = HtmlTextGrounding(["A kitchen garden"], [bytes([i]) for i in range(256)], whole=True)
     assert g.feed_text(HEAD + b"<p>\nA kitchen")
     assert not g.feed_text(b"   ")           # a model denied its `<` floods the text with whitespace
+    assert not g.feed_text(b"  ")
+    assert not g.feed_text(b"\n")            # inside its text one space (run 9 wrote `Owl \nT-Shirt`, a token a gap)
     assert g.feed_text(b" garden</p>\n")
 
 

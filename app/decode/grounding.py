@@ -35,9 +35,10 @@ It follows the output byte by byte through a small HTML tokenizer:
   wrapped over several OCR lines); the node can end (`<`) only at the end of a word, so a line read as one
   ("Home About Pricing") can fill several elements in order; with `whole` (the lines are a sketch's texts,
   each already one element's) only at the end of a line, it starts at the start of the first line not yet
-  used that has a letter or digit (the sketch's order, not the near-line window below), and a whitespace run
-  is at most WS_RUN bytes: run 9, free to end anywhere and to go back, scattered a heading over several
-  elements ("The quiet" / "& LAND return of the") and wrote a paragraph's end before its start;
+  used that has a letter or digit (the sketch's order, not the near-line window below), a whitespace run in
+  the body is at most WS_RUN bytes and inside a text one space: run 9, free to end anywhere and to go back,
+  scattered a heading over several elements ("The quiet" / "& LAND return of the") and wrote a paragraph's end
+  before its start;
 - a node may skip a line's first unused word when it has no letter or digit (OCR's reading of an icon or a
   bullet: "~ Tidewater");
 - a node starts in a line near the last one used (BACK lines before it to AHEAD after it, in reading order)
@@ -558,6 +559,8 @@ class HtmlTextGrounding:
             s.ws += 1
             if s.ws > WS_RUN and s.body and self.whole:
                 return False
+            if s.started and self.whole and s.body and (b != 0x20 or s.ws > 1):
+                return False  # a sketch model's text: one space between words (run 9 wrote `Owl \nT-Shirt`)
             if s.started and not s.space:
                 s.cands = tuple(c for c in s.cands if c[2] == len(text[c[1]]) or text[c[1]][c[2]] == 0x20)
                 if not s.cands:
