@@ -171,7 +171,9 @@ def test_attribute_names_are_htmls():
     assert g.feed_text(HEAD + b'<p class="byline" aria-label="date" data-kind="x"><svg viewBox="0 0 24 24">')
     assert not g.feed_text(b"<s in half")                    # the text a lost model wrote in a tag
     assert not g.feed_text(b"</svg class>")                   # an end tag has no attributes
-    assert g.feed_text(b"</svg>18 May 2025</p>")
+    assert not g.feed_text(b"<path data-sh1px2004ade80onotebott")  # a free name of at most FREE_NAME_BYTES (run 9:
+                                                              # 2,000 bytes of it on a phone's page)
+    assert g.feed_text(b'<path data-sh1px2004ade80onot="1"></path></svg>18 May 2025</p>')
 
 
 def test_an_attribute_value_is_short_and_a_class_list_holds_class_names_only():
@@ -183,8 +185,11 @@ def test_an_attribute_value_is_short_and_a_class_list_holds_class_names_only():
     assert not g.feed_text(b'<p class="cost teams min read')  # past CLASS_NAMES (run 6's denied words, here
                                                               # names the sheet defines)
     assert not g.feed_text(b'<p title="two\nlines">')            # any value: one line,
-    assert not g.feed_text(b'<p title="' + b"a" * 121)        # of at most VALUE_BYTES
-    assert g.feed_text(b'<p class="' + b"a" * 24 + b'" title="' + b"a b, " * 24 + b'">Open API</p>')
+    assert not g.feed_text(b'<p style="' + b"a" * 121)        # of at most VALUE_BYTES,
+    assert not g.feed_text(b'<p title="' + b"a" * 41)         # a text of at most TEXT_BYTES (run 9's junk on
+                                                              # real pages: 120 bytes of words and CSS a value)
+    assert g.feed_text(b'<p class="' + b"a" * 24 + b'" title="' + b"a b, " * 8 + b'" style="' + b"top:0;" * 20
+                       + b'">Open API</p>')
     assert g.feed_text(b'<p class=" x  y z ">')                # spaces around names are not names
 
 

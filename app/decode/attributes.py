@@ -9,8 +9,9 @@ a table cell's span (`colspan="mor lo), 10/loads 2025 · 3 min read.foot{display
   ones), or `data-…`; written once in a tag (`attribute_unwritten`);
 - in the body it has a value unless it is one of HTML's booleans (`BOOLEAN_ATTRIBUTES`), and a tag has at
   most TAG_ATTRIBUTES of them;
+- a `data-…` name has at most FREE_NAME_BYTES;
 - its value is one line of at most VALUE_BYTES, of the bytes its attribute takes (`VALUE_KINDS`: a number, a
-  keyword, a URL, a path, coordinates, declarations; else text);
+  keyword, a URL, a path, coordinates, declarations; else text, of at most TEXT_BYTES);
 - a class list holds at most CLASS_NAMES names of CLASS_CHARS in at most CLASS_BYTES, and in the body each
   name is one the reply's stylesheet defines (`defined_classes`) or a section's landmark (`LANDMARK_CLASSES`).
 Each was kept because it scored higher on 40 held-out pages (`bench/RESULTS.md`).
@@ -75,7 +76,13 @@ BOOLEAN_ATTRIBUTES = frozenset(t.encode() for t in (
     "autofocus checked controls disabled hidden multiple open readonly required selected").split())
 TAG_ATTRIBUTES = 4  # the most in one body tag (the 40 held-out pages' 1,452 body tags have at most 2)
 FREE_ATTRIBUTES = (b"data-",)  # any name after it (ARIA's are named: run 9 wrote `aria-3`, `aria-stylenav`)
+# A free name's longest, `data-` included (the longest named one, `aria-describedby`, has 16; run 9 wrote a
+# `data-sh1px2004ade80onotebottom…` of 2,000 bytes until a phone's page ran out of tokens)
+FREE_NAME_BYTES = 24
 VALUE_BYTES = 120  # an attribute value's longest (the corpus's: 47, an icon's path; no value spans lines)
+# A text value's longest (`placeholder`, `value`, `alt`, `title`, `aria-…`, `data-…`; the corpus's: 16, a
+# placeholder): run 9 wrote its denied words and CSS there on real pages, 120 bytes a value, until out of tokens
+TEXT_BYTES = 40
 # A class list's longest and most names (the corpus's: 13 bytes and 2 names, "grid cols-4"; run 6 wrote the words it
 # was denied into 40-byte lists, `class="cost teamses0 min read the d in half Dec"`)
 CLASS_BYTES, CLASS_NAMES = 24, 3
@@ -129,7 +136,8 @@ def attribute_fits(tag: bytes, name: bytes, complete: bool) -> bool:
     (`complete`: it has ended)."""
     if name.startswith(FREE_ATTRIBUTES):
         rest = name[len(FREE_ATTRIBUTES[0]):]
-        return (bool(rest) or not complete) and all(c == 0x2D or 0x61 <= c <= 0x7A or 0x30 <= c <= 0x39 for c in rest)
+        return ((bool(rest) or not complete) and len(name) <= FREE_NAME_BYTES
+                and all(c == 0x2D or 0x61 <= c <= 0x7A or 0x30 <= c <= 0x39 for c in rest))
     names, prefixes = element_attributes(tag)
     return name in (names if complete else prefixes)
 
@@ -152,5 +160,5 @@ def value_fits(attr: bytes, length: int, byte: int) -> bool:
     """Whether `byte`, the `length`-th of attribute `attr`'s value (a class list aside), may be written."""
     if byte in b"\r\n" or length > VALUE_BYTES:
         return False
-    chars, longest = VALUE_KINDS.get(attr, (None, VALUE_BYTES))
+    chars, longest = VALUE_KINDS.get(attr, (None, TEXT_BYTES))
     return length <= longest and (chars is None or byte in chars)
