@@ -3,7 +3,7 @@ element is kept where it renders closer to the input, never when it places its t
 import numpy as np
 import pytest
 
-from app.compose.choose import compose
+from app.compose.choose import MARGIN, compose
 from app.compose.html import write
 from app.layout.infer import infer
 from vision.ocr import ocr_image
@@ -52,6 +52,9 @@ def test_a_model_page_that_renders_as_the_input_is_kept_where_it_is_closer(rende
     assert done.model_regions >= 2 and 0.3 <= done.model_share <= 1.0, (done.model_regions, done.model_share)
     assert is_well_formed(done.html, single_style=True) and 'class="from-model"' in done.html
     assert ".from-model .card{" in done.html  # the model's stylesheet, scoped to its regions
+    # both scores of every region with text; the model's kept exactly where its score is the higher by MARGIN
+    assert len(done.scores) == sum(1 for *_, band in written.regions if band.text or any(n.text for n in band.walk()))
+    assert sum(m is not None and m > e + MARGIN for _, e, m in done.scores) == done.model_regions
     shot = renderer.render(done.html, width=W, height=H)
     texts = " ".join(b.text for b in shot.blocks)
     for t in ("Analytics for small teams", "Weekly summaries by mail.", "Copyright Northwind Labs"):
@@ -63,6 +66,7 @@ def test_a_traced_page_of_absolutely_placed_lines_is_never_kept(renderer, drawn)
     done = compose(written, TRACED, image, renderer)
     assert done.model_regions == 0 and done.model_share == 0.0
     assert done.html == written.html() and "position:absolute" not in done.html
+    assert done.scores and all(m is None for _, _, m in done.scores)  # no element of it stands for a region
 
 
 def test_without_a_model_page_the_engines_page_is_handed_over(renderer, drawn):

@@ -12,7 +12,8 @@ bands: header, sections, footer):
 3. keeps the model's element where it scores more than MARGIN higher: written in the region's element in
    place of the engine's content, with the model's stylesheet scoped to it (`app.compose.join.scope_css`).
 
-Nothing is painted over anything: each region is one author's code. When the engine reads no text at all
+Nothing is painted over anything: each region is one author's code. `Composed.scores` keeps both scores of
+each region, so a run can say how far the model's regions are from being kept (`bench/recompose.py`). When the engine reads no text at all
 (an icon-only mockup, a picture), the model's page is handed over whole, if its text is in flow. `model_share` is the share of the
 visible text characters of the page handed over that lie in regions the model wrote.
 
@@ -70,6 +71,9 @@ class Composed:
     html: str
     model_share: float
     model_regions: int  # regions of the page the model's code fills
+    # each region with text, in page order: (its tag, the engine's score, the model's element's score or None
+    # where no element of the model's page matches its text) — how far the model is from being kept
+    scores: tuple = ()
 
 
 def words(text: str) -> Counter:
@@ -128,6 +132,7 @@ def compose(written, model_html: str | None, image: Image.Image, renderer) -> Co
     parts = list(written.parts)
     kept, model_chars = 0, 0
     used: list[tuple] = []
+    scores = []
     for (at, tag, cls, band), region in zip(written.regions, ours):
         want = words(_text(band))
         if not want:
@@ -135,6 +140,7 @@ def compose(written, model_html: str | None, image: Image.Image, renderer) -> Co
         ref = _crop(image, (0, band.y, width, band.h))
         if ref is None:
             continue
+        engine_score = _score(ref, _crop(img_e, (0, region[1], width, region[3])), region[4], want)
         best = None
         for el in theirs:
             if el[6] or any(_within(el, u) or _within(u, el) for u in used):
@@ -143,10 +149,11 @@ def compose(written, model_html: str | None, image: Image.Image, renderer) -> Co
             if s >= MATCH and (best is None or s > best[0] + 1e-9 or (abs(s - best[0]) <= 1e-9 and el[5] > best[1][5])):
                 best = (s, el)
         if best is None:
+            scores.append((tag, engine_score, None))
             continue
         el = best[1]
-        engine_score = _score(ref, _crop(img_e, (0, region[1], width, region[3])), region[4], want)
         model_score = _score(ref, _crop(img_m, (0, el[1], width, el[3])), el[4], want)
+        scores.append((tag, engine_score, model_score))
         if model_score > engine_score + MARGIN:
             parts[at] = f'<{tag} class="{SCOPE}">\n{el[7]}\n</{tag}>'
             used.append(el)
@@ -154,9 +161,9 @@ def compose(written, model_html: str | None, image: Image.Image, renderer) -> Co
             model_chars += len(el[4].replace("\n", " ").strip())
             total += len(el[4].replace("\n", " ").strip()) - len(_text(band))
     if not kept:
-        return Composed(engine_html, 0.0, 0)
+        return Composed(engine_html, 0.0, 0, tuple(scores))
     model_css = scope_css(split_page(model_html).css, f".{SCOPE}")
-    return Composed(written.html(parts, model_css), model_chars / max(1, total), kept)
+    return Composed(written.html(parts, model_css), model_chars / max(1, total), kept, tuple(scores))
 
 
 def _within(a, b) -> bool:
