@@ -191,6 +191,8 @@ def test_an_attribute_value_is_short_and_a_class_list_holds_class_names_only():
     assert g.feed_text(b'<p class="' + b"a" * 24 + b'" title="' + b"a b, " * 8 + b'" style="' + b"top:0;" * 20
                        + b'">Open API</p>')
     assert g.feed_text(b'<p class=" x  y z ">')                # spaces around names are not names
+    assert not g.feed_text(b'<p class="products products produc')  # a name that could not end within CLASS_BYTES
+    assert g.feed_text(b'<p class="products products">')          # (run 10's reply stopped there, unbalanced)
 
 
 def test_names_are_lower_case_and_an_attribute_comes_once():

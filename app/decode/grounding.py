@@ -530,7 +530,10 @@ class HtmlTextGrounding:
         if b in SPACE:
             return HtmlTextGrounding._class_ends(s)
         s.vword += bytes([b])
-        return not s.body or any(n.startswith(s.vword) for n in s.classes)
+        # a name it can finish within CLASS_BYTES: run 10 wrote `class="products products produc` to the
+        # limit, where neither the name nor the value could end, and its reply stopped there
+        start = s.vlen - len(s.vword)
+        return not s.body or any(n.startswith(s.vword) and start + len(n) <= CLASS_BYTES for n in s.classes)
 
     @staticmethod
     def _class_ends(s: _State) -> bool:
