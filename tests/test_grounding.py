@@ -178,6 +178,9 @@ def test_attribute_names_are_htmls():
 
 def test_an_attribute_value_is_short_and_a_class_list_holds_class_names_only():
     g = machine("Open API", "More")
+    viewport = b'<meta name="viewport" content="width=device-width, initial-scale=1, maximum-scale=1">'
+    assert g.feed_text(b"```html\n<!DOCTYPE html>\n<html><head>" + viewport)  # the head's text values: VALUE_BYTES
+    g = machine("Open API", "More")
     assert g.feed_text(HEAD + b'<p class="card is-open grid_2" title="Any: words, here.">')
     assert not g.feed_text(b'<p class="down you can add,')   # run 4's words, then CSS, in a class value
     assert not g.feed_text(b"<p class=a;b>")                  # unquoted as quoted

@@ -12,10 +12,11 @@ bands: header, sections, footer):
 3. keeps the model's element where it scores more than MARGIN higher: written in the region's element in
    place of the engine's content, with the model's stylesheet scoped to it (`app.compose.join.scope_css`).
 
-Nothing is painted over anything: each region is one author's code. `Composed.scores` keeps both scores of
-each region, so a run can say how far the model's regions are from being kept (`bench/recompose.py`). When the engine reads no text at all
-(an icon-only mockup, a picture), the model's page is handed over whole, if its text is in flow. `model_share` is the share of the
-visible text characters of the page handed over that lie in regions the model wrote.
+Nothing is painted over anything: each region is one author's code. When the engine reads no text at all (an
+icon-only mockup, a picture), the model's page is handed over whole, if its text is in flow. `model_share` is the
+share of the visible text characters of the page handed over that lie in regions the model wrote;
+`Composed.scores` keeps both scores of each region, so a run can say how far the model's regions are from being
+kept (`bench/recompose.py`).
 
 Not here: writing the engine's code (`app.compose.html`), rendering (`app.scoring.render`).
 """

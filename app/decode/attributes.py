@@ -11,7 +11,7 @@ a table cell's span (`colspan="mor lo), 10/loads 2025 · 3 min read.foot{display
   most TAG_ATTRIBUTES of them;
 - a `data-…` name has at most FREE_NAME_BYTES;
 - its value is one line of at most VALUE_BYTES, of the bytes its attribute takes (`VALUE_KINDS`: a number, a
-  keyword, a URL, a path, coordinates, declarations; else text, of at most TEXT_BYTES);
+  keyword, a URL, a path, coordinates, declarations; else text, of at most TEXT_BYTES in the body);
 - a class list holds at most CLASS_NAMES names of CLASS_CHARS in at most CLASS_BYTES, and in the body each
   name is one the reply's stylesheet defines (`defined_classes`) or a section's landmark (`LANDMARK_CLASSES`).
 Each was kept because it scored higher on 40 held-out pages (`bench/RESULTS.md`).
@@ -156,9 +156,10 @@ def defined_classes(sheet: bytes) -> frozenset:
     return frozenset(_CLASS_SELECTOR.findall(selectors))
 
 
-def value_fits(attr: bytes, length: int, byte: int) -> bool:
-    """Whether `byte`, the `length`-th of attribute `attr`'s value (a class list aside), may be written."""
+def value_fits(attr: bytes, length: int, byte: int, body: bool = True) -> bool:
+    """Whether `byte`, the `length`-th of attribute `attr`'s value (a class list aside), may be written; a
+    text value in the head (`<meta name="viewport" content="…">`) may hold VALUE_BYTES, in the body TEXT_BYTES."""
     if byte in b"\r\n" or length > VALUE_BYTES:
         return False
-    chars, longest = VALUE_KINDS.get(attr, (None, TEXT_BYTES))
+    chars, longest = VALUE_KINDS.get(attr, (None, TEXT_BYTES if body else VALUE_BYTES))
     return length <= longest and (chars is None or byte in chars)

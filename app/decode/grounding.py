@@ -524,7 +524,7 @@ class HtmlTextGrounding:
         begins = b not in SPACE and (s.vprev == 0 or s.vprev in SPACE)
         s.vnames, s.vprev = s.vnames + begins, b
         if s.vattr != b"class":
-            return value_fits(s.vattr, s.vlen, b)
+            return value_fits(s.vattr, s.vlen, b, s.body)
         if b not in CLASS_CHARS or s.vlen > CLASS_BYTES or s.vnames > CLASS_NAMES:
             return False
         if b in SPACE:
