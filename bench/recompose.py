@@ -103,10 +103,11 @@ def main(argv=None) -> int:
     if gaps:
         from app.compose.choose import MARGIN
 
-        q = statistics.quantiles(gaps, n=4) if len(gaps) > 1 else gaps * 3
+        q = statistics.quantiles(gaps, n=4) if len(gaps) > 1 else None
+        spread = f" (quartiles {q[0]:.3f}, {q[2]:.3f})" if q else ""
         print(f"regions the model's page stands for: {len(gaps)}; engine's score less the model's: median "
-              f"{statistics.median(gaps):.3f} (quartiles {q[0]:.3f}, {q[2]:.3f}); kept (below -{MARGIN}): "
-              f"{sum(g < -MARGIN for g in gaps)}", flush=True)
+              f"{statistics.median(gaps):.3f}{spread}; kept (below -{MARGIN}): {sum(g < -MARGIN for g in gaps)}",
+              flush=True)
     if args.record:
         record(report)
     return 0

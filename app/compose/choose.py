@@ -72,8 +72,8 @@ class Composed:
     html: str
     model_share: float
     model_regions: int  # regions of the page the model's code fills
-    # each region with text, in page order: (its tag, the engine's score, the model's element's score or None
-    # where no element of the model's page matches its text) — how far the model is from being kept
+    # each region with text, in page order: (its tag, the engine's score, the model's element's score), both
+    # None where no element of the model's page matches its text (not scored) — how far the model is from being kept
     scores: tuple = ()
 
 
@@ -141,7 +141,6 @@ def compose(written, model_html: str | None, image: Image.Image, renderer) -> Co
         ref = _crop(image, (0, band.y, width, band.h))
         if ref is None:
             continue
-        engine_score = _score(ref, _crop(img_e, (0, region[1], width, region[3])), region[4], want)
         best = None
         for el in theirs:
             if el[6] or any(_within(el, u) or _within(u, el) for u in used):
@@ -150,9 +149,10 @@ def compose(written, model_html: str | None, image: Image.Image, renderer) -> Co
             if s >= MATCH and (best is None or s > best[0] + 1e-9 or (abs(s - best[0]) <= 1e-9 and el[5] > best[1][5])):
                 best = (s, el)
         if best is None:
-            scores.append((tag, engine_score, None))
+            scores.append((tag, None, None))
             continue
         el = best[1]
+        engine_score = _score(ref, _crop(img_e, (0, region[1], width, region[3])), region[4], want)
         model_score = _score(ref, _crop(img_m, (0, el[1], width, el[3])), el[4], want)
         scores.append((tag, engine_score, model_score))
         if model_score > engine_score + MARGIN:
