@@ -119,15 +119,35 @@ def test_a_page_with_a_sidebar_is_cut_between_the_main_columns_sections():
         assert sum(a <= ln.y and ln.y + ln.h <= b for a, b in cuts) == 1
 
 
-def test_a_page_no_cut_keeps_within_the_limit_is_still_cut_at_its_nearest_cuts():
-    """Each section's lines sit beside a bar that no cut may cross (as a sidebar's lines beside an
-    article's), so every band holds more lines than allowed; the page is cut between its sections all
-    the same rather than left whole."""
+def test_where_no_plain_row_fits_a_band_ends_at_the_quietest_row_between_lines():
+    """Each section's lines sit beside a bar that no row of one colour crosses (as a sidebar's lines beside an
+    article's), so no plain cut keeps a band within the limit; a band then ends in a gap between lines, where
+    the row crosses the plain bar rather than a photo's many edges (the real pages of a header, an article and
+    a sidebar were one band, longer than the model's tokens could write)."""
     im, lines = page_with_lines()
     d = ImageDraw.Draw(im)
+    rng = np.random.default_rng(0)
+    photo = Image.fromarray(rng.integers(0, 255, (80, 120, 3), dtype=np.uint8))
     for k, (top, bottom, _) in enumerate(SECTIONS):  # (at another x in each section: no column's edge)
         d.rectangle((460 + 50 * k, top + 30, 480 + 50 * k, top + 40 + 55 * 3 + 25), fill=(200, 30, 30))
+    im.paste(photo, (500, 40 + 55 * 2 - 20))  # beside section 1's gap between its 2nd and 3rd lines
     cuts = bands(im, lines, max_lines=3)
-    assert len(cuts) == 3
-    for ln in lines:
+    for a, b in cuts:
+        assert sum(a <= ln.y + ln.h / 2 < b for ln in lines) <= 3
+    for ln in lines:  # each line lies wholly in one band
         assert sum(a <= ln.y and ln.y + ln.h <= b for a, b in cuts) == 1
+    arr = np.asarray(im, dtype=np.int16)
+    for a, _ in cuts[1:]:  # no cut crosses the photo
+        assert not (40 + 55 * 2 - 20 <= a < 40 + 55 * 2 + 60), a
+    assert any(30 < a - top < bottom - top - 30 for a, _ in cuts[1:] for top, bottom, _ in SECTIONS)
+
+
+def test_a_band_holds_no_more_text_than_allowed():
+    """Twelve lines of an article's width are more words than a band's tokens write: the page is cut."""
+    im, lines = page_with_lines(per_section=2)
+    assert bands(im, lines, max_lines=12) == [(0, 900)]
+    long = [ln._replace(text="word " * 30) for ln in lines]
+    cuts = bands(im, long, max_lines=12, max_text=300)
+    assert len(cuts) > 1
+    for a, b in cuts:
+        assert sum(len(ln.text) for ln in long if a <= ln.y + ln.h / 2 < b) <= 300

@@ -7,9 +7,13 @@ before the page's end. A band holds few enough lines for it to finish.
 `bands(image, lines)` picks the cuts: rows clear of every OCR line and of one colour in each of the page's
 full-height columns (right across a plain page; on each side of a sidebar's edge on an app or docs page, which
 otherwise never cut: its dashboard of 29 lines was one band, and the sketch model wrote it blank);
-among the cuts that keep a band within `max_lines` lines, the one where the background changes (a section's
-edge) or, failing that, the widest gap (bands of more than half the lines allowed preferred). A page with
-few lines stays whole. `crop` cuts one band out.
+among the cuts that keep a band within `max_lines` lines and `max_text` characters, the one where the
+background changes (a section's edge) or, failing that, the widest gap (bands of more than half the lines
+allowed preferred). Where no such row fits (a header, an article and a sidebar's list beside it, or a photo
+beside the text), a band ends in a gap between lines, at the row that crosses the fewest colour edges: real
+pages of that kind were one band of 20 to 70 lines, and the sketch model's reply ran out of its 1,536 tokens
+with text unwritten (at about two bytes a token, 12 lines of an article's width are more than it can write,
+hence the character limit). A page with few lines stays whole. `crop` cuts one band out.
 
 Each band writes its own stylesheet, so a page in three bands costs about 1.9x the time of the whole page
 (`bench/bands.py`); that is why it is asked for (`uicode convert --bands`) rather than the default. Measured
@@ -27,42 +31,62 @@ import numpy as np
 from PIL import Image
 
 MAX_LINES = 12        # OCR lines a band may hold (16 scored no better than whole pages on 25 held-out pages)
+MAX_TEXT = 640        # characters of OCR text a band may hold (our mockups' bands hold at most 464)
 UNIFORM_TOLERANCE = 6  # a cut row's pixels differ by at most this in each channel
 MIN_BAND = 64         # px: no band is thinner
 COLUMN_EDGE = 0.6     # a column edge: the share of the page's rows whose colour changes at that x
+CLEAR_RUN = 4         # rows: the least gap between lines a band may end in when no plain row fits
 
 
-def bands(image: Image.Image, lines: Sequence, max_lines: int = MAX_LINES) -> list[tuple[int, int]]:
+def bands(image: Image.Image, lines: Sequence, max_lines: int = MAX_LINES,
+          max_text: int = MAX_TEXT) -> list[tuple[int, int]]:
     """[(top, bottom)] rows of `image` to convert one by one, top to bottom, covering it; one band when the
-    page has no more than `max_lines` lines or no row to cut at. Where no cut keeps a band within `max_lines`,
-    the band ends at the first cut that holds a line. `lines`: OCR lines (x, y, w, h in pixels)."""
+    page has no more than `max_lines` lines and `max_text` characters, or no row to cut at. Where no cut of
+    one colour keeps a band within both, the band ends at the quietest row clear of every line that does
+    (`_clear_cuts`), or failing that at the first cut that holds a line. `lines`: OCR lines (x, y, w, h in
+    pixels, `text`)."""
     height = image.height
-    centres = sorted(ln.y + ln.h / 2 for ln in lines)
-    if len(centres) <= max_lines:
+    order = sorted(lines, key=lambda ln: ln.y + ln.h / 2)
+    centres = [ln.y + ln.h / 2 for ln in order]
+    chars = np.cumsum([0] + [len(ln.text) for ln in order])
+    if len(centres) <= max_lines and chars[-1] <= max_text:
         return [(0, height)]
     arr = np.asarray(image.convert("RGB"), dtype=np.int16)
-    uniform = np.ones(height, dtype=bool)
+    clear = np.ones(height, dtype=bool)
+    for ln in lines:
+        clear[max(0, ln.y - 2):ln.y + ln.h + 2] = False
+    uniform = clear.copy()
     for left, right in _columns(arr):
         seg = arr[:, left:right]
         uniform &= (seg.max(axis=1) - seg.min(axis=1)).max(axis=1) <= UNIFORM_TOLERANCE
-    for ln in lines:
-        uniform[max(0, ln.y - 2):ln.y + ln.h + 2] = False
-    cuts = _cut_candidates(arr, uniform)
-    def held(top, y):  # lines whose centre lies between two cut rows
-        return bisect.bisect_left(centres, y) - bisect.bisect_right(centres, top)
+    cuts, quiet = _cut_candidates(arr, uniform), _clear_cuts(arr, clear)
+
+    def held(top, y):  # lines whose centre lies between two cut rows, and their characters
+        a, b = bisect.bisect_right(centres, top), bisect.bisect_left(centres, y)
+        return b - a, int(chars[b] - chars[a])
+
+    def within(top, y):
+        n, c = held(top, y)
+        return n <= max_lines and c <= max_text
 
     out, top = [], 0
-    while held(top, height) > max_lines:
-        open_ = [(y, edge, run, held(top, y)) for y, edge, run in cuts
-                 if y - top >= MIN_BAND and height - y >= MIN_BAND and held(top, y) > 0]
-        if not open_:
-            break
-        fits = [f for f in open_ if f[3] <= max_lines]
+    while not within(top, height):
+        open_ = [(y, edge, run, held(top, y)[0]) for y, edge, run in cuts
+                 if y - top >= MIN_BAND and height - y >= MIN_BAND and held(top, y)[0] > 0]
+        fits = [f for f in open_ if within(top, f[0])]
+        clear_ = [(y, busy, run) for y, busy, run in quiet
+                  if y - top >= MIN_BAND and height - y >= MIN_BAND and held(top, y)[0] > 0]
+        calm = [c for c in clear_ if within(top, c[0])]
         if fits:
             full = [f for f in fits if f[3] > max_lines // 2] or fits
             y = max(full, key=lambda f: (f[1], f[2]))[0]
-        else:  # no cut keeps the band within max_lines (a sidebar's lines beside the article's): the nearest
-            y = open_[0][0]
+        elif calm:  # no plain row fits (a sidebar's lines beside the article's): a clear row, as few edges as can be
+            full = [c for c in calm if held(top, c[0])[0] > max_lines // 2] or calm
+            y = min(full, key=lambda f: (f[1], -f[2]))[0]
+        elif open_ or clear_:  # nothing fits: the nearest row that may end a band
+            y = min([f[0] for f in open_] + [c[0] for c in clear_])
+        else:
+            break
         out.append((top, y))
         top = y
     out.append((top, height))
@@ -75,6 +99,25 @@ def _columns(arr: np.ndarray) -> list[tuple[int, int]]:
     steps = (np.abs(arr[:, 1:] - arr[:, :-1]).max(axis=2) > UNIFORM_TOLERANCE).mean(axis=0)
     edges = [0] + [x + 1 for x in np.flatnonzero(steps >= COLUMN_EDGE)] + [arr.shape[1]]
     return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+
+
+def _clear_cuts(arr: np.ndarray, clear: np.ndarray) -> list[tuple[int, int, int]]:
+    """(row, edges along it, run length) for the quietest row of each run of rows clear of every OCR line (at
+    least CLEAR_RUN rows): where a band may end when no row of one colour does, crossing as few colour edges
+    (an image's, a box's) as it can."""
+    steps = (np.abs(arr[:, 1:] - arr[:, :-1]).max(axis=2) > UNIFORM_TOLERANCE).sum(axis=1)
+    out, y, height = [], 0, len(clear)
+    while y < height:
+        if not clear[y]:
+            y += 1
+            continue
+        start = y
+        while y < height and clear[y]:
+            y += 1
+        if start > 0 and y < height and y - start >= CLEAR_RUN:
+            row = start + int(np.argmin(steps[start:y]))
+            out.append((row, int(steps[row]), y - start))
+    return out
 
 
 def _cut_candidates(arr: np.ndarray, uniform: np.ndarray) -> list[tuple[int, bool, int]]:
