@@ -291,6 +291,23 @@ def test_a_paragraph_of_three_lines_is_one_p_that_wraps(renderer):
     assert n >= 5, (n, str(r))
 
 
+def test_links_inside_paragraphs_are_links_in_their_colour_of_one_class(renderer):
+    """Real pages set links inside their paragraphs in another colour (11 of the 40 in `../shared/realpages`;
+    10792's "The Joy of Work" in #800000 in text of #252525); the engine wrote them as the paragraph's plain text."""
+    page = drawn("""<article class="a"><p>We have argued before that <a href="#">the joy of work</a> is not a measure
+of output, and most teams agree with it.</p><p>Read more in <a href="#">our field notes</a> and in the weekly letter
+we send.</p></article>""", ".a{padding:60px}p{font-size:18px;line-height:28px;color:#252525;margin:0 0 20px}"
+                 "a{color:#800000;text-decoration:none}")
+    r = engine(renderer, page)
+    links = [a for p in elements(body(r), "p") for a in elements(p, "a")]
+    assert [words(text(a)) for a in links] == [["the", "joy", "of", "work"], ["our", "field", "notes"]], r
+    assert len({a.get("class") for a in links}) == 1, r                 # one class for the links' colour
+    colour = r.style(links[0])["color"]
+    assert sum(abs(int(colour[i:i + 2], 16) - v) for i, v in zip((1, 3, 5), (128, 0, 0))) <= 40, colour
+    para = holding(r, "p", "argued")[0]
+    assert "measure" in words(text(para)) and "argued" not in words(" ".join(text(a) for a in links)), r
+
+
 def test_a_bulleted_list_is_a_ul_of_four_items_without_bullet_characters(renderer):
     r = engine(renderer, PAGES["list"], key="list")
     uls = list(elements(body(r), "ul"))

@@ -131,3 +131,25 @@ def test_a_line_that_holds_a_link_is_in_its_texts_colour_and_its_paragraph_too()
                    text_line("productivity, but that's not Greg's claim in this post.", 32, "#252525"),
                    text_line("He's saying, quite rightly, that working on your startup", 52, "#252525")])
     assert len(para) == 1 and para[0].colour == "#252525", para
+
+
+def test_a_paragraphs_words_in_another_colour_are_its_links():
+    """Words of a line in a colour far from their paragraph's are a link, as a run of words; a word a shade off
+    (anti-aliasing, a bold word) is not, nor is a block in one colour."""
+    from app.perceive.text import read_lines
+
+    arr = np.full((40, 400, 3), 255, np.uint8)
+    words = [("Read", 0), ("the", 0), ("Joy", 1), ("of", 1), ("Work", 1), ("today", 2), ("and", 0), ("then", 0)]
+    ink = {0: (37, 37, 37), 1: (128, 0, 0), 2: (70, 70, 70)}
+    boxes, x = [], 10
+    for word, kind in words:
+        w = 7 * len(word)
+        for sx in range(x, x + w, 4):
+            arr[12:22, sx:sx + 2] = ink[kind]
+        boxes.append((x, 12, w, 10))
+        x += w + 5
+    line = OcrLine(" ".join(w for w, _ in words), 10, 12, x - 15, 10, 95.0, tuple(boxes))
+    (para,) = blocks(read_lines(arr, [line]))
+    assert para.colour == "#252525" and para.colour_runs == ((2, 5, "#800000"),), para.colour_runs
+    plain = np.where((arr == (128, 0, 0)).all(axis=2)[..., None], np.uint8(37), arr)  # the link's words inked plain
+    assert blocks(read_lines(plain, [line]))[0].colour_runs == ()

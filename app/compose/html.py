@@ -46,6 +46,7 @@ PHONE_SHOWN, PHONE_COLUMN = 390, 120  # px: a phone's width, and the narrowest g
 SIDE = 64  # px: a container's side padding at most (the rest of a wide card's room is its content's)
 PHONE_BLOCK = 200  # px: a painted block of a row at least this wide takes a phone's full width when its row wraps
 PHONE_TAIL = 120  # px: on a phone, a container's room below its content beyond this (and twice its top) goes
+CHROMA = 60  # a colour whose channels differ by this much is a hue (a run of words in it is a link), else a grey
 STRETCH = 48  # px: a block in a row padded this much more below its content than its neighbour is stretched instead
 
 
@@ -102,15 +103,40 @@ def _phone_type(s: dict) -> list[str]:
     return [f"font-size:{size}px", f"line-height:{round(s['lh'] * size / s['size'])}px"]
 
 
-def _broken(n: Node) -> str:
-    """A text's HTML: its lines run together, with a `<br>` at each break made by hand (`style["hard"]`)."""
+def _broken(n: Node, run_tag=None) -> str:
+    """A text's HTML: its lines run together, with a `<br>` at each break made by hand (`style["hard"]`), and
+    its runs of words in another colour (`style["runs"]`) each in the element `run_tag(colour)` opens."""
     rows, hard = n.style.get("rows"), n.style.get("hard") or ()
-    if not rows or not any(hard):
+    runs = n.style.get("runs") if run_tag is not None else None
+    if not runs and (not rows or not any(hard)):
         return html.escape(n.text, quote=False)
-    out = html.escape(rows[0], quote=False)
-    for row, br in zip(rows[1:], hard):
-        out += ("<br>" if br else " ") + html.escape(row, quote=False)
-    return out
+    rows = rows or [n.text]
+    words, after = [], []  # each word, and what follows it: " ", "<br>", or "" after the last
+    for r, row in enumerate(rows):
+        ws = row.split()
+        last = "" if r == len(rows) - 1 else "<br>" if r < len(hard) and hard[r] else " "
+        words += ws
+        after += [" "] * (len(ws) - 1) + [last] * bool(ws)
+    starts = {a: (b, c) for a, b, c in runs or () if 0 <= a < b <= len(words)}
+    out, k = [], 0
+    while k < len(words):
+        if k not in starts:
+            out.append(html.escape(words[k], quote=False) + after[k])
+            k += 1
+            continue
+        end, colour = starts[k]
+        inner = "".join(html.escape(w, quote=False) + (after[j] if j < end - 1 else "")
+                        for j, w in enumerate(words[k:end], k))
+        tag, attrs = run_tag(colour)
+        out.append(f"<{tag}{attrs}>{inner}</{tag}>{after[end - 1]}")
+        k = end
+    return "".join(out)
+
+
+def _chromatic(colour: str) -> bool:
+    """Whether `colour` is a hue (a link's blue, red, green) rather than a grey."""
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return max(rgb) - min(rgb) >= CHROMA
 
 
 def _type(s: dict, role: str = "") -> list[str]:
@@ -361,7 +387,14 @@ class _Writer:
         attrs = ' href="#"' if tag == "a" else ""
         if tag == "label" and n.style.get("for"):
             attrs = f' for="{n.style["for"]}"'
-        return f'<{tag} class="{cls}"{attrs}>{_broken(n)}</{tag}>'
+        return f'<{tag} class="{cls}"{attrs}>{_broken(n, None if tag in ("a", "label") else self._run)}</{tag}>'
+
+    def _run(self, colour: str) -> tuple[str, str]:
+        """The element for a run of a text's words in `colour`: a link where it is a hue, else a span (a muted
+        aside), of one class per colour."""
+        if _chromatic(colour):
+            return "a", f' href="#" class="{self.sheet.name("inline-link", [f"color:{colour}"])}"'
+        return "span", f' class="{self.sheet.name("shade", [f"color:{colour}"])}"'
 
     def _button(self, n: Node, place, template, path) -> str:
         s = n.style

@@ -49,6 +49,8 @@ BULLET_GLYPHS = {"•", "·", "●", "○", "◦", "▪", "■", "□", "-", "�
 NUMBER = re.compile(r"^(\d{1,2}|[a-hA-H])[.)]$")
 SOLID_INK = 0.6           # a "line" whose box is inked more than this is a picture or a block of colour
 SAME_COLOUR = 80          # summed channel distance under which two texts are of one colour
+LINK_DISTANCE = 120       # a word this far from its paragraph's colour (summed over channels) is set apart
+RUN_LETTERS = 3           # letters and digits a run of words set apart in colour holds at least
 # A monospace line: its words' widths per character agree (Arial's vary by a tenth or more between words) at
 # about 0.6 of the font size (DejaVu Sans Mono, Liberation Mono, Courier: 0.6; Arial's lower case: about 0.47).
 MONO_ADVANCE, MONO_MIN, MONO_EVEN, MONO_WORDS = 0.6, 0.53, 0.06, 4
@@ -75,6 +77,7 @@ class Line:
     marker: str = ""
     mono: bool | None = None  # set in a monospace font (`monospaced`); None: too few words to tell
     inks: tuple[str, ...] = ()  # its words' colours, `colour` first (a link's too: `inks`)
+    words: tuple[str, ...] = ()  # each word's colour, in order (`word_colours`); () when not known
 
     @property
     def lift(self) -> float:
@@ -112,6 +115,33 @@ class Block:
         weight = [sum(len(o.text) for o in self.lines if _colour_distance(o.colour, ln.colour) <= SAME_COLOUR)
                   for ln in self.lines]
         return self.lines[weight.index(max(weight))].colour
+
+    @cached_property
+    def colour_runs(self) -> tuple[tuple[int, int, str], ...]:
+        """Runs of its words set in another colour than the block's (words `first`..`end - 1` of `text`, and
+        their colour): a paragraph's links (real page 10792's "follow me on twitter here" in #500002 in text of
+        #393939) or a muted aside (14021's "by Anonym" in grey after each headline). Only runs of at least
+        RUN_LETTERS letters or digits (a lone "a" or ":" comes out lighter than its line, anti-aliased); none
+        where its words' colours are not known, in code, or where all but a word are in runs (the block's
+        colour is then a guess)."""
+        if self.code:
+            return ()
+        words = self.text.split()
+        colours = [c for ln in self.lines for c in (ln.words or [None] * len(ln.text.split()))]
+        base, out, k = self.colour, [], 0
+        while k < len(colours):
+            c = colours[k]
+            if c is None or _colour_distance(c, base) <= LINK_DISTANCE:
+                k += 1
+                continue
+            end = k + 1
+            while end < len(colours) and colours[end] is not None and _colour_distance(colours[end], c) <= SAME_COLOUR:
+                end += 1
+            if sum(ch.isalnum() for w in words[k:end] for ch in w) >= RUN_LETTERS:
+                out.append((k, end, c))
+            k = end
+        plain = len(colours) - sum(b - a for a, b, _ in out)
+        return tuple(out) if plain >= 2 else ()
 
     @cached_property
     def hard_breaks(self) -> tuple[bool, ...]:
@@ -220,18 +250,28 @@ def inks(arr: np.ndarray, line) -> tuple[str, ...]:
     its characters are in first. Read over the whole line, a line that holds a link came out between the two
     (real page 10792: "I've argued before that hours are not a measure of" in #501d1e, between its text's
     #252525 and its link's #800000)."""
+    return _group(word_colours(arr, line) or (ink_colour(arr, line),), line.text.split())
+
+
+def word_colours(arr: np.ndarray, line) -> tuple[str, ...]:
+    """Each of `line`'s words' colour (`ink_colour` of its box), in order; () when Tesseract's word boxes do
+    not match its words, or the line has one word."""
     texts, boxes = line.text.split(), line.words
     if len(boxes) != len(texts) or len(texts) < 2:
-        return (ink_colour(arr, line),)
-    seen = [(ink_colour(arr, replace(line, text=t, x=b[0], y=b[1], w=b[2], h=b[3], words=())), len(t))
-            for t, b in zip(texts, boxes)]
+        return ()
+    return tuple(ink_colour(arr, replace(line, text=t, x=b[0], y=b[1], w=b[2], h=b[3], words=()))
+                 for t, b in zip(texts, boxes))
+
+
+def _group(colours: Sequence[str], words: Sequence[str]) -> tuple[str, ...]:
+    """`colours` within SAME_COLOUR as one, the one most characters are in first."""
     out: list[list] = []  # [colour, characters]
-    for c, n in seen:
+    for c, t in zip(colours, list(words) + [""] * (len(colours) - len(words))):
         near = next((o for o in out if _colour_distance(o[0], c) <= SAME_COLOUR), None)
         if near is None:
-            out.append([c, n])
+            out.append([c, len(t)])
         else:
-            near[1] += n
+            near[1] += len(t)
     return tuple(c for c, _ in sorted(out, key=lambda o: -o[1]))
 
 
@@ -395,9 +435,10 @@ def read_lines(arr: np.ndarray, ocr_lines: Sequence) -> list[Line]:
                 continue
             marker, p = marker_of(arr, p)
             size = _size(arr, p)
-            colours = inks(arr, p)
+            words = word_colours(arr, p)
+            colours = _group(words or (ink_colour(arr, p),), p.text.split())
             out.append(Line(p.text, p.x, p.y, max(1, p.w), max(1, p.h), size, is_bold(arr, p, size),
-                            colours[0], marker, monospaced(p, size), colours))
+                            colours[0], marker, monospaced(p, size), colours, words))
     return sorted(out, key=lambda ln: (ln.y, ln.x))
 
 
