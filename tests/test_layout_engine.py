@@ -308,6 +308,28 @@ we send.</p></article>""", ".a{padding:60px}p{font-size:18px;line-height:28px;co
     assert "measure" in words(text(para)) and "argued" not in words(" ".join(text(a) for a in links)), r
 
 
+def test_a_quote_beside_a_bar_is_a_blockquote_with_the_bar_as_its_border(renderer):
+    """Real page 10792 sets its quotes beside a 10 px grey bar; the engine lost the bar and wrote them as
+    paragraphs set in. The paragraphs around the quote stay out of it, and an upright rule down the page beside
+    the text (a column's edge) makes no quote."""
+    page = drawn("""<article class="a"><p>We have argued before that hours are not a measure of output.</p>
+<blockquote>Why work for someone else from nine to five for a daily wage, when you can work every hour for
+yourself for free?</blockquote><p>So which view is right? Both of them, on different days of the week.</p>
+</article>""", ".a{padding:60px 60px 60px 30px;border-left:2px solid #94a3b8;margin-left:40px;height:640px}"
+                 "p{font-size:18px;line-height:28px;margin:0 0 24px}"
+                 "blockquote{margin:0 0 24px;padding:4px 0 4px 18px;border-left:8px solid #cbd5e1;font-size:16px;"
+                 "line-height:26px;color:#64748b;width:560px}")
+    r = engine(renderer, page)
+    quotes = list(elements(body(r), "blockquote"))
+    assert len(quotes) == 1, r
+    assert {"someone", "wage", "yourself"} <= set(words(text(quotes[0]))), r
+    assert not {"argued", "which"} & set(words(text(quotes[0]))), r
+    border = r.style(quotes[0]).get("border-left", "")
+    width, colour = re.match(r"(\d+)px solid (#[0-9a-f]{6})", border).groups()
+    assert abs(int(width) - 8) <= 1, border
+    assert sum(abs(int(colour[i:i + 2], 16) - v) for i, v in zip((1, 3, 5), (0xcb, 0xd5, 0xe1))) <= 24, border
+
+
 def test_a_bulleted_list_is_a_ul_of_four_items_without_bullet_characters(renderer):
     r = engine(renderer, PAGES["list"], key="list")
     uls = list(elements(body(r), "ul"))

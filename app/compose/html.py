@@ -30,7 +30,7 @@ from app.layout.tree import Node
 
 BASE_CSS = """*,*::before,*::after{box-sizing:border-box}
 body{margin:0;font-family:Arial,Helvetica,sans-serif;overflow-wrap:anywhere}
-h1,h2,h3,h4,p,ul,ol,figure{margin:0}
+h1,h2,h3,h4,p,ul,ol,figure,blockquote{margin:0}
 a{color:inherit;text-decoration:none}
 button,input,select,textarea{font:inherit}
 img{max-width:100%}"""
@@ -217,7 +217,7 @@ class _Writer:
         """(x0, y0, x1, y1) of `n`'s content box: its box less its padding as written (sides at most SIDE: a card
         728 px wide whose text ends 479 px from its right edge has its children placed in the room that is left)."""
         t, r, b, l = _written_pad(n)
-        return n.x + l, n.y + t, n.right - r, n.bottom - b
+        return n.x + l + _bar(n), n.y + t, n.right - r, n.bottom - b
 
     def _layout(self, n: Node, frame: tuple[int, int, int, int]) -> tuple[list[str], list[str], list[list[str]]]:
         """(declarations of `n` as a container, its phone declarations, each child's placement)."""
@@ -484,6 +484,8 @@ class _Writer:
         frame = self._inner(n)
         decls, phone, places = self._layout(n, frame)
         own = list(place) + decls + _paint(n.style)
+        if n.style.get("bar"):  # a quote's bar is its left border
+            own.append(f"border-left:{_bar(n)}px solid {n.style['bar'][1]}")
         pad = n.style.get("pad")
         if pad and any(pad):
             t, r, b, l = _written_pad(n)
@@ -496,10 +498,11 @@ class _Writer:
                 phone = phone + [f"padding-bottom:{_px(t)}"]  # its page) is not kept once a phone stacks it
         if any(p.startswith("flex:0 1") for p in place) and f"width:{n.w}px" in place and n.w >= PHONE_BLOCK:
             phone = phone + ["flex-basis:100%", "width:100%"]  # a block of a row (a sidebar, a card): stacked, full width
-        base = {"nav": "nav", "card": "card", "aside": "sidebar", "main-column": "content", "dialog": "dialog"}.get(n.role) or (
-            {"grid": "grid", "row": "row"}.get(n.kind, "stack"))
+        base = {"nav": "nav", "card": "card", "aside": "sidebar", "main-column": "content", "dialog": "dialog",
+                "quote": "quote"}.get(n.role) or ({"grid": "grid", "row": "row"}.get(n.kind, "stack"))
         cls = self._cls(base, own, template, path, phone)
-        tag = tag or {"nav": "nav", "aside": "aside", "main-column": "main"}.get(n.role, "div")
+        tag = tag or ("blockquote" if n.style.get("bar") else
+                      {"nav": "nav", "aside": "aside", "main-column": "main"}.get(n.role, "div"))
         body = self._children(n, places, template, path)
         return f'<{tag} class="{cls}">\n{body}\n</{tag}>'
 
@@ -574,7 +577,7 @@ class _Writer:
                 inner = Node("column", fx0, b.y, fx1 - fx0, b.h, kids)
             content = self._container(inner, wrap_decls, None, f"b{k}")
             name = {"header": "site-header", "footer": "site-footer", "header-nav": "site-nav"}.get(role, role)
-            cls = self.sheet.name(name if name != "main-column" else "section", region)
+            cls = self.sheet.name(name if name not in ("main-column", "quote") else "section", region)
             regions.append((len(parts), tag, cls, b))
             parts.append(f'<{tag} class="{cls}">\n{content}\n</{tag}>')
         if main_open:
@@ -641,6 +644,11 @@ def _frame(page: Node) -> tuple[int, int]:
         return 0, page.w
     x0, x1 = min(c.x for c in spans), max(c.right for c in spans)
     return max(0, x0), min(page.w, max(x1, x0 + 1))
+
+
+def _bar(n: Node) -> int:
+    """The width of a quote's bar (its left border), 0 for any other container."""
+    return int(n.style["bar"][0]) if n.style.get("bar") else 0
 
 
 def _written_pad(n: Node) -> tuple[int, int, int, int]:

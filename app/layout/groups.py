@@ -24,7 +24,7 @@ LEAVES = {"text", "button", "input", "image", "icon", "divider"}
 
 
 def painted(n: Node) -> bool:
-    return bool(n.style.get("bg") or n.style.get("border"))
+    return bool(n.style.get("bg") or n.style.get("border") or n.style.get("bar"))
 
 
 def regroup(node: Node) -> Node:
