@@ -311,7 +311,7 @@ we send.</p></article>""", ".a{padding:60px}p{font-size:18px;line-height:28px;co
 def test_a_quote_beside_a_bar_is_a_blockquote_with_the_bar_as_its_border(renderer):
     """Real page 10792 sets its quotes beside a 10 px grey bar; the engine lost the bar and wrote them as
     paragraphs set in. The paragraphs around the quote stay out of it, and an upright rule down the page beside
-    the text (a column's edge) makes no quote."""
+    the text (a column's edge) makes no quote, nor do a nav's links each after a 1 px divider."""
     page = drawn("""<article class="a"><p>We have argued before that hours are not a measure of output.</p>
 <blockquote>Why work for someone else from nine to five for a daily wage, when you can work every hour for
 yourself for free?</blockquote><p>So which view is right? Both of them, on different days of the week.</p>
@@ -328,6 +328,9 @@ yourself for free?</blockquote><p>So which view is right? Both of them, on diffe
     width, colour = re.match(r"(\d+)px solid (#[0-9a-f]{6})", border).groups()
     assert abs(int(width) - 8) <= 1, border
     assert sum(abs(int(colour[i:i + 2], 16) - v) for i, v in zip((1, 3, 5), (0xcb, 0xd5, 0xe1))) <= 24, border
+    nav = drawn("""<nav class="n"><a>Capabilities</a><a>Projects</a><a>Contact</a></nav>""",
+                ".n{display:flex;gap:20px;padding:40px}a{font-size:16px;padding:0 0 14px 20px;border-left:1px solid #ddd}")
+    assert not list(elements(body(engine(renderer, nav)), "blockquote"))
 
 
 def test_a_bulleted_list_is_a_ul_of_four_items_without_bullet_characters(renderer):

@@ -51,7 +51,8 @@ LINE_HEIGHT = 1.2    # of the font size, for a text of one line
 RULE_MAX = 3         # px: a rule (divider) is at most this thick
 RULE_MIN = 60        # px: and at least this long
 UNDERLINE_GAP = 4    # px: a rule at most this far under a text, within its span, is the text's underline
-BAR_MAX, BAR_MIN = 12, 20  # px: an upright bar (a quote's) is at most this wide and at least this tall
+BAR_MAX, BAR_MIN = 12, 20  # px: an upright bar (a quote's) is 2 px to this wide and at least this tall
+QUOTE_WORDS = 4      # words a quote holds at least
 QUOTE_GAP, QUOTE_SLACK = 40, 8  # px: a quote's text starts at most this far right of its bar, ends this near its ends
 ICON_READ = 60.0     # OCR confidence under which a line across icons is their misreading
 DEPTH = 4            # levels of boxes looked for inside boxes
@@ -220,7 +221,8 @@ def dividers(arr: np.ndarray, bg, text_boxes=()) -> list[Node]:
     """Thin horizontal rules: rows of at most RULE_MAX px of one colour, other than `bg`, at least RULE_MIN
     px long, away from text and not a text's underline (at most UNDERLINE_GAP px under a text's box and within
     its span: real page 14021's underlined links became a stack of rules under their list); and upright bars
-    (at most BAR_MAX px wide, BAR_MIN px tall, `style["bar"]`), which only a quote beside one keeps (`_quotes`)."""
+    (2 to BAR_MAX px wide, at least BAR_MIN px tall, `style["bar"]`), which only a quote beside one keeps
+    (`_quotes`)."""
     import cv2
 
     if arr.size == 0:
@@ -232,7 +234,7 @@ def dividers(arr: np.ndarray, bg, text_boxes=()) -> list[Node]:
     out = []
     for k in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[k])
-        if w <= BAR_MAX and h >= max(BAR_MIN, 3 * w) and area >= 0.9 * w * h:
+        if 2 <= w <= BAR_MAX and h >= max(BAR_MIN, 3 * w) and area >= 0.9 * w * h:
             colour = hex_colour(np.median(arr[y:y + h, x:x + w].reshape(-1, 3), axis=0))
             out.append(Node("divider", x, y, w, h, style={"colour": colour, "bar": True}))
             continue
@@ -286,15 +288,16 @@ def _items(area: _Area, arr: np.ndarray) -> list[Node]:
 
 def _quotes(texts: list[Node], bars: list[Node]) -> list[Node]:
     """`texts` with those beside an upright bar (starting at most QUOTE_GAP px right of it, as tall as it to
-    within QUOTE_SLACK) put in a quote: a column with the bar as its left border (`style["bar"]`: width,
-    colour), role "quote" (real page 10792's two quotes beside a 10 px grey bar lost the bar and read as
-    paragraphs set in). A bar no text stands beside this way (a column's edge, a picture's) is left out."""
+    within QUOTE_SLACK, QUOTE_WORDS words at least) put in a quote: a column with the bar as its left border
+    (`style["bar"]`: width, colour), role "quote" (real page 10792's two quotes beside a 10 px grey bar lost the
+    bar and read as paragraphs set in). A bar no text stands beside this way (a column's edge, a picture's, a
+    divider between a nav's links) is left out."""
     out = list(texts)
     for bar in bars:
         beside = [t for t in out if t.kind == "text" and 0 <= t.x - bar.right <= QUOTE_GAP
                   and bar.y <= t.y + t.h / 2 <= bar.bottom]
-        if not beside:
-            continue
+        if sum(len(t.text.split()) for t in beside) < QUOTE_WORDS:
+            continue  # (a nav's links, each after a 1 px divider, are no quotes)
         top, bottom = min(t.y for t in beside), max(t.bottom for t in beside)
         slack = max(QUOTE_SLACK, beside[0].style.get("size", 0))
         if abs(top - bar.y) > slack or abs(bottom - bar.bottom) > slack:
