@@ -291,19 +291,27 @@ def test_a_paragraph_of_three_lines_is_one_p_that_wraps(renderer):
     assert n >= 5, (n, str(r))
 
 
-def test_links_inside_paragraphs_are_links_in_their_colour_of_one_class(renderer):
-    """Real pages set links inside their paragraphs in another colour (11 of the 40 in `../shared/realpages`;
-    10792's "The Joy of Work" in #800000 in text of #252525); the engine wrote them as the paragraph's plain text."""
+def test_words_in_another_colour_inside_a_paragraph_are_a_link_when_blue_else_a_span(renderer):
+    """Real pages set links inside their paragraphs in another colour (11 of the 40 in `../shared/realpages`)
+    and mark other words in colour too (a figure's change in green, a muted "by Anonym"); the engine wrote them
+    as the paragraph's plain text. A blue run is a link, another a span, each in its colour, one class a colour."""
     page = drawn("""<article class="a"><p>We have argued before that <a href="#">the joy of work</a> is not a measure
-of output, and most teams agree with it.</p><p>Read more in <a href="#">our field notes</a> and in the weekly letter
-we send.</p></article>""", ".a{padding:60px}p{font-size:18px;line-height:28px;color:#252525;margin:0 0 20px}"
-                 "a{color:#800000;text-decoration:none}")
+of output, and <a href="#">most teams</a> agree with it.</p><p>Read more in <b>our field notes</b> and in the weekly
+letter we send.</p></article>""", ".a{padding:60px}p{font-size:18px;line-height:28px;color:#252525;margin:0 0 20px}"
+                 "a{color:#1d4ed8;text-decoration:none}b{font-weight:400;color:#800000}")
     r = engine(renderer, page)
-    links = [a for p in elements(body(r), "p") for a in elements(p, "a")]
-    assert [words(text(a)) for a in links] == [["the", "joy", "of", "work"], ["our", "field", "notes"]], r
+    paras = list(elements(body(r), "p"))
+    links = [a for p in paras for a in elements(p, "a")]
+    spans = [s for p in paras for s in elements(p, "span")]
+    assert [words(text(a)) for a in links] == [["the", "joy", "of", "work"], ["most", "teams"]], r
+    assert [words(text(s)) for s in spans] == [["our", "field", "notes"]], r
     assert len({a.get("class") for a in links}) == 1, r                 # one class for the links' colour
-    colour = r.style(links[0])["color"]
-    assert sum(abs(int(colour[i:i + 2], 16) - v) for i, v in zip((1, 3, 5), (128, 0, 0))) <= 40, colour
+
+    def off(colour, rgb):  # summed channel distance
+        return sum(abs(int(colour[i:i + 2], 16) - v) for i, v in zip((1, 3, 5), rgb))
+
+    assert off(r.style(links[0])["color"], (0x1d, 0x4e, 0xd8)) <= 40, r.style(links[0])
+    assert off(r.style(spans[0])["color"], (128, 0, 0)) <= 40, r.style(spans[0])
     para = holding(r, "p", "argued")[0]
     assert "measure" in words(text(para)) and "argued" not in words(" ".join(text(a) for a in links)), r
 

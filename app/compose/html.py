@@ -26,6 +26,7 @@ import html
 from collections import Counter
 
 from app.layout.groups import painted
+from app.layout.regions import link_blue
 from app.layout.tree import Node
 
 BASE_CSS = """*,*::before,*::after{box-sizing:border-box}
@@ -46,7 +47,6 @@ PHONE_SHOWN, PHONE_COLUMN = 390, 120  # px: a phone's width, and the narrowest g
 SIDE = 64  # px: a container's side padding at most (the rest of a wide card's room is its content's)
 PHONE_BLOCK = 200  # px: a painted block of a row at least this wide takes a phone's full width when its row wraps
 PHONE_TAIL = 120  # px: on a phone, a container's room below its content beyond this (and twice its top) goes
-CHROMA = 60  # a colour whose channels differ by this much is a hue (a run of words in it is a link), else a grey
 STRETCH = 48  # px: a block in a row padded this much more below its content than its neighbour is stretched instead
 
 
@@ -131,12 +131,6 @@ def _broken(n: Node, run_tag=None) -> str:
         out.append(f"<{tag}{attrs}>{inner}</{tag}>{after[end - 1]}")
         k = end
     return "".join(out)
-
-
-def _chromatic(colour: str) -> bool:
-    """Whether `colour` is a hue (a link's blue, red, green) rather than a grey."""
-    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
-    return max(rgb) - min(rgb) >= CHROMA
 
 
 def _type(s: dict, role: str = "") -> list[str]:
@@ -390,11 +384,11 @@ class _Writer:
         return f'<{tag} class="{cls}"{attrs}>{_broken(n, None if tag in ("a", "label") else self._run)}</{tag}>'
 
     def _run(self, colour: str) -> tuple[str, str]:
-        """The element for a run of a text's words in `colour`: a link where it is a hue, else a span (a muted
-        aside), of one class per colour."""
-        if _chromatic(colour):
+        """The element for a run of a text's words in `colour`, of one class per colour: a link where it is a
+        link's blue, else a span (a muted aside, a figure's change in green or red, a coloured "Note:")."""
+        if link_blue(colour):
             return "a", f' href="#" class="{self.sheet.name("inline-link", [f"color:{colour}"])}"'
-        return "span", f' class="{self.sheet.name("shade", [f"color:{colour}"])}"'
+        return "span", f' class="{self.sheet.name("tint", [f"color:{colour}"])}"'
 
     def _button(self, n: Node, place, template, path) -> str:
         s = n.style

@@ -99,7 +99,9 @@ def _body_size(page: Node) -> int:
     return weights.most_common(1)[0][0] if weights else 16
 
 
-def _blue(colour: str) -> bool:
+def link_blue(colour: str) -> bool:
+    """Whether `colour` is clearly blue, as a link's text is (a short text in it is a link, and so is a run of
+    a paragraph's words: `app.compose.html`)."""
     r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     return b >= r + 60 and b >= g + 20
 
@@ -118,7 +120,7 @@ def _text_roles(page: Node, body: int | None = None) -> None:
     for n in texts:
         if not n.role:
             short = len(n.text.split()) <= 6 and n.style.get("lines", 1) == 1
-            n.role = "a" if short and _blue(n.style["colour"]) else "p"
+            n.role = "a" if short and link_blue(n.style["colour"]) else "p"
 
 
 def _bucket(size: int) -> int:
