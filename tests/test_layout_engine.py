@@ -316,6 +316,20 @@ letter we send.</p></article>""", ".a{padding:60px}p{font-size:18px;line-height:
     assert "measure" in words(text(para)) and "argued" not in words(" ".join(text(a) for a in links)), r
 
 
+def test_runs_in_nearly_one_colour_share_it_and_their_class():
+    """Real page 14021's "by Anonym" after each headline read as #999999 and #9b9b9b: one colour, one class."""
+    from app.layout.tree import Node
+
+    def para(y, colour):
+        return Node("text", 40, y, 400, 20, text="Dark Suckers by Anonym", role="p",
+                    style={"size": 14, "lh": 20, "colour": "#333333", "runs": [[2, 4, colour]]})
+
+    html = write_page(Node("page", 0, 0, 600, 200, [Node("column", 40, 40, 400, 80, [para(40, "#999999"),
+                                                                                     para(80, "#9b9b9b")])]))
+    assert html.count('<span class="tint">by Anonym</span>') == 2, html
+    assert "tint-2" not in html and ".tint{color:#999999}" in html, html
+
+
 def test_a_quote_beside_a_bar_is_a_blockquote_with_the_bar_as_its_border(renderer):
     """Real page 10792 sets its quotes beside a 10 px grey bar; the engine lost the bar and wrote them as
     paragraphs set in. The paragraphs around the quote stay out of it, and an upright rule down the page beside

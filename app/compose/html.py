@@ -47,6 +47,7 @@ PHONE_SHOWN, PHONE_COLUMN = 390, 120  # px: a phone's width, and the narrowest g
 SIDE = 64  # px: a container's side padding at most (the rest of a wide card's room is its content's)
 PHONE_BLOCK = 200  # px: a painted block of a row at least this wide takes a phone's full width when its row wraps
 PHONE_TAIL = 120  # px: on a phone, a container's room below its content beyond this (and twice its top) goes
+RUN_COLOUR = 24  # summed channel distance within which runs of words in colour share their colour and class
 STRETCH = 48  # px: a block in a row padded this much more below its content than its neighbour is stretched instead
 
 
@@ -150,6 +151,7 @@ class _Writer:
         self.ids = 0
         self._record: dict | None = None      # path → class, while the first of repeated siblings is written
         self._templates: dict[tuple, dict] = {}  # (container, shape) → the first sibling's classes
+        self.run_colours: list[str] = []  # the colours runs of words inside texts were written in (`_run`)
 
     # -- placement of a child in its parent's frame
     def _in_column(self, c: Node, frame: tuple[int, int]) -> list[str]:
@@ -385,7 +387,11 @@ class _Writer:
 
     def _run(self, colour: str) -> tuple[str, str]:
         """The element for a run of a text's words in `colour`, of one class per colour: a link where it is a
-        link's blue, else a span (a muted aside, a figure's change in green or red, a coloured "Note:")."""
+        link's blue, else a span (a muted aside, a figure's change in green or red, a coloured "Note:"); a colour
+        within RUN_COLOUR of one used before is that one (14021's "by Anonym" read as #999999 and #9b9b9b)."""
+        colour = next((c for c in self.run_colours if _distance(c, colour) <= RUN_COLOUR), colour)
+        if colour not in self.run_colours:
+            self.run_colours.append(colour)
         if link_blue(colour):
             return "a", f' href="#" class="{self.sheet.name("inline-link", [f"color:{colour}"])}"'
         return "span", f' class="{self.sheet.name("tint", [f"color:{colour}"])}"'
@@ -492,8 +498,9 @@ class _Writer:
                 phone = phone + [f"padding-bottom:{_px(t)}"]  # its page) is not kept once a phone stacks it
         if any(p.startswith("flex:0 1") for p in place) and f"width:{n.w}px" in place and n.w >= PHONE_BLOCK:
             phone = phone + ["flex-basis:100%", "width:100%"]  # a block of a row (a sidebar, a card): stacked, full width
-        base = {"nav": "nav", "card": "card", "aside": "sidebar", "main-column": "content", "dialog": "dialog",
-                "quote": "quote"}.get(n.role) or ({"grid": "grid", "row": "row"}.get(n.kind, "stack"))
+        base = "quote" if n.style.get("bar") else (
+            {"nav": "nav", "card": "card", "aside": "sidebar", "main-column": "content", "dialog": "dialog"}.get(n.role)
+            or {"grid": "grid", "row": "row"}.get(n.kind, "stack"))
         cls = self._cls(base, own, template, path, phone)
         tag = tag or ("blockquote" if n.style.get("bar") else
                       {"nav": "nav", "aside": "aside", "main-column": "main"}.get(n.role, "div"))
@@ -638,6 +645,11 @@ def _frame(page: Node) -> tuple[int, int]:
         return 0, page.w
     x0, x1 = min(c.x for c in spans), max(c.right for c in spans)
     return max(0, x0), min(page.w, max(x1, x0 + 1))
+
+
+def _distance(a: str, b: str) -> int:
+    """Summed channel distance of two "#rrggbb" colours."""
+    return sum(abs(int(a[i:i + 2], 16) - int(b[i:i + 2], 16)) for i in (1, 3, 5))
 
 
 def _bar(n: Node) -> int:
