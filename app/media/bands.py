@@ -106,40 +106,32 @@ def _clear_cuts(arr: np.ndarray, clear: np.ndarray) -> list[tuple[int, int, int]
     least CLEAR_RUN rows): where a band may end when no row of one colour does, crossing as few colour edges
     (an image's, a box's) as it can."""
     steps = (np.abs(arr[:, 1:] - arr[:, :-1]).max(axis=2) > UNIFORM_TOLERANCE).sum(axis=1)
-    out, y, height = [], 0, len(clear)
-    while y < height:
-        if not clear[y]:
-            y += 1
-            continue
-        start = y
-        while y < height and clear[y]:
-            y += 1
-        if start > 0 and y < height and y - start >= CLEAR_RUN:
-            row = start + int(np.argmin(steps[start:y]))
-            out.append((row, int(steps[row]), y - start))
+    out = []
+    for start, end in _inner_runs(clear):
+        if end - start >= CLEAR_RUN:
+            row = start + int(np.argmin(steps[start:end]))
+            out.append((row, int(steps[row]), end - start))
     return out
 
 
 def _cut_candidates(arr: np.ndarray, uniform: np.ndarray) -> list[tuple[int, bool, int]]:
     """(row, background changes across it, run length) for the middle of each run of uniform rows; at a
     section's edge (the colour above the run differs from the colour below) the cut is the run's top."""
-    out, y, height = [], 0, len(uniform)
-    while y < height:
-        if not uniform[y]:
-            y += 1
-            continue
-        start = y
-        while y < height and uniform[y]:
-            y += 1
-        above, below = arr[start], arr[y - 1]
-        edge = bool(np.abs(above - below).max() > 2 * UNIFORM_TOLERANCE)
-        if start > 0 and y < height:
-            if edge:  # the first row where the colour below begins
-                change = start + int(np.argmax(np.abs(arr[start:y] - above).max(axis=(1, 2)) > 2 * UNIFORM_TOLERANCE))
-                out.append((change, True, y - start))
-            else:
-                out.append(((start + y) // 2, False, y - start))
+    out = []
+    for start, end in _inner_runs(uniform):
+        above = arr[start]
+        if np.abs(above - arr[end - 1]).max() > 2 * UNIFORM_TOLERANCE:  # the first row where the colour below begins
+            change = start + int(np.argmax(np.abs(arr[start:end] - above).max(axis=(1, 2)) > 2 * UNIFORM_TOLERANCE))
+            out.append((change, True, end - start))
+        else:
+            out.append(((start + end) // 2, False, end - start))
     return out
+
+
+def _inner_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[(start, end)] of the runs of True rows in `mask` that touch neither the first row nor the last."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2]) if a > 0 and b < len(mask)]
 
 
 def crop(image: Image.Image, band: tuple[int, int]) -> Image.Image:
