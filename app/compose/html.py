@@ -4,7 +4,8 @@
 
 - **Elements.** Regions become header / nav / main > section / aside / footer; text by role h1–h4, p, a,
   label, li in ul/ol, code a `<pre><code>` in a monospace font; buttons `<button>`, inputs `<input>` with their `<label for>`, tables `<table>`,
-  images a `role="img"` box of the measured size and aspect ratio, rules `<hr>`.
+  images a `role="img"` box of the measured size and aspect ratio, rules `<hr>`; a text's words in another
+  colour an inline `<a>` (a link's blue) or `<span>`, a quote beside a bar a `<blockquote>` with it as its border.
 - **Flow.** Columns are flex columns with a gap (a child whose gap differs gets a margin); rows are wrapping
   flex rows, pushed apart (`space-between`), centred or started where the input has them; grids are CSS
   grids of equal `fr` columns that fall to one column on a phone. The page's content sits in a max-width

@@ -6,7 +6,8 @@
 1. **Perception.** The text lines (`app.perceive.text.read_lines`: OCR reads of solid blocks dropped, columns
    cut, sizes, weights, colours, list markers; buttons' labels read again, `app.perceive.labels`), the boxes
    drawn behind them (`page_boxes`: boxes of one colour, `app.perceive.boxes.colour_boxes`, and the pictures and
-   gradients no such box explains, `find_boxes`) and the thin rules between them (`dividers`). A dialog over a
+   gradients no such box explains, `find_boxes`) and the thin rules between them (`dividers`; an upright bar
+   beside text makes it a quote, `_quotes`). A dialog over a
    dimmed page (`app.perceive.overlay`) is read apart: the page behind it undimmed, and the card on its own.
 2. **Containment.** Each box's parent is the smallest box around it; each line belongs to the smallest box
    around its centre. A box is then a leaf or a container: with nothing inside, an image (≥ ICON px) or an
@@ -297,7 +298,7 @@ def _quotes(texts: list[Node], bars: list[Node]) -> list[Node]:
         beside = [t for t in out if t.kind == "text" and 0 <= t.x - bar.right <= QUOTE_GAP
                   and bar.y <= t.y + t.h / 2 <= bar.bottom]
         if sum(len(t.text.split()) for t in beside) < QUOTE_WORDS:
-            continue  # (a nav's links, each after a 1 px divider, are no quotes)
+            continue  # (a nav's links, a word or two each after a divider, are no quote)
         top, bottom = min(t.y for t in beside), max(t.bottom for t in beside)
         slack = max(QUOTE_SLACK, beside[0].style.get("size", 0))
         if abs(top - bar.y) > slack or abs(bottom - bar.bottom) > slack:
