@@ -29,6 +29,7 @@ from collections import Counter
 from app.layout.groups import painted
 from app.layout.regions import link_blue
 from app.layout.tree import Node
+from app.perceive.boxes import near_colours
 
 BASE_CSS = """*,*::before,*::after{box-sizing:border-box}
 body{margin:0;font-family:Arial,Helvetica,sans-serif;overflow-wrap:anywhere}
@@ -390,7 +391,7 @@ class _Writer:
         """The element for a run of a text's words in `colour`, of one class per colour: a link where it is a
         link's blue, else a span (a muted aside, a figure's change in green or red, a coloured "Note:"); a colour
         within RUN_COLOUR of one used before is that one (14021's "by Anonym" read as #999999 and #9b9b9b)."""
-        colour = next((c for c in self.run_colours if _distance(c, colour) <= RUN_COLOUR), colour)
+        colour = next((c for c in self.run_colours if near_colours(c, colour, RUN_COLOUR)), colour)
         if colour not in self.run_colours:
             self.run_colours.append(colour)
         if link_blue(colour):
@@ -646,11 +647,6 @@ def _frame(page: Node) -> tuple[int, int]:
         return 0, page.w
     x0, x1 = min(c.x for c in spans), max(c.right for c in spans)
     return max(0, x0), min(page.w, max(x1, x0 + 1))
-
-
-def _distance(a: str, b: str) -> int:
-    """Summed channel distance of two "#rrggbb" colours."""
-    return sum(abs(int(a[i:i + 2], 16) - int(b[i:i + 2], 16)) for i in (1, 3, 5))
 
 
 def _bar(n: Node) -> int:

@@ -77,7 +77,7 @@ class Line:
     marker: str = ""
     mono: bool | None = None  # set in a monospace font (`monospaced`); None: too few words to tell
     inks: tuple[str, ...] = ()  # its words' colours, `colour` first (a link's too: `inks`)
-    words: tuple[str, ...] = ()  # each word's colour, in order (`word_colours`); () when not known
+    word_inks: tuple[str, ...] = ()  # each word's colour, in order (`word_colours`); () when not known
 
     @property
     def lift(self) -> float:
@@ -127,7 +127,7 @@ class Block:
         if self.code:
             return ()
         words = self.text.split()
-        colours = [c for ln in self.lines for c in (ln.words or [None] * len(ln.text.split()))]
+        colours = [c for ln in self.lines for c in (ln.word_inks or [None] * len(ln.text.split()))]
         base, out, k = self.colour, [], 0
         while k < len(colours):
             c = colours[k]
@@ -245,12 +245,22 @@ def text_colour(arr: np.ndarray, line) -> str:
     return inks(arr, line)[0]
 
 
-def inks(arr: np.ndarray, line) -> tuple[str, ...]:
+def inks(arr: np.ndarray, line, words: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """The colours of an OCR line's words (`ink_colour`; colours within SAME_COLOUR as one), the one most of
     its characters are in first. Read over the whole line, a line that holds a link came out between the two
     (real page 10792: "I've argued before that hours are not a measure of" in #501d1e, between its text's
-    #252525 and its link's #800000)."""
-    return _group(word_colours(arr, line) or (ink_colour(arr, line),), line.text.split())
+    #252525 and its link's #800000). `words`: the line's `word_colours`, when read already."""
+    words = word_colours(arr, line) if words is None else words
+    if not words:
+        return (ink_colour(arr, line),)
+    out: list[list] = []  # [colour, characters]
+    for c, t in zip(words, line.text.split()):
+        near = next((o for o in out if _colour_distance(o[0], c) <= SAME_COLOUR), None)
+        if near is None:
+            out.append([c, len(t)])
+        else:
+            near[1] += len(t)
+    return tuple(c for c, _ in sorted(out, key=lambda o: -o[1]))
 
 
 def word_colours(arr: np.ndarray, line) -> tuple[str, ...]:
@@ -261,18 +271,6 @@ def word_colours(arr: np.ndarray, line) -> tuple[str, ...]:
         return ()
     return tuple(ink_colour(arr, replace(line, text=t, x=b[0], y=b[1], w=b[2], h=b[3], words=()))
                  for t, b in zip(texts, boxes))
-
-
-def _group(colours: Sequence[str], words: Sequence[str]) -> tuple[str, ...]:
-    """`colours` within SAME_COLOUR as one, the one most characters are in first."""
-    out: list[list] = []  # [colour, characters]
-    for c, t in zip(colours, list(words) + [""] * (len(colours) - len(words))):
-        near = next((o for o in out if _colour_distance(o[0], c) <= SAME_COLOUR), None)
-        if near is None:
-            out.append([c, len(t)])
-        else:
-            near[1] += len(t)
-    return tuple(c for c, _ in sorted(out, key=lambda o: -o[1]))
 
 
 def ink_colour(arr: np.ndarray, line) -> str:
@@ -436,7 +434,7 @@ def read_lines(arr: np.ndarray, ocr_lines: Sequence) -> list[Line]:
             marker, p = marker_of(arr, p)
             size = _size(arr, p)
             words = word_colours(arr, p)
-            colours = _group(words or (ink_colour(arr, p),), p.text.split())
+            colours = inks(arr, p, words)
             out.append(Line(p.text, p.x, p.y, max(1, p.w), max(1, p.h), size, is_bold(arr, p, size),
                             colours[0], marker, monospaced(p, size), colours, words))
     return sorted(out, key=lambda ln: (ln.y, ln.x))
