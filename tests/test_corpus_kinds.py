@@ -209,3 +209,26 @@ def test_fit_shortens_lists_down_to_their_floor():
     assert ctx.optional(["a", "b", "c", "d"]) == ["a"]
     ctx = Ctx(rng=random.Random(0), theme=sample_theme(random.Random(0)), trim=9)
     assert ctx.fit(8, 3) == 3 and not ctx.shrinkable and ctx.optional(["a"]) == []
+
+
+def test_free_themes_draw_any_colour_and_size_from_their_seed_on_and_stay_readable():
+    from train.corpus.palettes import DARK_PRIMARIES, FREE_FROM, LIGHT_BASES, PRIMARIES, SPACINGS
+
+    menu = {c for base in LIGHT_BASES for c in base} | {c for p in PRIMARIES + DARK_PRIMARIES for c in p}
+    free = [sample_theme(random.Random(i), free=True) for i in range(400)]
+    menus = [sample_theme(random.Random(i)) for i in range(400)]
+    off_menu = [th for th in free if not th.dark and th.primary not in menu]
+    assert 0.3 < len(off_menu) / len(free) < 0.6  # FREE_SHARE of the light themes (3/4 of all)
+    assert len({th.primary for th in off_menu}) > 0.9 * len(off_menu)  # any hue, not a new menu
+    assert len({(th.pad_y, th.pad_x, th.gap) for th in free} - set(SPACINGS)) > 30
+    assert all(th.primary in menu for th in menus if not th.dark)  # without `free`, the menus only
+    for th in (th for th in free if th.primary not in menu):
+        assert _contrast(th.text, th.bg) >= 7 and _contrast(th.text, th.surface) >= 7
+        assert _contrast(th.muted, th.bg) >= 4.5 and _contrast(th.primary, th.bg) >= 4.5
+        assert _contrast(th.on_primary, th.primary) >= 4.5
+    # pages take them from FREE_FROM on; the seeds before it draw the pages they always drew
+    def colours(seeds):
+        return {re.search(r"^body\{[^}]*color:(#\w+);background:(#\w+)", _css(generate_page(s).html), re.M).groups()
+                for s in seeds}
+    assert len(colours(range(FREE_FROM - 60, FREE_FROM))) <= 7  # (the menus' bases)
+    assert len(colours(range(FREE_FROM, FREE_FROM + 60))) > 25

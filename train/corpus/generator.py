@@ -36,7 +36,7 @@ from functools import partial
 
 from . import apps, legacy, longform, vocab
 from . import components as C
-from .palettes import sample_theme
+from .palettes import FREE_FROM, sample_theme
 
 # name: (width, height, weight). The height is the viewport's; screenshots are full-page.
 VIEWPORTS = {
@@ -227,7 +227,7 @@ def generate_page(seed: int, difficulty: int | None = None, max_bytes: int = DEF
     while True:
         # A fresh render rng per attempt keeps the theme and brand identical across attempts.
         rng = random.Random(f"render:{seed}")
-        ctx = C.Ctx(rng=rng, theme=sample_theme(rng, mobile=mobile), mobile=mobile, brand=vocab.brand(rng),
+        ctx = C.Ctx(rng=rng, theme=sample_theme(rng, mobile=mobile, free=seed >= FREE_FROM), mobile=mobile, brand=vocab.brand(rng),
                     trim=trim)
         html = render_html(parts, ctx)
         if len(html.encode()) <= max_bytes:

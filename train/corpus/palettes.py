@@ -4,14 +4,17 @@ monospace accent), sizes, line heights, weights, radii, shadows and spacing, sam
 
 A page uses exactly one theme, so every component on it shares colours and metrics the way real
 design systems do, and the corpus covers variety *across* pages rather than noise *within* one.
-Values come from small fixed menus (e.g. radius ∈ {0,4,6,8,12,16}) rather than continuous ranges:
-the model learns a handful of canonical values it can reproduce exactly. Writing CSS is left to
-`css.py` and `components.py`.
+Values come from small fixed menus (e.g. radius ∈ {0,4,6,8,12,16}): the OCR-prompted model learns a
+handful of canonical values it can reproduce exactly. A model prompted with the layout sketch is told each
+colour and text size, so from seed FREE_FROM on, FREE_SHARE of the themes (`free_theme`) draw colours, sizes,
+radius and spacing from wide ranges instead: no menu lets it write them from memory, only the sketch does. The
+pages of earlier seeds are as they were. Writing CSS is left to `css.py` and `components.py`.
 """
 from __future__ import annotations
 
+import colorsys
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Tailwind-like primaries (600 shades) with a lighter tint (100) and a second accent for gradients.
 PRIMARIES = [
@@ -138,7 +141,71 @@ def px(v: int) -> str:
     return "0" if v == 0 else f"{v}px"
 
 
-def sample_theme(rng: random.Random, *, mobile: bool = False) -> Theme:
+FREE_FROM = 2_000_000  # the first seed whose themes may be free
+FREE_SHARE = 0.6
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two "#rrggbb" colours."""
+    def lum(c):
+        lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+               for v in (int(c[i:i + 2], 16) / 255 for i in (1, 3, 5))]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _hls(h: float, l: float, s: float) -> str:
+    r, g, b = colorsys.hls_to_rgb(h % 1.0, min(1.0, max(0.0, l)), min(1.0, max(0.0, s)))
+    return "#" + "".join(f"{round(v * 255):02x}" for v in (r, g, b))
+
+
+def free_theme(rng: random.Random, base: Theme, *, mobile: bool = False) -> Theme:
+    """`base` with colours drawn from any hue (the neutrals tinted by one hue, the primary and accent by
+    others), text sizes from 12–18 px and headings from 22–60 px, any radius up to 20 and spacing on a 4 px
+    grid; as readable as the menus' themes (text ≥ 7:1 on the background and surface, muted text and the
+    primary ≥ 4.5:1)."""
+    while True:
+        hue, tone = rng.random(), rng.random()
+        ns = rng.uniform(0.0, 0.35)  # how tinted the neutrals are
+        if base.dark:
+            bg = _hls(tone, rng.uniform(0.04, 0.12), ns)
+            surface = _hls(tone, rng.uniform(0.12, 0.2), ns)
+            text = _hls(tone, rng.uniform(0.92, 0.98), ns)
+            muted = _hls(tone, rng.uniform(0.62, 0.72), ns * 0.5)
+            border = _hls(tone, rng.uniform(0.22, 0.3), ns)
+            primary = _hls(hue, rng.uniform(0.6, 0.75), rng.uniform(0.5, 0.95))
+            accent = _hls(hue + rng.uniform(0.15, 0.5), rng.uniform(0.6, 0.75), rng.uniform(0.5, 0.95))
+            tint, on_primary = surface, bg
+        else:
+            bg = _hls(tone, rng.uniform(0.96, 1.0), ns)
+            surface = _hls(tone, rng.uniform(0.93, 0.975), ns)
+            text = _hls(tone, rng.uniform(0.05, 0.2), ns)
+            muted = _hls(tone, rng.uniform(0.36, 0.46), ns * 0.5)
+            border = _hls(tone, rng.uniform(0.84, 0.9), ns)
+            primary = _hls(hue, rng.uniform(0.22, 0.45), rng.uniform(0.45, 0.9))
+            accent = _hls(hue + rng.uniform(0.15, 0.5), rng.uniform(0.35, 0.5), rng.uniform(0.45, 0.9))
+            tint, on_primary = _hls(hue, rng.uniform(0.92, 0.96), rng.uniform(0.4, 0.8)), "#ffffff"
+        if (min(contrast(text, bg), contrast(text, surface)) >= 7 and contrast(muted, bg) >= 4.5
+                and contrast(muted, surface) >= 4.5 and contrast(primary, bg) >= 4.5
+                and contrast(on_primary, primary) >= 4.5):
+            break
+    base_size, h1 = rng.randint(12, 18), rng.randint(22, 60)
+    pad_y, pad_x, gap = 4 * rng.randint(3, 24), 4 * rng.randint(3, 16), 4 * rng.randint(2, 12)
+    if mobile:
+        base_size, h1 = min(base_size, 16), min(h1, 32)
+        pad_y, pad_x, gap = min(pad_y, 32), rng.choice([12, 16, 20]), min(gap, 16)
+    radius = rng.randint(0, 20)
+    return replace(
+        base, bg=bg, surface=surface, text=text, muted=muted, border=border, primary=primary, tint=tint,
+        accent=accent, on_primary=on_primary, base_size=base_size, h1_size=h1, h2_size=round(h1 * 0.7),
+        h3_size=base_size + 2, radius=radius,
+        button_radius=rng.choice([radius, radius, 999]) if radius else rng.choice([0, 0, 4]),
+        pad_y=pad_y, pad_x=pad_x, gap=gap)
+
+
+def sample_theme(rng: random.Random, *, mobile: bool = False, free: bool = False) -> Theme:
+    """A page's theme from the menus; with `free`, FREE_SHARE of them made free (`free_theme`)."""
     dark = rng.random() < DARK_SHARE
     bg, surface, text, muted, border = rng.choice(DARK_BASES if dark else LIGHT_BASES)
     if dark:
@@ -161,7 +228,7 @@ def sample_theme(rng: random.Random, *, mobile: bool = False) -> Theme:
     if mobile:
         pad_y, pad_x, gap = min(pad_y, 32), 16, min(gap, 16)
     radius = rng.choice(RADII)
-    return Theme(
+    theme = Theme(
         dark=dark, bg=bg, surface=surface, text=text, muted=muted, border=border,
         primary=primary, tint=tint, accent=accent, on_primary=on_primary, success=success, danger=danger,
         font=font, heading_font=heading_font, mono=rng.choice(MONO_FONTS), base_size=base,
@@ -171,3 +238,6 @@ def sample_theme(rng: random.Random, *, mobile: bool = False) -> Theme:
         shadow=rng.choice(SHADOWS), card_style=rng.choice(CARD_STYLES),
         pad_y=pad_y, pad_x=pad_x, gap=gap, align=rng.choice(["left", "center"]),
     )
+    if free and rng.random() < FREE_SHARE:
+        return free_theme(rng, theme, mobile=mobile)
+    return theme
