@@ -355,6 +355,55 @@ yourself for free?</blockquote><p>So which view is right? Both of them, on diffe
     assert not list(elements(body(engine(renderer, nav)), "blockquote"))
 
 
+def test_serif_and_italic_texts_are_written_in_their_face_and_a_set_in_headings_measure_holds(renderer):
+    """Our blog mockup and real page 1519 set headings and body in a serif, a standfirst in italics; the engine
+    wrote every text in Arial, upright. Each text is now written in the face its letters show; the sans
+    paragraph stays in the page's default. And a heading set in from its column (a margin) wraps where it did:
+    its measure was written as a max-width that the room beside the margin, a second max-width, replaced, and
+    the two-line heading was set on one."""
+    page = drawn("""<article class="a"><h1>The quiet return of the old kitchen garden</h1>
+<p class="s">In towns that lost their allotments, a new generation is digging up lawns.</p>
+<p class="b">None of them call it a movement. They talk about the price of salad leaves instead, and about the pleasure of having somewhere to be on a weekend that does not involve spending money.</p>
+<p class="c">Raised beds behind the old railway station, planted by volunteers last spring.</p></article>""",
+                 ".a{padding:50px 0 0 120px;height:640px}h1{font:700 40px Georgia,'Times New Roman',serif;"
+                 "width:620px;margin:0 0 20px 80px}.s{font:italic 20px Georgia,serif;margin:0 0 20px}"
+                 ".b{font-size:18px;margin:0 0 20px}.c{font:italic 15px Arial,sans-serif;color:#555}")
+    r = engine(renderer, page)
+    def face(*needles):
+        st = r.style(innermost(r, *needles))
+        return "serif" in st.get("font-family", ""), st.get("font-style") == "italic"
+    assert face("quiet return kitchen") == (True, False), r
+    assert face("allotments generation digging") == (True, True), r
+    assert face("movement salad leaves") == (False, False), r
+    assert face("railway station volunteers") == (False, True), r
+    renderer.render(r.html, width=W, height=H)
+    (rows,) = renderer.probe("""() => [...document.querySelectorAll('h1')].map((e) =>
+        Math.round(e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)))""")
+    assert rows == 2 and "<br>" not in str(innermost(r, "kitchen")), r
+
+
+def test_a_paragraph_in_a_wider_face_than_the_one_written_breaks_its_lines_where_the_picture_does(renderer):
+    """Real page 13545 sets its story in a wide serif; written in Times, narrower, each paragraph's lines held
+    more words than the picture's and broke elsewhere (a two-line paragraph on one line), moving everything
+    below. Its measure is now its widest line as the written face sets it, not as the picture shows it. (Drawn
+    here in Times spaced out: a face as wide as the page's that the engine writes without the spacing.)"""
+    page = drawn("""<div class="a"><p>Even before I see the shed I can hear the woodcutter hunting for the axe.</p></div>""",
+                 ".a{padding:60px;height:640px}p{font:18px/30px 'Liberation Serif',serif;letter-spacing:1.5px;"
+                 "width:560px;color:#222}")
+    r = engine(renderer, page)
+    assert "serif" in r.style(innermost(r, "woodcutter")).get("font-family", ""), r
+    shown = [ln.text.split()[0] for ln in r.lines if ln.text.strip()]
+    renderer.render(r.html, width=W, height=H)
+    starts = renderer.probe("""() => { const p = [...document.querySelectorAll('p')].find((e) =>
+        e.textContent.includes('woodcutter')); const range = document.createRange(), out = []; let top = null;
+        for (const node of p.childNodes) { if (node.nodeType !== 3) continue;
+          for (const m of node.data.matchAll(/\\S+/g)) { range.setStart(node, m.index);
+            range.setEnd(node, m.index + m[0].length); const y = range.getBoundingClientRect().top;
+            if (top === null || y > top + 4) { out.push(m[0]); top = y; } } }
+        return out; }""")
+    assert starts == shown, (starts, shown)
+
+
 def test_a_bulleted_list_is_a_ul_of_four_items_without_bullet_characters(renderer):
     r = engine(renderer, PAGES["list"], key="list")
     uls = list(elements(body(r), "ul"))

@@ -153,3 +153,20 @@ def test_a_paragraphs_words_in_another_colour_are_its_links():
     assert para.colour == "#252525" and para.colour_runs == ((2, 5, "#800000"),), para.colour_runs
     plain = np.where((arr == (128, 0, 0)).all(axis=2)[..., None], np.uint8(37), arr)  # the link's words inked plain
     assert blocks(read_lines(plain, [line]))[0].colour_runs == ()
+
+
+def test_without_the_font_files_no_line_votes_for_a_face(monkeypatch):
+    """A machine without the Liberation fonts reads every text as the page's default face, sans and upright."""
+    from app.perceive import faces
+
+    line = words_at("Raised beds behind the station", 10, 10, lambda t: 8.0)
+    arr = np.full((40, 400), 255.0, np.float32)
+    arr[12:22, 10:300:3] = 0.0
+    assert len(faces.votes(arr, line, False)) == len(faces.FACES) + 1  # with them, its words vote
+    monkeypatch.setattr(faces, "FONT_DIRS", ())
+    faces._paths.cache_clear()
+    try:
+        assert faces.votes(arr, line, False) == () and faces.face([()]) == (False, False)
+    finally:
+        monkeypatch.undo()
+        faces._paths.cache_clear()

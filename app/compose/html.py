@@ -5,7 +5,8 @@
 - **Elements.** Regions become header / nav / main > section / aside / footer; text by role h1–h4, p, a,
   label, li in ul/ol, code a `<pre><code>` in a monospace font; buttons `<button>`, inputs `<input>` with their `<label for>`, tables `<table>`,
   images a `role="img"` box of the measured size and aspect ratio, rules `<hr>`; a text's words in another
-  colour an inline `<a>` (a link's blue) or `<span>`, a quote beside a bar a `<blockquote>` with it as its border.
+  colour an inline `<a>` (a link's blue) or `<span>`, a quote beside a bar a `<blockquote>` with it as its border;
+  a text read as serif (`app.perceive.faces`) in Georgia or Times, one read as italic in italics.
 - **Flow.** Columns are flex columns with a gap (a child whose gap differs gets a margin); rows are wrapping
   flex rows, pushed apart (`space-between`), centred or started where the input has them; grids are CSS
   grids of equal `fr` columns that fall to one column on a phone. The page's content sits in a max-width
@@ -38,6 +39,7 @@ a{color:inherit;text-decoration:none}
 button,input,select,textarea{font:inherit}
 img{max-width:100%}"""
 MONO = '"DejaVu Sans Mono",Menlo,Consolas,monospace'
+SERIF = 'Georgia,"Times New Roman",serif'
 NAMES = {"h1": "title", "h2": "heading", "h3": "subheading", "h4": "minor", "p": "text", "a": "link",
          "label": "label", "li": "item"}
 EQUAL = 0.15  # grid columns whose widths differ by at most this share are written equal
@@ -141,6 +143,10 @@ def _type(s: dict, role: str = "") -> list[str]:
     bold = s.get("weight", 400) >= 600
     if bold or role.startswith("h"):
         out.append(f"font-weight:{700 if bold else 400}")
+    if s.get("family") == "serif":
+        out.append(f"font-family:{SERIF}")
+    if s.get("italic"):
+        out.append("font-style:italic")
     if s.get("align") == "center":
         out.append("text-align:center")
     return out
@@ -177,9 +183,14 @@ class _Writer:
         else:
             margin = 100 * (c.x - x0) / fw
             out += ["align-self:flex-start", f"margin-left:{margin:.1f}%"]
-            # what is left of the frame beside the margin, at most: nothing pushed past its edge
-            return out + [d for d in self._width(c) if not d.startswith("max-width:100%")] + [
-                f"max-width:calc(100% - {margin:.1f}%)"]
+            # what is left of the frame beside the margin, at most: nothing pushed past its edge; a text's measure
+            # too (a second max-width would replace it: a two-line heading set on one line)
+            room = f"calc(100% - {margin:.1f}%)"
+            width = [d for d in self._width(c) if d != "max-width:100%"]
+            limit = next((d for d in width if d.startswith("max-width:")), None)
+            if limit is not None:
+                return out + [d for d in width if d != limit] + [f"max-width:min({limit[10:]},{room})"]
+            return out + width + [f"max-width:{room}"]
         width = self._width(c)
         if "align-self:flex-start" not in out and not any(d.startswith("max-width") for d in width):
             # centred or at the right, a box wider than a phone would overflow past the screen's left edge, where

@@ -263,6 +263,11 @@ def text_node(b: Block) -> Node:
         style["marker"] = first.marker
     if not b.code and n > 1:  # its lines (`app.layout.typeset`), with a `<br>` where broken by hand
         style["rows"], style["hard"] = [ln.text for ln in b.lines], list(b.hard_breaks)
+    serif, italic = b.face
+    if serif:
+        style["family"] = "serif"
+    if italic:
+        style["italic"] = True
     if b.colour_runs:  # words in another colour (a link's): [first word, end word, colour]
         style["runs"] = [list(run) for run in b.colour_runs]
     return Node("text", b.x, int(round(top)), b.w, n * lh, role=role, text=b.text, style=style)

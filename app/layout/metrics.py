@@ -4,7 +4,9 @@ browser without Arial uses in its place, has the same ones), in thousandths of t
 The engine reads a paragraph's measure off the screenshot, in the page's own font. Set in Arial at the size
 read, its lines may come out wider, and a box as wide as the picture's lines then breaks each of them in two
 (real page 188's footer: "[ADDRESS REDACTED]" over two lines). `line_width` says how wide Arial sets a line, so
-that the box can hold it (`app.layout.typeset`).
+that the box can hold it (`app.layout.typeset`). A text read as serif or italic (`app.perceive.faces`) is written
+in that face, and measured in it (Times' letters are narrower: measured in Arial's, a serif heading's box held
+its two lines on one).
 """
 from __future__ import annotations
 
@@ -24,8 +26,15 @@ _BOLD = (
 OTHER = 556  # a letter outside the table (accented, CJK is wider still): a digit's width
 
 
-def line_width(text: str, size: float, bold: bool = False) -> float:
-    """Px that `text` takes on one line set in Arial at `size` px."""
+def line_width(text: str, size: float, bold: bool = False, serif: bool = False, italic: bool = False) -> float:
+    """Px that `text` takes on one line set in Arial (or, `serif`, Times; `italic`, slanted) at `size` px."""
+    if serif or italic:
+        from app.perceive.faces import width
+
+        face = ("serif" if serif else "sans") + ("-italic" if italic else "")
+        found = width(text, size, face, bold)
+        if found is not None:
+            return found
     table = _BOLD if bold else _REGULAR
     units = sum(table[o - _FIRST] if _FIRST <= (o := ord(c)) < _FIRST + len(table) else OTHER for c in text)
     return units * size / 1000

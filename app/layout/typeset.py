@@ -96,11 +96,16 @@ def _meets(y: int, h: int, t: Node, o: Node) -> bool:
 
 
 def _measure(t: Node) -> int:
-    """The width `t`'s lines need: as read, or as Arial sets its widest line, at most MEASURE_GROWTH more."""
+    """The width `t`'s lines need: as its face (Arial unless read otherwise) sets its widest line, within
+    MEASURE_GROWTH of the width read either way (a face narrower than the page's would fit more words to a line
+    than the picture has, and the paragraph's lines would break elsewhere)."""
     rows = t.style.get("rows") or ()
-    bold = t.style.get("weight", 400) >= 600
-    set_in_arial = max((line_width(r, t.style["size"], bold) for r in rows), default=0)
-    return int(round(min(max(t.w, set_in_arial), MEASURE_GROWTH * t.w)))
+    s = t.style
+    bold, serif, italic = s.get("weight", 400) >= 600, s.get("family") == "serif", bool(s.get("italic"))
+    set_in_face = max((line_width(r, s["size"], bold, serif, italic) for r in rows), default=0)
+    if not set_in_face:
+        return t.w
+    return int(round(min(max(t.w / MEASURE_GROWTH, set_in_face), MEASURE_GROWTH * t.w)))
 
 
 def _measures(node: Node) -> None:

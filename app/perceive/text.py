@@ -6,7 +6,9 @@ list number read from the screenshot's pixels; then lines joined into the blocks
   piece gets a font size from the height its letters fill (`font_px`), bold when its strokes are thick
   (`is_bold`), the colour of its letters (`text_colour`), and a list marker when one starts it: a bullet
   Tesseract read as a glyph ("•", "e", "«"…) or left out (a small blob of ink left of the line), or a number
-  ("1.", "2)"), and whether it is set in a monospace font (`monospaced`).
+  ("1.", "2)"), whether it is set in a monospace font (`monospaced`), and its words' votes for a serif or
+  sans, upright or italic face (`app.perceive.faces.votes`; a block's face is its lines' votes summed,
+  `Block.face`).
 - `blocks(lines)` → `Block`s: lines that share a left edge (or a centre), size (any of the block's lines'),
   weight and colour, each less than a line's height below the one before, are one paragraph that wraps, broken
   by hand where a line ends short of the next line's first word (`Block.hard_breaks`); a list marker starts a
@@ -14,7 +16,8 @@ list number read from the screenshot's pixels; then lines joined into the blocks
   code (monospace) are one block with their indents, blank lines and highlighted words (`Block.code`), and
   neither runs on into prose nor prose into them.
 
-Font metrics are Arial's (Liberation Sans here), the font the pages are written in.
+Font metrics are Arial's (Liberation Sans here), the font the pages are written in (wide enough for a serif
+text too: Times' letters are narrower).
 
 Not here: reading the text (`vision.ocr`), deciding what a block is on the page (`app.layout`).
 """
@@ -27,6 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
+from app.perceive import faces
 from app.perceive.boxes import common_colour, hex_colour
 from app.perceive.pixels import distance
 from vision.ocr import union_box
@@ -78,6 +82,7 @@ class Line:
     mono: bool | None = None  # set in a monospace font (`monospaced`); None: too few words to tell
     inks: tuple[str, ...] = ()  # its words' colours, `colour` first (a link's too: `inks`)
     word_inks: tuple[str, ...] = ()  # each word's colour, in order (`word_colours`); () when not known
+    faces: tuple[float, ...] = ()  # its words' votes for each face (`app.perceive.faces.votes`); () none voted
 
     @property
     def lift(self) -> float:
@@ -107,6 +112,11 @@ class Block:
         flush = sum(ln.x - self.x <= max(4, 0.3 * ln.size) for ln in self.lines)  # (not a centred tag cloud)
         return (len(self.lines) >= 2 and (told >= 2 or (told and len(self.lines) >= 3))
                 and not any(ln.mono is False for ln in self.lines) and 2 * flush >= len(self.lines))
+
+    @cached_property
+    def face(self) -> tuple[bool, bool]:
+        """(serif, italic): what its lines' words show (`app.perceive.faces.face`); code is neither."""
+        return (False, False) if self.code else faces.face(ln.faces for ln in self.lines)
 
     @cached_property
     def colour(self) -> str:
@@ -423,6 +433,7 @@ def read_lines(arr: np.ndarray, ocr_lines: Sequence) -> list[Line]:
     """The page's text as `Line`s (see the module doc): `ocr_lines` (vision.ocr lines of the screenshot `arr`,
     H×W×3 uint8) cut into columns, unsure reads and lines of no letter or digit left out."""
     out = []
+    gray = arr.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     for whole in ocr_lines:
         whole = _clean(whole)
         if whole is None or whole.conf < MIN_CONF:
@@ -435,8 +446,9 @@ def read_lines(arr: np.ndarray, ocr_lines: Sequence) -> list[Line]:
             size = _size(arr, p)
             words = word_colours(arr, p)
             colours = inks(arr, p, words)
-            out.append(Line(p.text, p.x, p.y, max(1, p.w), max(1, p.h), size, is_bold(arr, p, size),
-                            colours[0], marker, monospaced(p, size), colours, words))
+            bold, mono = is_bold(arr, p, size), monospaced(p, size)
+            out.append(Line(p.text, p.x, p.y, max(1, p.w), max(1, p.h), size, bold, colours[0], marker, mono,
+                            colours, words, () if mono else faces.votes(gray, p, bold)))
     return sorted(out, key=lambda ln: (ln.y, ln.x))
 
 
