@@ -5,14 +5,15 @@ A word's letters (its ink, against the median of its box's edge) are cut to thei
 read it is drawn in each face (Liberation Sans and Serif, the fonts a browser without Arial and Times New Roman
 uses in their place, with Arial's and Times' widths), cut the same way and scaled to the letters' box; the
 correlation of the two says how alike they are. Drawn at the picture's width and height, a face's letters differ
-from another's in their shapes alone: serifs, thick and thin strokes, a slant. On rendered pages a word scores
-about 0.9 against its own face and 0.3–0.65 against the other (`tests/test_perceive_faces.py`), so a few words
-tell; a misread word drags every face down alike.
+from another's in their shapes alone: serifs, thick and thin strokes, a slant. On our blog mockup a line
+scores about 0.9 a word against its own face and 0.3–0.65 against the other (`bench/RESULTS.md`, "serif and italic
+texts in their face"), so a few words tell; a misread word drags every face down alike.
 
 `votes(gray, line, bold)` sums each face's score over a line's words (at most WORDS, the longest, of letters
 only); `face(votes)` says what the summed votes of a block's lines show: serif when serif beats sans by MARGIN a
 word, italic when the slanted faces beat the upright ones by MARGIN a word; else the page's default, sans and
-upright. Without the font files (a machine without Liberation fonts) no line votes.
+upright. `width(text, size, face)` is how wide a face sets a line (`app.layout.metrics`, for a text written in
+it). Without the font files (a machine without Liberation fonts) no line votes.
 
 Not here: reading a line's size, weight and colour (`app.perceive.text`), writing the face (`app.compose.html`).
 """
