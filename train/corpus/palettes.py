@@ -143,6 +143,12 @@ def px(v: int) -> str:
 
 FREE_FROM = 2_000_000  # the first seed whose themes may be free
 FREE_SHARE = 0.6
+FREE_LIGHTS = {  # a free theme's lightness ranges (HLS), light and dark
+    "light": {"bg": (0.96, 1.0), "surface": (0.93, 0.975), "text": (0.05, 0.2), "muted": (0.36, 0.46),
+              "border": (0.84, 0.9), "primary": (0.22, 0.45), "accent": (0.35, 0.5)},
+    "dark": {"bg": (0.04, 0.12), "surface": (0.12, 0.2), "text": (0.92, 0.98), "muted": (0.62, 0.72),
+             "border": (0.22, 0.3), "primary": (0.6, 0.75), "accent": (0.6, 0.75)},
+}
 
 
 def contrast(a: str, b: str) -> float:
@@ -165,26 +171,19 @@ def free_theme(rng: random.Random, base: Theme, *, mobile: bool = False) -> Them
     others), text sizes from 12–18 px and headings from 22–60 px, any radius up to 20 and spacing on a 4 px
     grid; as readable as the menus' themes (text ≥ 7:1 on the background and surface, muted text and the
     primary ≥ 4.5:1)."""
+    lights = FREE_LIGHTS["dark" if base.dark else "light"]
+    saturation = (0.5, 0.95) if base.dark else (0.45, 0.9)
     while True:
         hue, tone = rng.random(), rng.random()
         ns = rng.uniform(0.0, 0.35)  # how tinted the neutrals are
+        bg, surface, text, muted, border = (
+            _hls(tone, rng.uniform(*lights[k]), ns * (0.5 if k == "muted" else 1.0))
+            for k in ("bg", "surface", "text", "muted", "border"))
+        primary = _hls(hue, rng.uniform(*lights["primary"]), rng.uniform(*saturation))
+        accent = _hls(hue + rng.uniform(0.15, 0.5), rng.uniform(*lights["accent"]), rng.uniform(*saturation))
         if base.dark:
-            bg = _hls(tone, rng.uniform(0.04, 0.12), ns)
-            surface = _hls(tone, rng.uniform(0.12, 0.2), ns)
-            text = _hls(tone, rng.uniform(0.92, 0.98), ns)
-            muted = _hls(tone, rng.uniform(0.62, 0.72), ns * 0.5)
-            border = _hls(tone, rng.uniform(0.22, 0.3), ns)
-            primary = _hls(hue, rng.uniform(0.6, 0.75), rng.uniform(0.5, 0.95))
-            accent = _hls(hue + rng.uniform(0.15, 0.5), rng.uniform(0.6, 0.75), rng.uniform(0.5, 0.95))
             tint, on_primary = surface, bg
         else:
-            bg = _hls(tone, rng.uniform(0.96, 1.0), ns)
-            surface = _hls(tone, rng.uniform(0.93, 0.975), ns)
-            text = _hls(tone, rng.uniform(0.05, 0.2), ns)
-            muted = _hls(tone, rng.uniform(0.36, 0.46), ns * 0.5)
-            border = _hls(tone, rng.uniform(0.84, 0.9), ns)
-            primary = _hls(hue, rng.uniform(0.22, 0.45), rng.uniform(0.45, 0.9))
-            accent = _hls(hue + rng.uniform(0.15, 0.5), rng.uniform(0.35, 0.5), rng.uniform(0.45, 0.9))
             tint, on_primary = _hls(hue, rng.uniform(0.92, 0.96), rng.uniform(0.4, 0.8)), "#ffffff"
         if (min(contrast(text, bg), contrast(text, surface)) >= 7 and contrast(muted, bg) >= 4.5
                 and contrast(muted, surface) >= 4.5 and contrast(primary, bg) >= 4.5
