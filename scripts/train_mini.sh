@@ -6,7 +6,8 @@
 #   ./scripts/train_mini.sh --prompt sketch --init assets/mini --minutes 110 --out runs/mini-sketch/export
 # A further run from the last run's committed state, on a new schedule and 3,000 new pages (--seed: the first page
 # seed), as mini-sketch9 was run from mini-sketch8's state (--seed 1800000) and mini-sketch10 from mini-sketch9's
-# (not kept: no better on held-out pages or our mockups; train/README.md):
+# (not kept: no better on held-out pages or our mockups; train/README.md; nor mini-sketch11, --seed 2000000, the first
+# on free themes):
 #   ./scripts/train_mini.sh --prompt sketch --init train/checkpoints/mini-sketch9.pt --run mini-sketch10 \
 #     --seed 1900000 --lr 2e-4 --minutes 95 --out runs/mini-sketch10/export
 # (--lr: the fine-tune's peak; run 6's 5e-4 rewarm doubled its training loss before it recovered)
