@@ -11,9 +11,11 @@ difference. A designer set them as one style. `typeset(page)`, on the finished t
 - **line heights**: the texts of one size whose lines wrap give that size's pitch (their median, when they agree
   within PITCH_SPREAD); each text of that size takes it (its box kept centred), a one-line text only where its
   taller box meets no other leaf;
-- **measures**: a wrapping paragraph's measure (`style["measure"]`, the width the code gives it) holds its
-  widest line as Arial sets it (`app.layout.metrics`; at most MEASURE_GROWTH wider than read), and the
-  wrapping paragraphs of one size stacked in one container wrap at one measure, the widest of theirs.
+- **measures**: a wrapping paragraph's measure (`style["measure"]`, the width the code gives it) is its
+  widest line as the face it is written in sets it (Arial, or the serif or italic face read;
+  `app.layout.metrics`), within MEASURE_GROWTH of the width read either way, so that its lines break where the
+  picture's do; and the wrapping paragraphs of one size stacked in one container wrap at one measure, the
+  widest of theirs.
 - **line breaks**: a text of short lines (at most BREAK_WORDS words each, `style["rows"]`) at most BROKEN of
   the room it stands in (its column's, or past a column wrapped round it, that column's parent's) was broken by
   hand, not wrapped (an address: "NotaryFly.com / [ADDRESS REDACTED] / [ADDRESS REDACTED]" in a card 948 px
@@ -38,7 +40,7 @@ PITCH_SPREAD = 0.2   # the pitches of one size agree when all lie within this sh
 PITCH_RANGE = (1.0, 2.2)  # a pitch, in font sizes, that a one-line text may take
 BROKEN = 0.6         # a text of short lines at most this share of its room's width was broken by hand
 BREAK_WORDS = 5      # a short line: at most this many words (an address's, a contact's)
-MEASURE_GROWTH = 1.25  # a paragraph's measure grows to hold its lines set in Arial, at most this much
+MEASURE_GROWTH = 1.25  # a paragraph's measure, set in its face, differs from the width read by at most this factor
 
 
 def typeset(page: Node) -> None:

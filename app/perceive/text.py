@@ -16,8 +16,8 @@ list number read from the screenshot's pixels; then lines joined into the blocks
   code (monospace) are one block with their indents, blank lines and highlighted words (`Block.code`), and
   neither runs on into prose nor prose into them.
 
-Font metrics are Arial's (Liberation Sans here), the font the pages are written in (wide enough for a serif
-text too: Times' letters are narrower).
+Font metrics here are Arial's (Liberation Sans here), the face the pages are written in unless a block's votes say
+otherwise.
 
 Not here: reading the text (`vision.ocr`), deciding what a block is on the page (`app.layout`).
 """
