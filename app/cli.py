@@ -233,10 +233,9 @@ def cmd_convert(args) -> int:
                            base_url=args.base_url, model=args.model)
     for w in getattr(backend, "warnings", ()):
         progress.line(f"warning: {w}")
+    # The model loads in the first conversion, while the layout engine reads its page (`Pipeline.stream`).
     progress.line(f"loading {backend.describe()}")
-    backend.load(progress.loading)
-    progress.clear()
-    pipeline = Pipeline(backend)
+    pipeline = Pipeline(backend, on_load=progress.loading)
     # Code streams to a terminal only when the model writes the target itself and its page is what is handed
     # over (--model-only): a transformed target and a composed page exist only at the end, and a pipe or file
     # must never hold a partial stream.

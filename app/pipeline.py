@@ -43,6 +43,7 @@ import hashlib
 import pathlib
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Iterator, Union
 
@@ -122,8 +123,9 @@ class _Candidate:
 class Pipeline:
     """Runs conversions on one backend; safe to reuse for many requests (one at a time per backend)."""
 
-    def __init__(self, backend):
+    def __init__(self, backend, on_load=None):
         self.backend = backend
+        self.on_load = on_load  # the backend's load progress, `(done_bytes, total_bytes)`, when a stream loads it
 
     def convert(self, request: ConvertRequest, cancel: threading.Event | None = None) -> ConvertResult:
         for ev in self.stream(request, cancel):
@@ -153,23 +155,29 @@ class Pipeline:
         for i, src in enumerate(request.media):
             media.append(load_media(src))
             yield Status("media", f"read {media[-1].name}", (i + 1) / max(n_in, 1))
-        # Loaded before planning: a remote uicode server's model tells its native targets and OCR prompting.
+        # Loaded before planning (a remote uicode server's model tells its native targets and OCR prompting), on a
+        # thread while the engine reads the page: Tesseract's processes and the model's load share the wait.
         yield Status("load", f"preparing {self.backend.describe()}", None)
-        self.backend.load()
+        loaded = _in_background(lambda: self.backend.load(self.on_load))
         ocr_text = None
         images = [m for m in media if isinstance(m, ImageInput)]
         lines_of = _lines or _OcrMemo()  # the prompt's OCR is reused by the scoring of best-of candidates
         single = (len(media) == 1 and bool(images) and not request.instruction and request.previous_code is None)
         written, tree, sketch_text, page_sketch = None, None, None, None
-        takes_sketch = bool(getattr(self.backend, "sketch_prompt", False))
-        if single and (request.engine or takes_sketch):
-            # read for the model's prompt even when only the model's page is wanted (--model-only)
+        if single and request.engine:
             yield Status("layout", "reading the page's layout (OCR, boxes, rows, columns, grids)", None)
             tree = _layout(images[0].image, lines_of)
-            if request.engine and tree is not None:
+            if tree is not None:
                 from app.compose.html import write
 
                 written = write(tree)  # the engine's page, written only when it is handed over
+        loaded.result()
+        takes_sketch = bool(getattr(self.backend, "sketch_prompt", False))
+        if single and takes_sketch and not request.engine:
+            # read for the model's prompt even when only the model's page is wanted (--model-only)
+            yield Status("layout", "reading the page's layout (OCR, boxes, rows, columns, grids)", None)
+            tree = _layout(images[0].image, lines_of)
+        if single and (request.engine or takes_sketch):
             page_sketch = sketch(tree) if tree is not None else None
             if tree is not None and takes_sketch:
                 sketch_text = sketch(tree, grid=100)
@@ -375,6 +383,21 @@ class _OcrMemo:
     def remember(self, image: Image.Image, lines) -> None:
         """`image`'s lines are known (a band's, from its page): not read again."""
         self.seen[self._key(image)] = list(lines)
+
+
+def _in_background(work) -> Future:
+    """`work()` started on its own thread; `.result()` waits for it and raises what it raised. (Not a daemon:
+    an interpreter that exits first waits for it rather than stopping it inside an import.)"""
+    done: Future = Future()
+
+    def run():
+        try:
+            done.set_result(work())
+        except BaseException as e:  # handed to the waiting caller, whatever it is
+            done.set_exception(e)
+
+    threading.Thread(target=run, name="uicode-load").start()
+    return done
 
 
 def _layout(image: Image.Image, lines_of):

@@ -134,6 +134,24 @@ def test_null_q_lora_rank_builds_q_proj():
         assert m(torch.tensor([[1, 2, 3]])).shape == (1, 3, 64)
 
 
+def test_a_model_built_on_meta_draws_no_numbers_and_on_cpu_its_embedding_is_standard_normal(monkeypatch):
+    """Every conversion builds the model on meta first; torch's meta `normal_` costs 1.6 s a process."""
+    from model.build import build_model
+
+    cfg = load_config(tiny_text(vocab_size=4000, hidden_size=64))
+    draw = torch.nn.init.normal_
+
+    def no_meta(tensor, *a, **k):
+        assert not tensor.is_meta, "random numbers drawn for a tensor on meta"
+        return draw(tensor, *a, **k)
+
+    monkeypatch.setattr(torch.nn.init, "normal_", no_meta)
+    build_model(cfg, device="meta")
+    torch.manual_seed(0)
+    w = build_model(cfg, device="cpu", dtype=torch.float32).model.embed_tokens.weight.detach().double()
+    assert w.shape == (4000, 64) and abs(w.mean().item()) < 0.01 and abs(w.std().item() - 1.0) < 0.01
+
+
 # ---- quantization ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name,quantized", [

@@ -497,3 +497,56 @@ def test_the_layout_sketch_goes_into_the_prompt_of_a_model_that_takes_it(tiny):
         tiny.sketch_prompt = True
     assert SKETCH_HEADER in prompts[0] and '"Pricing plans"' in prompts[0].split(SKETCH_HEADER)[1]
     assert SKETCH_HEADER not in prompts[1]
+
+
+class _LoadsWhenTheLayoutIsRead:
+    """A backend whose load waits until the engine has begun reading the page, then loads `inner`."""
+
+    def __init__(self, inner, layout_started: threading.Event, fail: bool = False):
+        self.inner, self.layout_started, self.fail = inner, layout_started, fail
+        self.overlapped, self.progress = None, "unset"
+
+    def load(self, progress=None):
+        self.overlapped, self.progress = self.layout_started.wait(5), progress
+        if self.fail:
+            from uicode.errors import BackendError
+
+            raise BackendError("no weights here")
+        self.inner.load()
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def test_the_model_loads_while_the_engine_reads_the_page(tiny, monkeypatch):
+    import app.pipeline as pipeline_module
+    from uicode.errors import BackendError
+
+    started = threading.Event()
+    read = pipeline_module._layout
+
+    def layout(image, lines_of):
+        started.set()
+        return read(image, lines_of)
+
+    monkeypatch.setattr(pipeline_module, "_layout", layout)
+    backend = _LoadsWhenTheLayoutIsRead(tiny, started)
+    on_load = lambda done, total: None  # noqa: E731
+    result = Pipeline(backend, on_load=on_load).convert(ConvertRequest(media=(mockup(),), max_new_tokens=2))
+    assert backend.overlapped and backend.progress is on_load and result.code.strip()
+    # A load that fails still fails the conversion, with the backend's error
+    started.clear()
+    with pytest.raises(BackendError, match="no weights here"):
+        Pipeline(_LoadsWhenTheLayoutIsRead(tiny, started, fail=True)).convert(
+            ConvertRequest(media=(mockup(),), max_new_tokens=2))
+
+
+def test_a_backend_is_made_without_importing_torch():
+    """So that the model's load (torch's import first) runs beside the layout engine rather than before it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from app.pipeline import make_backend; make_backend('local'); "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -53,7 +53,7 @@ def read_patch_limits(ckpt: Path) -> tuple[int, int]:
     """(patches per image, patches per video frame) from `preprocessor_config.json`'s `media_proc_cfg`, as
     K2.5's processor reads them; K2.5's defaults (16384, 4096) when the file is absent. The mini model is
     trained with a smaller budget, and the prompt's `<|media_pad|>` count must match what it was trained on."""
-    from vision.preprocess import IN_PATCH_LIMIT, IN_PATCH_LIMIT_EACH_FRAME
+    from vision.size_rule import IN_PATCH_LIMIT, IN_PATCH_LIMIT_EACH_FRAME
 
     path = ckpt / "preprocessor_config.json"
     if not path.is_file():

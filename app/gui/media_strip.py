@@ -21,7 +21,7 @@ THUMB = QSize(112, 80)
 
 def token_estimate(items: list[InputItem], patch_limit: int | None = None) -> int:
     """Decoder tokens the kept images become under the backend's patch budget (K2.5's 16384 by default)."""
-    from vision.preprocess import IN_PATCH_LIMIT, image_token_count
+    from vision.size_rule import IN_PATCH_LIMIT, image_token_count
 
     return sum(image_token_count(*it.image.size, in_patch_limit=patch_limit or IN_PATCH_LIMIT) for it in items)
 
