@@ -632,6 +632,36 @@ def test_paragraphs_a_few_px_apart_from_the_usual_share_one_class_beside_a_rule_
     assert len(classes) == 5 and len(set(classes[1:])) == 1, html
 
 
+def test_a_storys_paragraphs_read_a_px_or_a_shade_apart_of_one_line_or_several_share_one_class():
+    """Real page 13545's story took eight classes for one style: its paragraphs read at 17 or 18 px, in `#222222`
+    or `#2f2f2f` (it is `#222222`), of one line (no measure) or several, narrower than their column or not."""
+    from app.layout.tree import Node
+    from app.layout.typeset import typeset
+
+    kids = [Node("text", 100, 100, 400, 56, role="h1", text="Revenge",
+                 style={"size": 47, "lh": 56, "lines": 1, "colour": "#222222", "weight": 700}),
+            Node("divider", 100, 159, 800, 1, style={"colour": "#e0e0e0"})]
+    y = 160
+    words = "the boy and the old man walk down to the stream before the sun is up"
+    for k, (size, colour, lines, w, gap) in enumerate([(18, "#2f2f2f", 3, 700, 20), (17, "#222222", 1, 420, 20),
+                                                       (18, "#222222", 2, 690, 18), (17, "#2f2f2f", 3, 700, 20),
+                                                       (18, "#2f2f2f", 1, 300, 21), (18, "#2f2f2f", 2, 700, 20)]):
+        y += gap
+        rows = [f"{words[:48 if lines > 1 else 30]} {k}{r}" for r in range(lines)]
+        style = {"size": size, "lh": 30, "lines": lines, "colour": colour, "weight": 400, "align": "left"}
+        if lines > 1:
+            style["rows"], style["hard"] = rows, [False] * (lines - 1)
+        kids.append(Node("text", 100, y, w, 30 * lines, text=" ".join(rows), style=style))
+        y += 30 * lines
+    page = Node("page", 0, 0, 1000, y + 40, [Node("column", 100, 100, 800, y - 100, kids)])
+    typeset(page)
+    html = write_page(page)
+    classes = re.findall(r'<p class="([^"]+)">the boy', html)
+    assert len(classes) == 6 and len(set(classes[1:])) == 1, html
+    rule = re.search(r"\.%s\{([^}]*)\}" % classes[1], html).group(1)
+    assert "font-size:18px" in rule and "color:#222222" in rule and "max-width:" in rule and "align-self" not in rule
+
+
 def test_a_row_at_the_right_of_its_column_stays_on_a_phone_screen(renderer):
     """Real page 10824: its article and sidebar, a row at the right of the page's frame (`align-self:flex-end`),
     were wider than a phone and overflowed past the screen's left edge, where no scrolling reaches: the

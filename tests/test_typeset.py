@@ -24,6 +24,32 @@ def test_text_colours_a_few_levels_apart_are_the_commonest_one_and_a_link_keeps_
     assert link.style["colour"] == "#1863a1" and far.style["colour"] == "#888888"
 
 
+def test_sizes_a_px_apart_in_one_face_are_the_commonest_one_and_then_share_one_pitch():
+    story = [text(0, 100 * k, 700, 62, "a paragraph of a story that wraps", size=z, lh=lh, lines=2)
+             for k, (z, lh) in enumerate([(18, 29), (18, 29), (17, 31), (18, 29), (17, 31)])]
+    heading = text(0, 600, 700, 30, "Chapter", size=24, lh=30)
+    bold = text(0, 700, 300, 22, "Byline", size=17, lh=22)
+    bold.style["weight"] = 700  # another face: its size is its own
+    serif = text(0, 800, 300, 22, "Standfirst", size=17, lh=22)
+    serif.style["family"] = "serif"
+    typeset(page(*story, heading, bold, serif))
+    assert [t.style["size"] for t in story] == [18] * 5 and heading.style["size"] == 24
+    assert {t.style["lh"] for t in story} == {29}  # 29, 29, 31, 29, 31 now at one size: their median
+    assert bold.style["size"] == serif.style["size"] == 17
+
+
+def test_one_styles_colours_a_shade_apart_are_its_inkiest_and_another_style_keeps_its_own():
+    """13545's story is `#222222`; its thin serif letters read `#2f2f2f` as often (ΔE 6, 39 apart summed)."""
+    story = [text(0, 100 * k, 700, 22, "a paragraph of a story", colour=c)
+             for k, c in enumerate(["#2f2f2f", "#2f2f2f", "#222222", "#2f2f2f"])]
+    title = text(0, 600, 700, 40, "Title", size=36, lh=40, colour="#3a3a3a")  # near the story's, but its own style
+    light = [text(0, 700 + 30 * k, 300, 22, "on a dark band", size=14, colour=c) for k, c in
+             enumerate(["#e6e6e6", "#f2f2f2", "#e6e6e6"])]
+    typeset(page(*story, title, *light))
+    assert [t.style["colour"] for t in story] == ["#222222"] * 4 and title.style["colour"] == "#3a3a3a"
+    assert [t.style["colour"] for t in light] == ["#f2f2f2"] * 3  # light on dark: the lightest
+
+
 def test_paragraphs_of_one_size_take_its_pitch_and_a_one_line_text_grows_about_its_centre():
     a = text(0, 0, 700, 58, "two lines", lines=2, lh=29)
     b = text(0, 100, 700, 93, "three lines", lines=3, lh=31)

@@ -166,7 +166,10 @@ class _Writer:
         x0, x1 = frame
         fw = max(1, x1 - x0)
         out = []
-        if c.w >= fw - NEAR:
+        if c.w >= fw - NEAR or (c.x - x0 <= NEAR and c.kind == "text" and not c.role
+                                and c.style.get("align") != "center"):
+            # (a paragraph set from the frame's left stretches as one that fills it does: its text lies where it
+            # would, and the paragraphs of one story share a class whatever their lines' lengths)
             return self._width(c) if c.kind == "text" else out
         if c.kind == "row" and not painted(c) and _spread(c):
             # a row whose items stand apart (`_row` pushes them apart in its own box) keeps its span: shrunk to its
@@ -203,7 +206,8 @@ class _Writer:
             if c.style.get("hard") and all(c.style["hard"]):  # every line broken by hand: as wide as they are
                 return []
             measure = c.style.get("measure", c.w)  # (`app.layout.typeset`: one column's paragraphs wrap alike)
-            return [f"max-width:{measure + c.style['size'] // 4}px"] if c.style.get("lines", 1) > 1 else []
+            return [f"max-width:{measure + c.style['size'] // 4}px"] if c.style.get("lines", 1) > 1 or (
+                "measure" in c.style) else []
         if c.kind in ("button", "icon") or (c.kind in ("row", "column", "grid", "list", "field", "table")
                                             and not painted(c)):
             return []

@@ -6,8 +6,14 @@ no pitch and is given 1.2 × its size. Written as read, the 28 paragraphs of a b
 classes, `#232323` to `#2f2f2f`, line heights 22 to 33 px, each with its own `margin-top` making up for the
 difference. A designer set them as one style. `typeset(page)`, on the finished tree:
 
+- **sizes**: a text's size is read from its letters' height to the px, and one style's texts read a px apart
+  (`13545`'s story: 17 and 18 px, each size with its own line height); among texts of one weight and face
+  stacked in columns, the sizes, commonest first (by characters), each take the first commoner one within
+  SIZE_NEAR px (a text in a row keeps its own: a px more would wrap a toggle's label in its tight row);
 - **colours**: the page's text colours, commonest first (by characters), each taking the first commoner one
-  within COLOUR_NEAR (summed over channels);
+  within COLOUR_NEAR (summed over channels); then, among texts of one size, weight and face, the colours within
+  NEAR_DELTA_E (CIE76) of a commoner one are one, the inkiest of them (`13545`'s story, `#222222`, read as
+  `#222222` and `#2f2f2f`: a thin serif's letters read lighter, as anti-aliasing pulls them to the background);
 - **line heights**: the texts of one size whose lines wrap give that size's pitch (their median, when they agree
   within PITCH_SPREAD); each text of that size takes it (its box kept centred), a one-line text only where its
   taller box meets no other leaf;
@@ -15,7 +21,7 @@ difference. A designer set them as one style. `typeset(page)`, on the finished t
   widest line as the face it is written in sets it (Arial, or the serif or italic face read;
   `app.layout.metrics`), within MEASURE_GROWTH of the width read either way, so that its lines break where the
   picture's do; and the wrapping paragraphs of one size stacked in one container wrap at one measure, the
-  widest of theirs.
+  widest of theirs, which a one-line paragraph of theirs that it holds is given too (one story, one class).
 - **line breaks**: a text of short lines (at most BREAK_WORDS words each, `style["rows"]`) at most BROKEN of
   the room it stands in (its column's, or past a column wrapped round it, that column's parent's) was broken by
   hand, not wrapped (an address: "NotaryFly.com / [ADDRESS REDACTED] / [ADDRESS REDACTED]" in a card 948 px
@@ -36,6 +42,8 @@ from app.layout.tree import Node
 from app.perceive.boxes import near_colours
 
 COLOUR_NEAR = 30     # summed over channels: colours this close are one
+NEAR_DELTA_E = 7     # CIE76: and colours this close (2.3 is a just-noticeable difference)
+SIZE_NEAR = 1        # px: sizes of one weight and face this close are one
 PITCH_SPREAD = 0.2   # the pitches of one size agree when all lie within this share of their median
 PITCH_RANGE = (1.0, 2.2)  # a pitch, in font sizes, that a one-line text may take
 BROKEN = 0.6         # a text of short lines at most this share of its room's width was broken by hand
@@ -48,26 +56,79 @@ def typeset(page: Node) -> None:
     texts = [n for n in page.walk() if n.kind == "text" and "size" in n.style]
     if not texts:
         return
+    in_rows = {id(c) for n in page.walk() if n.kind in ("row", "grid", "table") for c in n.children}
+    _sizes([t for t in texts if id(t) not in in_rows])
     _colours(texts)
     _line_heights(page, texts)
     _measures(page)
     _breaks(page, page.w)
 
 
+def _sizes(texts: list[Node]) -> None:
+    faces = defaultdict(list)
+    for t in texts:
+        if t.role != "pre":  # code keeps its own: its size is read from a monospace grid
+            s = t.style
+            faces[s.get("weight", 400) >= 600, s.get("family"), bool(s.get("italic"))].append(t)
+    for group in faces.values():
+        weight = Counter()
+        for t in group:
+            weight[t.style["size"]] += max(1, len(t.text))
+        reps: list[int] = []
+        to: dict[int, int] = {}
+        for size, _ in weight.most_common():
+            to[size] = next((r for r in reps if abs(r - size) <= SIZE_NEAR), size)
+            if to[size] == size:
+                reps.append(size)
+        for t in group:
+            t.style["size"] = to[t.style["size"]]
+
+
 def _colours(texts: list[Node]) -> None:
+    _merge_colours(texts, lambda a, b: near_colours(a, b, COLOUR_NEAR))
+    styles = defaultdict(list)
+    for t in texts:
+        s = t.style
+        styles[s["size"], s.get("weight", 400) >= 600, s.get("family"), bool(s.get("italic"))].append(t)
+    for group in styles.values():
+        _merge_colours(group, lambda a, b: _delta_e(a, b) <= NEAR_DELTA_E, inkiest=True)
+
+
+def _merge_colours(texts: list[Node], alike, inkiest: bool = False) -> None:
+    """Each of `texts`' colours, commonest first (by characters), joins the first commoner one `alike` it; each
+    such set takes its commonest colour or, `inkiest`, the one furthest from mid-grey in lightness (anti-aliasing
+    pulls a text's letters towards its background, the more so the thinner its strokes)."""
     weight = Counter()
     for t in texts:
         weight[t.style.get("colour")] += max(1, len(t.text))
-    reps: list[str] = []
-    to: dict[str, str] = {}
+    members: dict[str, list[str]] = {}
     for colour, _ in weight.most_common():
-        near = next((c for c in reps if near_colours(colour, c, COLOUR_NEAR)), None)
-        if near is not None:
-            to[colour] = near
+        rep = next((c for c in members if alike(colour, c)), None)
+        if rep is not None:
+            members[rep].append(colour)
         elif near_colours(colour, colour, 0):  # a "#rrggbb" colour: a representative of its own
-            reps.append(colour)
+            members[colour] = [colour]
+    to = {c: max(group, key=lambda m: abs(_lab(m)[0] - 50)) if inkiest else rep
+          for rep, group in members.items() for c in group}
     for t in texts:
         t.style["colour"] = to.get(t.style.get("colour"), t.style.get("colour"))
+
+
+def _lab(colour: str) -> tuple[float, float, float]:
+    """CIE L*a*b* (D65) of an sRGB "#rrggbb" colour."""
+    lin = [(v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4)
+           for v in (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))]
+    xyz = [sum(m * c for m, c in zip(row, lin)) / white for row, white in zip(
+        ((0.4124, 0.3576, 0.1805), (0.2126, 0.7152, 0.0722), (0.0193, 0.1192, 0.9505)), (0.9505, 1.0, 1.089))]
+    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in xyz]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+def _delta_e(a, b) -> float:
+    """CIE76 distance of two "#rrggbb" colours; infinite for anything else (a gradient, None)."""
+    if not near_colours(a, a, 0) or not near_colours(b, b, 0):
+        return float("inf")
+    return sum((p - q) ** 2 for p, q in zip(_lab(a), _lab(b))) ** 0.5
 
 
 def _line_heights(page: Node, texts: list[Node]) -> None:
@@ -101,13 +162,16 @@ def _measure(t: Node) -> int:
     """The width `t`'s lines need: as its face (Arial unless read otherwise) sets its widest line, within
     MEASURE_GROWTH of the width read either way (a face narrower than the page's would fit more words to a line
     than the picture has, and the paragraph's lines would break elsewhere)."""
-    rows = t.style.get("rows") or ()
-    s = t.style
-    bold, serif, italic = s.get("weight", 400) >= 600, s.get("family") == "serif", bool(s.get("italic"))
-    set_in_face = max((line_width(r, s["size"], bold, serif, italic) for r in rows), default=0)
+    set_in_face = max((_set_width(t, r) for r in t.style.get("rows") or ()), default=0)
     if not set_in_face:
         return t.w
     return int(round(min(max(t.w / MEASURE_GROWTH, set_in_face), MEASURE_GROWTH * t.w)))
+
+
+def _set_width(t: Node, line: str) -> float:
+    """How wide `line` is set in `t`'s face and size."""
+    s = t.style
+    return line_width(line, s["size"], s.get("weight", 400) >= 600, s.get("family") == "serif", bool(s.get("italic")))
 
 
 def _measures(node: Node) -> None:
@@ -121,6 +185,10 @@ def _measures(node: Node) -> None:
         measure = max(c.style["measure"] for c in group)
         for c in group:
             c.style["measure"] = measure
+    for c in node.children:  # a one-line paragraph among them is one of them, where its line fits their measure
+        group = by_size.get(c.style.get("size")) if c.kind == "text" and not c.role else None
+        if group and c.style.get("lines", 1) == 1 and _set_width(c, c.text) <= group[0].style["measure"]:
+            c.style["measure"] = group[0].style["measure"]
     for c in node.children:
         _measures(c)
 
