@@ -662,6 +662,43 @@ def test_a_storys_paragraphs_read_a_px_or_a_shade_apart_of_one_line_or_several_s
     assert "font-size:18px" in rule and "color:#222222" in rule and "max-width:" in rule and "align-self" not in rule
 
 
+AVATARS = drawn(
+    """<div class="people">""" + "".join(
+        f'<div class="who"><div class="av" style="background:{c}">{i}</div><span>{n}</span></div>'
+        for c, i, n in [("#f97316", "SK", "Sara"), ("#0ea5e9", "TB", "Team"), ("#e11d48", "MO", "Mom"),
+                        ("#8b5cf6", "JL", "Julien")]) + "</div>",
+    """.people{display:flex;gap:22px;padding:30px 20px}.who{display:flex;flex-direction:column;align-items:center;gap:8px}
+.av{width:56px;height:56px;border-radius:50%;color:#fff;font-weight:700;font-size:19px;display:flex;
+align-items:center;justify-content:center}span{font-size:13px;color:#3f3f46}""")
+
+
+def test_avatars_are_discs_of_their_own_colours_with_their_initials(renderer):
+    """`mobile_inbox`'s row of avatars: Tesseract reads the discs as one garbled line, and a disc covering π/4 of
+    its rectangle was cut into slices of it, all written in the first one's colour."""
+    r = engine(renderer, AVATARS, width=390, height=160, key="avatars")
+    px = lambda v: int(v[:-2]) if v and v.endswith("px") else 0  # noqa: E731
+    discs = [el for el in elements(body(r)) if "background" in r.style(el)]
+    assert [r.style(el)["background"] for el in discs] == ["#f97316", "#0ea5e9", "#e11d48", "#8b5cf6"], r
+    for el, initials in zip(discs, ["SK", "TB", "MO", "JL"]):
+        style = r.style(el)
+        assert 52 <= px(style.get("width")) <= 58 and style.get("height") == style["width"], r
+        assert 2 * px(style.get("border-radius")) >= px(style["width"]) - 2 and style.get("flex") == "none", r
+        assert text(el).strip() == initials and not any(c.tag.startswith("h") for c in elements(el)), r
+
+
+def test_a_grid_that_fits_a_phone_keeps_its_columns_there_and_a_wider_one_falls_to_two():
+    """A phone's own screen (`mobile_inbox`): its row of five avatars, 350 px wide, fell to two columns under 640 px."""
+    from app.layout.tree import Node
+
+    def grid(w):
+        cells = [Node("image", 20 + k * w // 5, 10, w // 5 - 12, 40, style={"bg": "#f97316"}) for k in range(5)]
+        return Node("page", 0, 0, 390 if w < 390 else 1200, 60, [Node("grid", 20, 10, w, 40, cells,
+                                                                      style={"cols": 5, "gap": 12})])
+
+    assert "grid-template-columns:repeat(2" not in write_page(grid(350))
+    assert "grid-template-columns:repeat(2" in write_page(grid(900))
+
+
 def test_a_row_at_the_right_of_its_column_stays_on_a_phone_screen(renderer):
     """Real page 10824: its article and sidebar, a row at the right of the page's frame (`align-self:flex-end`),
     were wider than a phone and overflowed past the screen's left edge, where no scrolling reaches: the

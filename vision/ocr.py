@@ -229,7 +229,8 @@ def read_labels(arr, boxes, executable: str = TESSERACT) -> list[OcrLine | None]
     """The one line of text inside each of `boxes` ((x, y, w, h), background RGB, corner radius) of the RGB
     array `arr` (H×W×3 uint8): buttons' labels. Read within a page, Tesseract takes a button's outline and
     rounded ends for brackets (`( Save )`, `{ Cancel } (Exe)`) or loses the label. Here each box is cut
-    inside its border and rounding and its ink (pixels far from its background) drawn black on white; the
+    inside its border and rounding (a disc, an avatar, inside its edge: its corners are the page's) and its ink
+    (pixels far from its background) drawn black on white; the
     cuts are stacked, LABEL_GAP px apart, and read in one run (3× upsampled, `--psm 6`), each read line
     going back to the box it lies in. Boxes in `arr`'s pixels; None for a box where nothing is read."""
     import numpy as np
@@ -237,11 +238,15 @@ def read_labels(arr, boxes, executable: str = TESSERACT) -> list[OcrLine | None]
 
     cuts = []  # (index, ink, x, y of the cut in arr)
     for k, ((x, y, w, h), background, radius) in enumerate(boxes):
-        ix, iy = 3 + int(0.6 * min(radius, h // 2)), 3
+        disc = abs(w - h) <= 2 and 2 * radius >= w - 2  # an avatar: its initials fill the middle of the disc
+        ix, iy = (3 if disc else 3 + int(0.6 * min(radius, h // 2))), 3
         sub = np.asarray(arr[y + iy:y + h - iy, x + ix:x + w - ix], dtype=np.int16)
         if sub.shape[0] < 6 or sub.shape[1] < 6:
             continue
         ink = np.abs(sub - np.asarray(background, dtype=np.int16)).sum(axis=2) > LABEL_INK
+        if disc:  # what lies outside the disc (3 px in from its edge) is the page, not ink
+            yy, xx = np.mgrid[:sub.shape[0], :sub.shape[1]]
+            ink &= (yy + iy + 0.5 - h / 2) ** 2 + (xx + ix + 0.5 - w / 2) ** 2 <= (min(w, h) / 2 - 3) ** 2
         if ink.any():
             cuts.append((k, ink, x + ix, y + iy))
     out: list[OcrLine | None] = [None] * len(boxes)

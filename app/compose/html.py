@@ -25,9 +25,10 @@ Not here: inferring the tree (`app.layout`), other targets (`app.targets` transf
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from collections import Counter
 
-from app.layout.groups import painted
+from app.layout.groups import disc, painted
 from app.layout.regions import link_blue
 from app.layout.tree import Node
 from app.perceive.boxes import near_colours
@@ -254,6 +255,8 @@ class _Writer:
             one = cols > 1 and (min(k.w for k in kids) >= 200 or narrow)
             phone = ["grid-template-columns:minmax(0,1fr)"] if one else (  # (minmax: no cell widens it past the screen)
                 ["grid-template-columns:repeat(2,minmax(0,1fr))"] if cols > 2 else [])
+            if self.page_node.w <= PHONE_SHOWN and n.w <= PHONE_SHOWN - 2 * PHONE_SIDE:
+                phone = []  # a phone's own screen: its grids fit it as they are (a row of avatars, its messages)
             return decls, phone, [[] for _ in kids]
         if n.kind == "row":
             return self._row(n, frame)
@@ -500,6 +503,12 @@ class _Writer:
     def _container(self, n: Node, place, template, path, tag: str | None = None) -> str:
         frame = self._inner(n)
         decls, phone, places = self._layout(n, frame)
+        if disc(n):  # an avatar, an unread count: its size whatever its cell or row, its content in its middle
+            place = [d for d in place if not d.startswith(("width:", "max-width:", "flex:", "min-width:"))]
+            place += [f"width:{n.w}px", f"height:{n.h}px", "flex:none", "justify-self:start"]
+            decls += ["justify-content:center", "align-items:center"]
+            places = [[] for _ in places]
+            n = replace(n, style={k: v for k, v in n.style.items() if k != "pad"})  # centred: no padding
         own = list(place) + decls + _paint(n.style)
         if n.style.get("bar"):  # a quote's bar is its left border
             own.append(f"border-left:{_bar(n)}px solid {n.style['bar'][1]}")
@@ -642,7 +651,9 @@ def _median(values) -> int:
 
 
 def _shape(n: Node) -> tuple:
-    return (n.kind, n.role, painted(n), tuple(_shape(c) for c in n.children))
+    """What repeated siblings share to share their classes: kind, role, paint and fill (five avatars of five
+    colours were written in the first one's), and their children's shapes."""
+    return (n.kind, n.role, painted(n), n.style.get("bg"), tuple(_shape(c) for c in n.children))
 
 
 def _frame(page: Node) -> tuple[int, int]:

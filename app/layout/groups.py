@@ -27,6 +27,11 @@ def painted(n: Node) -> bool:
     return bool(n.style.get("bg") or n.style.get("border") or n.style.get("bar"))
 
 
+def disc(n: Node) -> bool:
+    """A filled round box (an avatar, an unread count): about square, its corners' radius half its side."""
+    return bool(n.style.get("bg")) and abs(n.w - n.h) <= 2 and 2 * n.style.get("radius", 0) >= n.w - 2
+
+
 def regroup(node: Node) -> Node:
     if node.kind == "column":
         node.children = _splice(node.children, "column")

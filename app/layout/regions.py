@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from app.layout.groups import painted
+from app.layout.groups import disc, painted
 from app.layout.tree import CONTAINERS, Node
 
 HEADING = 1.25
@@ -109,8 +109,9 @@ def link_blue(colour: str) -> bool:
 def _text_roles(page: Node, body: int | None = None) -> None:
     body = body or _body_size(page)
     texts = [n for n in page.walk() if n.kind == "text" and not n.role]
-    heads = [n for n in texts
-             if len(n.text.split()) <= 14 * n.style.get("lines", 1) and n.style.get("lines", 1) <= 3
+    on_discs = {id(c) for n in page.walk() if disc(n) for c in n.children}  # initials, counts: never headings
+    heads = [n for n in texts if id(n) not in on_discs
+             and len(n.text.split()) <= 14 * n.style.get("lines", 1) and n.style.get("lines", 1) <= 3
              and (n.style["size"] >= HEADING * body
                   or (n.style.get("weight", 400) >= 600 and n.style["size"] >= 1.1 * body
                       and n.style.get("lines", 1) == 1))]

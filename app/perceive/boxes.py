@@ -40,6 +40,8 @@ MAX_BOXES = 300
 MAX_COLOURS = 32    # the commonest colours looked at for boxes of one colour
 SOLID_COVER = 0.85  # share of its rectangle a box of one colour covers, holes filled
 EDGE_COVER = 0.25   # a box's sides are where at least this share of its rows (columns) reach: a tab on its side
+DISC_MATCH = 0.9   # a disc's patch and the disc its rectangle holds share this much of their union
+DISC_OWN = 0.6     # and its own colour covers this much of that disc (an avatar's initials take less)
 JUT = 8             # px: is not the box when it juts out this far or more (a rounded or frayed edge is the box's)
 
 
@@ -175,8 +177,9 @@ def colour_boxes(arr: np.ndarray, background, text_boxes=()) -> list[Box]:
     """The boxes of one colour each in `arr` (H×W×3 uint8), largest first: for each of the page's commonest
     colours (to 32 levels a channel), each connected patch of it of at least MIN_W × MIN_H px that, with
     the holes it encloses filled (its text, the cards and pictures on it), covers SOLID_COVER of its
-    rectangle — a band, a card, a button, a picture of one colour — or that is a thin ring (an outline:
-    an input, a bordered card). The page itself (`background` over nearly all of it) is left out. Unlike
+    rectangle — a band, a card, a button, a picture of one colour — or that is a disc (an avatar: one round
+    box, where a rectangle's rows would cut it into slices), or a thin ring (an outline: an input, a bordered
+    card). The page itself (`background` over nearly all of it) is left out. Unlike
     `find_boxes`, boxes of different colours that touch (a header over a nav bar, a picture on a band) come
     apart, and a band holding a card of the page's colour stays one box."""
     full_h, full_w = arr.shape[:2]
@@ -219,6 +222,9 @@ def colour_boxes(arr: np.ndarray, background, text_boxes=()) -> list[Box]:
                 continue
             solid = _fill_holes(own)
             trimmed = False
+            if _disc(own, solid):  # an avatar, a round icon button: one box, as round as it is
+                out.append((bw * bh, Box(x * step, y * step, bw * step, bh * step, colour, None, bw * step // 2)))
+                continue
             if solid.mean() >= SOLID_COVER:
                 parts = [_body(solid, -(-JUT // step))]
                 trimmed = parts[0] != (0, bh, 0, bw)
@@ -233,6 +239,19 @@ def colour_boxes(arr: np.ndarray, background, text_boxes=()) -> list[Box]:
         if len(out) >= MAX_BOXES:
             break
     return [b for _, b in sorted(out, key=lambda t: -t[0])][:MAX_BOXES]
+
+
+def _disc(own: np.ndarray, solid: np.ndarray) -> bool:
+    """Whether a patch (`own`; `solid`: its holes filled) is a disc: about square, within DISC_MATCH of the disc
+    its rectangle holds (a rectangle's rows would cut it into slices), and mostly its own colour (an "O" of a
+    large heading, its hole filled, is a disc too, but a ring)."""
+    h, w = solid.shape
+    if abs(h - w) > max(2, 0.08 * w):
+        return False
+    yy, xx = np.mgrid[:h, :w]
+    disc = ((yy + 0.5 - h / 2) / (h / 2)) ** 2 + ((xx + 0.5 - w / 2) / (w / 2)) ** 2 <= 1
+    return ((disc & solid).sum() >= DISC_MATCH * (disc | solid).sum()
+            and (disc & own).sum() >= DISC_OWN * disc.sum())
 
 
 def _body(solid: np.ndarray, jut: int) -> tuple[int, int, int, int]:

@@ -3,10 +3,10 @@
 Tesseract reads a page's buttons badly: it takes an outline or a pill's rounded ends for letters or
 brackets (`( Save )`, `{ Cancel } (Exe)`, `id Log in`), or loses a label on a coloured fill. When the
 pipeline lays out text from the screenshot (`app.completion`, `app.dialog`), it knows the boxes behind the
-text (`app.boxes`), so each box of a button's size is read on its own (`vision.ocr.read_labels`: cut
-inside its border, its ink black on white, the cuts of a page stacked and read in one Tesseract run,
-~0.2 s), and the words of the page's lines that fall on it are replaced by what that read gives (a label
-the page's read lost is added).
+text (`app.boxes`), so each box of a button's size (or a disc of an avatar's size: its initials) is read on its
+own (`vision.ocr.read_labels`: cut inside its border, its ink black on white, the cuts of a page stacked and read
+in one Tesseract run, ~0.2 s), and the words of the page's lines that fall on it are replaced by what that read
+gives (a label the page's read lost is added).
 
 `read_buttons(arr, boxes)` reads them; `relabel(lines, buttons)` puts the labels in the lines' place
 (a line with no word on a button is kept as it is).
@@ -26,15 +26,18 @@ from vision.ocr import read_labels, union_box
 BUTTON_H = (18, 72)  # px: a box this tall, BUTTON_W wide or more and at most MAX_SHARE of the region wide,
 BUTTON_W = 36        # is a button (or an input: its placeholder is read the same way)
 MAX_SHARE = 0.6
+DISC_H = 28          # px: a disc this tall or more is read (an avatar); a smaller one is a tick's or a dot's circle
 WIDER = 1.5          # a button is this many times as wide as it is tall, at least
 MAX_READS = 32       # buttons read on one page, at most
 MIN_CONF = 50.0      # a label read with less confidence is not kept
 
 
 def is_button(box, width: int) -> bool:
-    """A box of a button's size: not a square or a circle (an avatar's initials, an icon)."""
-    return (BUTTON_H[0] <= box.h <= BUTTON_H[1] and BUTTON_W <= box.w <= MAX_SHARE * width
-            and box.w >= WIDER * box.h)
+    """A box of a button's size: not a square (an icon), or a disc of an avatar's size (its initials, which
+    Tesseract reads from the page as a garble of the row's discs: "@2oeo0o")."""
+    disc = abs(box.w - box.h) <= 2 and 2 * box.radius >= box.w - 2 and box.h >= DISC_H
+    return (BUTTON_H[0] <= box.h <= BUTTON_H[1] and (disc or BUTTON_W <= box.w <= MAX_SHARE * width)
+            and (disc or box.w >= WIDER * box.h))
 
 
 def words_where(line, keep):
