@@ -699,6 +699,22 @@ def test_a_grid_that_fits_a_phone_keeps_its_columns_there_and_a_wider_one_falls_
     assert "grid-template-columns:repeat(2" in write_page(grid(900))
 
 
+HEADLINE = ("<!DOCTYPE html><html><head><style>body{margin:0;background:#0a0a0b;font-family:Arial,sans-serif}"
+            "h1{margin:60px 0 0;text-align:center;color:#fafafa;font-size:56px;line-height:1.1}"
+            ".cta{margin:30px auto;width:360px;height:56px;background:#fafafa;border-radius:8px}</style></head>"
+            "<body><h1>Ship to the edge in seconds,<br>not sprints.</h1><div class='cta'></div></body></html>")
+
+
+def test_a_large_bold_headline_is_one_text_and_its_letters_are_not_boxes(renderer):
+    """`landing_dark`'s hero: its bold "o" and "t" are patches of one colour as large as buttons; taken for boxes,
+    "not sprints." fell inside its "t" and was written white on white, beside white squares."""
+    r = engine(renderer, HEADLINE, width=1000, height=320, key="headline")
+    text_el = innermost(r, "Ship to the edge", "sprints")  # (Tesseract reads "not" as "net" at times)
+    assert text_el.tag in ("h1", "h2", "p"), r
+    painted_boxes = [el for el in elements(body(r)) if r.style(el).get("background", "").startswith("#f")]
+    assert len(painted_boxes) == 1 and not text(painted_boxes[0]).strip(), r  # the white block under it alone
+
+
 def test_a_row_at_the_right_of_its_column_stays_on_a_phone_screen(renderer):
     """Real page 10824: its article and sidebar, a row at the right of the page's frame (`align-self:flex-end`),
     were wider than a phone and overflowed past the screen's left edge, where no scrolling reaches: the

@@ -45,6 +45,22 @@ def test_reads_light_text_on_a_dark_band(result):
     assert word_recall("Sales grew in every region during the spring months.", result.text) > 0.8
 
 
+HERO = """<!DOCTYPE html><html><head><style>body{margin:0;background:#0a0a0b;font-family:Arial,sans-serif}
+h1{margin:60px 0 0;text-align:center;color:#fafafa;font-size:56px;line-height:1.1;letter-spacing:-0.02em}</style>
+</head><body><h1>Ship to the edge in seconds,<br>not sprints.</h1></body></html>"""
+
+
+def test_a_large_white_headline_on_black_is_read_again_at_its_own_size():
+    """`landing_dark`'s hero: judged over 15 px, the background inside its strokes is the letters themselves, and
+    the headline came out hollowed, as "5 O UNE Saw IN SeCOnas"."""
+    from app.scoring.render import Renderer
+
+    with Renderer() as r:
+        shot = r.render(HERO, width=1000, height=260, full_page=False)
+    text = ocr_image(shot.png).text
+    assert character_error_rate("Ship to the edge in seconds, not sprints.", text) < 0.1, text
+
+
 def test_normalize_polarity_inverts_only_dark_areas():
     img = Image.new("RGB", (200, 100), "white")
     img.paste((20, 20, 60), (0, 0, 200, 50))

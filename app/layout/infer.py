@@ -44,7 +44,7 @@ from app.perceive.boxes import Box, colour_boxes, find_boxes, hex_colour, near_c
 from app.perceive.labels import read_buttons, relabel
 from app.perceive.overlay import ALPHA, behind_pixels, card_pixels, find_dialog, on_card, split_lines
 from app.perceive.pixels import distance
-from app.perceive.text import Block, Line, blocks, is_text, pieces, read_lines
+from app.perceive.text import Block, Line, blocks, is_text, pieces, read_lines, text_colour
 
 ICON = 48            # px: an empty box smaller than this both ways is an icon, else an image
 BUTTON_H = (18, 72)  # a button's height range, px
@@ -56,6 +56,7 @@ BAR_MAX, BAR_MIN = 12, 20  # px: an upright bar (a quote's) is 2 px to this wide
 QUOTE_WORDS = 4      # words a quote holds at least
 QUOTE_GAP, QUOTE_SLACK = 40, 8  # px: a quote's text starts at most this far right of its bar, ends this near its ends
 ICON_READ = 60.0     # OCR confidence under which a line across icons is their misreading
+GLYPH_READ, GLYPH_COLOUR = 70.0, 60  # a line read this surely holds letters; a box this near their colour is one
 DEPTH = 4            # levels of boxes looked for inside boxes
 DARK_PAGE = 40       # a "backdrop" darker than this in every channel, with nothing behind it, is a dark page
 OVERLAP = 2          # px two items may overlap and still be cut apart
@@ -104,7 +105,7 @@ def _page(arr: np.ndarray, ocr_lines: Sequence) -> Node:
     # each line's columns blanked, not its whole box: a line Tesseract reads across a row of cards would cut
     # the cards between its columns into strips
     blank = [(p.x, p.y, p.w, p.h) for ln in ocr_lines for p in pieces(ln)]
-    found = page_boxes(arr, bg, blank)
+    found = [b for b in page_boxes(arr, bg, blank) if not _glyph(arr, b, ocr_lines)]
     ocr_lines = [ln for ln in ocr_lines if not _reads_icons(ln, found)]
     # Tesseract reads a button's outline as letters or loses a label on a fill: each is read on its own
     lines = read_lines(arr, relabel(ocr_lines, read_buttons(arr, found)))
@@ -132,6 +133,18 @@ def _page(arr: np.ndarray, ocr_lines: Sequence) -> Node:
     typeset(page)
     regions.assign(page)
     return page
+
+
+def _glyph(arr: np.ndarray, box: Box, lines) -> bool:
+    """Whether `box` is a letter of a line read surely (GLYPH_READ): inside the line's box, less than half as wide,
+    in its letters' colour. A 56 px headline's bold "o" and "t" are patches of one colour as large as a button;
+    taken for boxes, the line fell inside its "t" and was written in white on white (`landing_dark`)."""
+    for ln in lines:
+        if (getattr(ln, "conf", 0.0) >= GLYPH_READ and box.w < ln.w / 2
+                and ln.x - 2 <= box.x and box.x + box.w <= ln.x + ln.w + 2
+                and ln.y - 2 <= box.y and box.y + box.h <= ln.y + ln.h + 2):
+            return near_colours(box.fill, text_colour(arr, ln), GLYPH_COLOUR)
+    return False
 
 
 def _reads_icons(line, found: list[Box]) -> bool:
