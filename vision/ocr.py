@@ -66,7 +66,12 @@ class OcrLine:
 
     def raised(self, dy: int) -> "OcrLine":
         """The line in an image cut `dy` px lower down (a band of a long page): its box and its words' boxes."""
-        return replace(self, y=self.y - dy, words=tuple((x, y - dy, w, h) for x, y, w, h in self.words))
+        return self.moved(0, -dy)
+
+    def moved(self, dx: int, dy: int) -> "OcrLine":
+        """The line, its box and its words' boxes shifted by (dx, dy) px (read in a crop, placed in its page)."""
+        return replace(self, x=self.x + dx, y=self.y + dy,
+                       words=tuple((x + dx, y + dy, w, h) for x, y, w, h in self.words))
 
     @classmethod
     def from_json(cls, row: list) -> "OcrLine":
@@ -258,8 +263,7 @@ def reread_large(img, lines: list[OcrLine], cmd: list[str], min_conf: float = 10
         x0, y0, x1, y1 = max(0, x0), max(0, y0), min(img.width, x1), min(img.height, y1)
         inside = [ln for ln in lines if x0 <= ln.x + ln.w / 2 < x1 and y0 <= ln.y + ln.h / 2 < y1]
         crop = normalize_polarity(img.crop((x0, y0, x1, y1)), k=2 * tallest + 1)
-        again = [replace(ln, x=ln.x + x0, y=ln.y + y0, words=tuple((x + x0, y + y0, w, h) for x, y, w, h in ln.words))
-                 for ln in _tesseract([crop], cmd, 1, min_conf)[0]]
+        again = [ln.moved(x0, y0) for ln in _tesseract([crop], cmd, 1, min_conf)[0]]
         if again and _sureness(again) > _sureness(inside):
             lines = [ln for ln in lines if not any(ln is o for o in inside)] + again
     return reading_order(lines) if regions else lines

@@ -15,6 +15,7 @@ Not here: the XY-cut itself (`app.layout.infer`), regions and roles (`app.layout
 from __future__ import annotations
 
 from app.layout.tree import Node, bounds
+from app.perceive.boxes import round_box
 
 EQUAL = 0.15        # cells whose widths differ by at most this share are equal
 ALIGNED = 10        # px: cells starting this close are in one column
@@ -29,7 +30,7 @@ def painted(n: Node) -> bool:
 
 def disc(n: Node) -> bool:
     """A filled round box (an avatar, an unread count): about square, its corners' radius half its side."""
-    return bool(n.style.get("bg")) and abs(n.w - n.h) <= 2 and 2 * n.style.get("radius", 0) >= n.w - 2
+    return bool(n.style.get("bg")) and round_box(n.w, n.h, n.style.get("radius", 0))
 
 
 def regroup(node: Node) -> Node:

@@ -105,7 +105,7 @@ def _page(arr: np.ndarray, ocr_lines: Sequence) -> Node:
     # each line's columns blanked, not its whole box: a line Tesseract reads across a row of cards would cut
     # the cards between its columns into strips
     blank = [(p.x, p.y, p.w, p.h) for ln in ocr_lines for p in pieces(ln)]
-    found = [b for b in page_boxes(arr, bg, blank) if not _glyph(arr, b, ocr_lines)]
+    found = _without_glyphs(arr, page_boxes(arr, bg, blank), ocr_lines)
     ocr_lines = [ln for ln in ocr_lines if not _reads_icons(ln, found)]
     # Tesseract reads a button's outline as letters or loses a label on a fill: each is read on its own
     lines = read_lines(arr, relabel(ocr_lines, read_buttons(arr, found)))
@@ -135,16 +135,23 @@ def _page(arr: np.ndarray, ocr_lines: Sequence) -> Node:
     return page
 
 
-def _glyph(arr: np.ndarray, box: Box, lines) -> bool:
-    """Whether `box` is a letter of a line read surely (GLYPH_READ): inside the line's box, less than half as wide,
-    in its letters' colour. A 56 px headline's bold "o" and "t" are patches of one colour as large as a button;
-    taken for boxes, the line fell inside its "t" and was written in white on white (`landing_dark`)."""
-    for ln in lines:
-        if (getattr(ln, "conf", 0.0) >= GLYPH_READ and box.w < ln.w / 2
-                and ln.x - 2 <= box.x and box.x + box.w <= ln.x + ln.w + 2
-                and ln.y - 2 <= box.y and box.y + box.h <= ln.y + ln.h + 2):
-            return near_colours(box.fill, text_colour(arr, ln), GLYPH_COLOUR)
-    return False
+def _without_glyphs(arr: np.ndarray, boxes: list[Box], lines) -> list[Box]:
+    """`boxes` without the letters of lines read surely (GLYPH_READ): a box inside such a line's box, less than
+    half as wide, in its letters' colour. A 56 px headline's bold "o" and "t" are patches of one colour as large
+    as a button; taken for boxes, the line fell inside its "t" and was written in white on white (`landing_dark`)."""
+    sure = [ln for ln in lines if getattr(ln, "conf", 0.0) >= GLYPH_READ]
+    ink: dict[int, str] = {}  # a line's letters' colour, read once
+
+    def glyph(box: Box) -> bool:
+        for ln in sure:
+            if (box.w < ln.w / 2 and ln.x - 2 <= box.x and box.x + box.w <= ln.x + ln.w + 2
+                    and ln.y - 2 <= box.y and box.y + box.h <= ln.y + ln.h + 2):
+                if id(ln) not in ink:
+                    ink[id(ln)] = text_colour(arr, ln)
+                return near_colours(box.fill, ink[id(ln)], GLYPH_COLOUR)
+        return False
+
+    return [b for b in boxes if not glyph(b)]
 
 
 def _reads_icons(line, found: list[Box]) -> bool:

@@ -40,6 +40,7 @@ from app.layout.groups import painted
 from app.layout.metrics import line_width
 from app.layout.tree import Node
 from app.perceive.boxes import near_colours
+from app.scoring.colour import srgb_to_lab
 
 COLOUR_NEAR = 30     # summed over channels: colours this close are one
 NEAR_DELTA_E = 7     # CIE76: and colours this close (2.3 is a just-noticeable difference)
@@ -71,15 +72,7 @@ def _sizes(texts: list[Node]) -> None:
             s = t.style
             faces[s.get("weight", 400) >= 600, s.get("family"), bool(s.get("italic"))].append(t)
     for group in faces.values():
-        weight = Counter()
-        for t in group:
-            weight[t.style["size"]] += max(1, len(t.text))
-        reps: list[int] = []
-        to: dict[int, int] = {}
-        for size, _ in weight.most_common():
-            to[size] = next((r for r in reps if abs(r - size) <= SIZE_NEAR), size)
-            if to[size] == size:
-                reps.append(size)
+        to = {v: rep for rep, vs in _clusters(group, "size", lambda a, b: abs(a - b) <= SIZE_NEAR).items() for v in vs}
         for t in group:
             t.style["size"] = to[t.style["size"]]
 
@@ -95,33 +88,31 @@ def _colours(texts: list[Node]) -> None:
 
 
 def _merge_colours(texts: list[Node], alike, inkiest: bool = False) -> None:
-    """Each of `texts`' colours, commonest first (by characters), joins the first commoner one `alike` it; each
-    such set takes its commonest colour or, `inkiest`, the one furthest from mid-grey in lightness (anti-aliasing
-    pulls a text's letters towards its background, the more so the thinner its strokes)."""
+    """`texts`' colours clustered (`_clusters`; only "#rrggbb" ones); each cluster takes its commonest colour or,
+    `inkiest`, the one furthest from mid-grey in lightness (anti-aliasing pulls a text's letters towards its
+    background, the more so the thinner its strokes)."""
+    hex_only = [t for t in texts if near_colours(t.style.get("colour"), t.style.get("colour"), 0)]
+    to = {c: max(group, key=lambda m: abs(_lab(m)[0] - 50)) if inkiest else rep
+          for rep, group in _clusters(hex_only, "colour", alike).items() for c in group}
+    for t in hex_only:
+        t.style["colour"] = to[t.style["colour"]]
+
+
+def _clusters(texts: list[Node], key: str, alike) -> dict:
+    """{representative: its members}: the values of `texts`' `style[key]`, commonest first (by characters), each
+    joining the first commoner representative `alike` it, else a representative of its own."""
     weight = Counter()
     for t in texts:
-        weight[t.style.get("colour")] += max(1, len(t.text))
-    members: dict[str, list[str]] = {}
-    for colour, _ in weight.most_common():
-        rep = next((c for c in members if alike(colour, c)), None)
-        if rep is not None:
-            members[rep].append(colour)
-        elif near_colours(colour, colour, 0):  # a "#rrggbb" colour: a representative of its own
-            members[colour] = [colour]
-    to = {c: max(group, key=lambda m: abs(_lab(m)[0] - 50)) if inkiest else rep
-          for rep, group in members.items() for c in group}
-    for t in texts:
-        t.style["colour"] = to.get(t.style.get("colour"), t.style.get("colour"))
+        weight[t.style[key]] += max(1, len(t.text))
+    members: dict = {}
+    for value, _ in weight.most_common():
+        rep = next((r for r in members if alike(value, r)), None)
+        members.setdefault(value if rep is None else rep, []).append(value)
+    return members
 
 
 def _lab(colour: str) -> tuple[float, float, float]:
-    """CIE L*a*b* (D65) of an sRGB "#rrggbb" colour."""
-    lin = [(v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4)
-           for v in (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))]
-    xyz = [sum(m * c for m, c in zip(row, lin)) / white for row, white in zip(
-        ((0.4124, 0.3576, 0.1805), (0.2126, 0.7152, 0.0722), (0.0193, 0.1192, 0.9505)), (0.9505, 1.0, 1.089))]
-    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in xyz]
-    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+    return srgb_to_lab(tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5)))
 
 
 def _delta_e(a, b) -> float:

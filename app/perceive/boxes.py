@@ -105,6 +105,11 @@ def page_colour(pixels: np.ndarray) -> np.ndarray:
     return common
 
 
+def round_box(w: int, h: int, radius: int) -> bool:
+    """Whether a box of that size and corner radius is a disc: about square, its corners' radius half its side."""
+    return abs(w - h) <= 2 and 2 * radius >= w - 2
+
+
 def centre_within(xywh, box) -> bool:
     """Whether the middle of the rectangle `xywh` (x, y, w, h) lies in `box` (anything with x, y, w, h)."""
     cx, cy = xywh[0] + xywh[2] / 2, xywh[1] + xywh[3] / 2

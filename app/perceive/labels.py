@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from app.perceive.boxes import centre_within, common_colour
+from app.perceive.boxes import centre_within, common_colour, round_box
 from vision.ocr import read_labels, union_box
 
 BUTTON_H = (18, 72)  # px: a box this tall, BUTTON_W wide or more and at most MAX_SHARE of the region wide,
@@ -35,7 +35,7 @@ MIN_CONF = 50.0      # a label read with less confidence is not kept
 def is_button(box, width: int) -> bool:
     """A box of a button's size: not a square (an icon), or a disc of an avatar's size (its initials, which
     Tesseract reads from the page as a garble of the row's discs: "@2oeo0o")."""
-    disc = abs(box.w - box.h) <= 2 and 2 * box.radius >= box.w - 2 and box.h >= DISC_H
+    disc = round_box(box.w, box.h, box.radius) and box.h >= DISC_H
     return (BUTTON_H[0] <= box.h <= BUTTON_H[1] and (disc or BUTTON_W <= box.w <= MAX_SHARE * width)
             and (disc or box.w >= WIDER * box.h))
 
